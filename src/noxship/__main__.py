@@ -1,0 +1,7 @@
+"""``python -m noxship``."""
+
+import sys
+
+from noxship.cli import main
+
+sys.exit(main())

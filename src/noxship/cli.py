@@ -1,0 +1,72 @@
+"""The ``noxship`` command.
+
+Exit codes (see ``docs/errors.md``): 0 done (including a plan that publishes
+nothing); 1 a step failed; 2 bad input; 3 missing credentials; 4 a conflicting
+file on a target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from noxship.errors import ExitCode, NoxshipError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="noxship", description="A safe release pipeline for Python projects, as Nox sessions."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="write noxfile.py (and a CI file) into a project")
+    init.add_argument("directory", nargs="?", default=".", type=Path)
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.add_argument("--ci", choices=["gitlab", "github"], help="also write a CI file")
+    plan = sub.add_parser("plan", help="print what this pipeline publishes, and why")
+    plan.add_argument("--format", choices=["text", "json", "dotenv", "github"], default="text")
+    plan.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    return parser
+
+
+def _init(args: argparse.Namespace) -> None:
+    from noxship.init import write_noxfile
+
+    path = write_noxfile(args.directory, force=args.force)
+    print(f"wrote {path}")
+    if args.ci:
+        from noxship.init import write_ci
+
+        for ci_path in write_ci(args.directory, args.ci, force=args.force):
+            print(f"wrote {ci_path}")
+
+
+def _plan(args: argparse.Namespace) -> None:
+    from noxship.ci import plan_from_environment
+    from noxship.plan_output import render
+    from noxship.project import Project
+
+    plan = plan_from_environment(Project.load(args.project), os.environ)
+    render(plan, args.format, os.environ)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "init":
+            _init(args)
+        else:
+            _plan(args)
+    except NoxshipError as exc:
+        print(f"noxship: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

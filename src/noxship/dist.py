@@ -1,0 +1,199 @@
+"""The distributions in ``dist/``: which files belong to the project, their
+PEP 440 versions and sha256 digests, and what a wheel holds.
+
+File names are parsed with :mod:`packaging.utils` (wheel names: PEP 427 and the
+binary distribution format spec; sdist names: PEP 625).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePosixPath
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from noxship.errors import DistributionError
+
+__all__ = [
+    "CHECKSUMS_NAME",
+    "Distribution",
+    "find_distributions",
+    "sha256_of",
+    "wheel_top_level",
+    "write_checksums",
+]
+
+CHECKSUMS_NAME = "SHA256SUMS"
+_CHUNK = 1 << 20
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 digest of the file at ``path``."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Distribution:
+    """One sdist or wheel file.
+
+    Attributes:
+        path: the file.
+        name: its PEP 503 normalised distribution name.
+        version: its PEP 440 version.
+        kind: ``"sdist"`` or ``"wheel"``.
+    """
+
+    path: Path
+    name: NormalizedName
+    version: Version
+    kind: str
+
+    @property
+    def filename(self) -> str:
+        """The file's base name."""
+        return self.path.name
+
+    @property
+    def sha256(self) -> str:
+        """The file's hex sha256 digest (read from disk on each call)."""
+        return sha256_of(self.path)
+
+    @classmethod
+    def from_path(cls, path: Path) -> Distribution | None:
+        """Parse a distribution file name.
+
+        Returns:
+            The distribution, or ``None`` when ``path`` is neither a wheel nor an
+            sdist by its name.
+        """
+        try:
+            if path.name.endswith(".whl"):
+                name, version, _, _ = parse_wheel_filename(path.name)
+                return cls(path, name, version, "wheel")
+            if path.name.endswith(".tar.gz"):
+                name, version = parse_sdist_filename(path.name)
+                return cls(path, name, version, "sdist")
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            return None
+        return None
+
+
+def find_distributions(
+    dist_dir: Path,
+    project_name: str,
+    version: Version | None = None,
+    *,
+    require: Sequence[str] = ("sdist", "wheel"),
+) -> list[Distribution]:
+    """List the project's distributions in ``dist_dir``, sdist first.
+
+    Args:
+        dist_dir: the directory, usually ``dist/``.
+        project_name: the distribution name; compared after PEP 503 normalisation.
+        version: the expected version; default: all files must share one version.
+        require: kinds that must be present (``"sdist"``, ``"wheel"``).
+
+    Returns:
+        The distributions, sdist first, then wheels by name.
+
+    Raises:
+        DistributionError: the directory is missing or empty; it holds a file of
+            another project, another version, or an unrecognised archive; a
+            required kind is missing.
+    """
+    if not dist_dir.is_dir():
+        raise DistributionError(f"{dist_dir} does not exist: run `nox -s build` first")
+    wanted = canonicalize_name(project_name)
+    found: list[Distribution] = []
+    for path in sorted(dist_dir.iterdir()):
+        if path.name == CHECKSUMS_NAME or path.is_dir():
+            continue
+        dist = Distribution.from_path(path)
+        if dist is None:
+            raise DistributionError(
+                f"{path} is not a wheel or sdist of a valid name: remove it, or run "
+                "`nox -s build` to rebuild dist/"
+            )
+        if dist.name != wanted:
+            raise DistributionError(
+                f"{path.name} belongs to project {dist.name!r}, not {wanted!r}: "
+                "run `nox -s build` to rebuild dist/"
+            )
+        found.append(dist)
+    if not found:
+        raise DistributionError(f"{dist_dir} holds no distributions: run `nox -s build` first")
+    versions = {d.version for d in found}
+    expected = version if version is not None else found[0].version
+    if version is not None and version not in versions:
+        raise DistributionError(
+            f"{dist_dir} holds version(s) {', '.join(sorted(map(str, versions)))} "
+            f"of {wanted}, not {version}: run `nox -s build` to rebuild dist/"
+        )
+    if len(versions) > 1:
+        raise DistributionError(
+            f"{dist_dir} mixes versions {', '.join(sorted(map(str, versions)))} of {wanted} "
+            f"(expected only {expected}): a stale build is left over; "
+            "run `nox -s build` to rebuild dist/"
+        )
+    for kind in require:
+        count = sum(d.kind == kind for d in found)
+        if count == 0:
+            raise DistributionError(
+                f"{dist_dir} holds no {kind} of {wanted}: run `nox -s build` first"
+            )
+        if kind == "sdist" and count > 1:
+            raise DistributionError(f"{dist_dir} holds {count} sdists of {wanted}: rebuild dist/")
+    found.sort(key=lambda d: (d.kind != "sdist", d.filename))
+    return found
+
+
+def write_checksums(dists: Iterable[Distribution], path: Path) -> str:
+    """Write ``sha256sum``-compatible lines (``<hex>  <file name>``) to ``path``.
+
+    Returns:
+        The text written.
+    """
+    text = "".join(f"{d.sha256}  {d.filename}\n" for d in dists)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def wheel_files(wheel: Path) -> list[PurePosixPath]:
+    """Return the paths of the files inside ``wheel``."""
+    with zipfile.ZipFile(wheel) as zf:
+        return [PurePosixPath(n) for n in zf.namelist() if not n.endswith("/")]
+
+
+def wheel_top_level(wheel: Path) -> list[str]:
+    """Return the importable top-level names (packages and modules) a wheel installs.
+
+    ``.dist-info`` and ``.data`` directories and ``.pth`` files are left out.
+    """
+    names: set[str] = set()
+    for path in wheel_files(wheel):
+        first = path.parts[0]
+        if first.endswith((".dist-info", ".data")):
+            continue
+        if len(path.parts) > 1:
+            if first.isidentifier():
+                names.add(first)
+        elif path.suffix in {".py", ".so", ".pyd"}:
+            stem = path.name.split(".")[0]
+            if stem.isidentifier():
+                names.add(stem)
+    return sorted(names)

@@ -1,0 +1,158 @@
+"""The embedded package index: pypiserver on 127.0.0.1, for ``release_local``
+and the tests.
+
+pypiserver is started as ``python -m pypiserver run`` on a free port with an
+htpasswd file holding one throw-away user (random password, written with
+:class:`passlib.apache.HtpasswdFile`), and polled on ``/health`` until ready.
+It answers uploads of an existing file with an error, like the GitLab package
+registry (``../shared/reference/indexes.md``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from pathlib import Path
+from types import TracebackType
+
+from noxship._run import clean_env
+from noxship.errors import ToolError
+from noxship.secrets import Secret
+
+__all__ = ["LocalIndex", "free_port"]
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free now."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalIndex:
+    """A pypiserver instance, as a context manager.
+
+    Args:
+        packages: the directory the index serves and stores uploads in; default
+            a temporary directory removed on exit.
+        username: the upload user's name.
+        startup_timeout: seconds to wait for ``/health`` (bounded polling).
+
+    Attributes:
+        url: the base URL, ``http://127.0.0.1:<port>/``: twine's upload URL.
+        simple_url: the PEP 503 simple index, ``<url>simple/``.
+        username: the upload user.
+        password: the upload password, a :class:`~noxship.secrets.Secret`.
+
+    Raises:
+        ToolError: on entry, when the server does not start in time.
+    """
+
+    def __init__(
+        self,
+        packages: Path | None = None,
+        *,
+        username: str = "noxship",
+        startup_timeout: float = 30.0,
+    ) -> None:
+        self.username = username
+        self.password = Secret(secrets.token_urlsafe(24), "the embedded index's throw-away user")
+        self._packages = packages
+        self._startup_timeout = startup_timeout
+        self._stack = contextlib.ExitStack()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+        self.packages = Path()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def simple_url(self) -> str:
+        return f"{self.url}simple/"
+
+    def __repr__(self) -> str:
+        return f"LocalIndex(url={self.url!r}, username={self.username!r}, password=<hidden>)"
+
+    def __enter__(self) -> LocalIndex:
+        workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="noxship-index-")))
+        self.packages = self._packages or workdir / "packages"
+        self.packages.mkdir(parents=True, exist_ok=True)
+        htpasswd = workdir / "htpasswd"
+        from passlib.apache import HtpasswdFile
+
+        ht = HtpasswdFile(str(htpasswd), new=True)
+        ht.set_password(self.username, self.password.reveal())
+        ht.save()
+        self.port = free_port()
+        log = (workdir / "server.log").open("wb")
+        self._stack.callback(log.close)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(self.port),
+             "-P", str(htpasswd), "-a", "update", "--disable-fallback", str(self.packages)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=clean_env(),
+        )
+        self._stack.callback(self._stop)
+        try:
+            self._wait_ready(workdir / "server.log")
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def _wait_ready(self, log: Path) -> None:
+        assert self._proc is not None
+        deadline = time.monotonic() + self._startup_timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise ToolError(
+                    f"pypiserver exited with code {self._proc.returncode} on start: "
+                    f"{log.read_text(errors='replace')[-500:].strip()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}health", timeout=2) as resp:  # noqa: S310
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.05)
+        raise ToolError(
+            f"pypiserver did not answer on {self.url} within {self._startup_timeout:.0f} s: "
+            "check that pypiserver is installed (pip install 'pypiserver[passlib]')"
+        )
+
+    def _stop(self) -> None:
+        if self._proc is None:
+            return
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+        self._proc = None
+
+    def files(self) -> list[Path]:
+        """Return the distribution files the index holds, sorted by name."""
+        return sorted(p for p in self.packages.rglob("*") if p.is_file())
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stack.close()
+
+

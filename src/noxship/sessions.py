@@ -1,0 +1,282 @@
+"""The Nox sessions. Importing this module registers them with Nox.
+
+A project's ``noxfile.py`` needs only ``import noxship.sessions``. The sessions
+are thin: each calls the modules that do the work and turns a
+:class:`~noxship.errors.NoxshipError` into ``session.error(message)``.
+
+=================  ====================================================================
+session            what it does
+=================  ====================================================================
+``lint``           ``pre-commit run --all-files``, else ``ruff check`` and ``ruff format --check``
+``tests``          the test suite against the source tree (the fast loop)
+``build``          sdist, then the wheel from it; ``twine check --strict``; ``dist/SHA256SUMS``
+``test_wheel``     the test suite against the installed wheel, per supported Python
+``publish``        upload ``dist/`` to the planned targets, or ``-- --target NAME``
+``release_local``  build, test_wheel, publish to an embedded index, install back
+``release_test``   lint, build, test_wheel, publish to TestPyPI, install back
+``release_prod``   everything in release_test, then PyPI
+``clean``          remove ``dist/``, ``build/``, ``*.egg-info`` and the reports
+=================  ====================================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import nox
+
+from noxship.errors import NoxshipError
+from noxship.project import Project
+from noxship.secrets import Redactor
+
+__all__ = [
+    "build",
+    "clean",
+    "lint",
+    "publish",
+    "release_local",
+    "release_prod",
+    "release_test",
+    "test_wheel",
+    "tests",
+]
+
+F = TypeVar("F", bound=Callable[[nox.Session], None])
+logger = logging.getLogger("noxship")
+
+
+def _configure_logging(environ: dict[str, str]) -> None:
+    from noxship._run import CREDENTIAL_VARIABLES
+
+    redactor = Redactor(
+        v for k, v in environ.items()
+        if k in CREDENTIAL_VARIABLES or (k.startswith("NOXSHIP_TARGET_") and k.endswith("_PASSWORD"))
+    )
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("noxship > %(message)s"))
+    handler.addFilter(redactor)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def _guarded(func: F) -> F:
+    """Turn a NoxshipError into ``session.error`` with its one-line message."""
+
+    @functools.wraps(func)
+    def wrapper(session: nox.Session) -> None:
+        from noxship.targets import credential_environment
+
+        _configure_logging(credential_environment(Path.cwd(), os.environ))
+        try:
+            func(session)
+        except NoxshipError as exc:
+            session.error(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _project() -> Project:
+    return Project.load(Path.cwd())
+
+
+def _options(posargs: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="nox -s SESSION --", add_help=False)
+    parser.add_argument("--target", action="append", default=[])
+    parser.add_argument("--python", dest="pythons", action="append", default=[])
+    parser.add_argument("--verbose", action="store_true")
+    opts, rest = parser.parse_known_args(list(posargs))
+    opts.rest = rest
+    return opts
+
+
+def _pythons(opts: argparse.Namespace) -> list[str] | None:
+    wanted = list(opts.pythons)
+    env = os.environ.get("NOXSHIP_PYTHONS", "")
+    wanted += [p for p in env.replace(",", " ").split() if p]
+    return wanted or None
+
+
+@nox.session(venv_backend="uv|virtualenv", reuse_venv=True)
+@_guarded
+def lint(session: nox.Session) -> None:
+    """Lint: pre-commit when configured, else ruff check and ruff format --check."""
+    if Path(".pre-commit-config.yaml").is_file():
+        session.install("pre-commit")
+        session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
+        return
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(venv_backend="uv|virtualenv")
+@_guarded
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the source tree (the fast developer loop)."""
+    project = _project()
+    deps = project.test_dependencies()
+    logger.info("test dependencies: %s", deps.source)
+    editable = f".[{','.join(deps.extras)}]" if deps.extras else "."
+    session.install("-e", editable, *deps.requirements, "pytest")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+@_guarded
+def build(session: nox.Session) -> None:
+    """Build the sdist, then the wheel from it; twine check --strict; dist/SHA256SUMS."""
+    from noxship.build import build as do_build
+
+    for dist in do_build(_project()):
+        logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
+
+
+@nox.session(venv_backend="none")
+@_guarded
+def test_wheel(session: nox.Session) -> None:
+    """Test the built wheel in fresh venvs, one per supported Python on this machine.
+
+    Posargs: ``--python 3.12`` (repeatable) limits the Pythons, as does
+    ``NOXSHIP_PYTHONS``; other arguments go to pytest.
+    """
+    from noxship.wheeltest import test_wheel as do_test_wheel
+
+    opts = _options(session.posargs)
+    for result in do_test_wheel(_project(), pythons=_pythons(opts), pytest_args=opts.rest):
+        logger.info(
+            "Python %s: tests passed against the installed wheel; reports %s, %s",
+            result.python, result.junit_xml, result.coverage_xml,
+        )
+
+
+@nox.session(venv_backend="none")
+@_guarded
+def clean(session: nox.Session) -> None:
+    """Remove dist/, build/ (and the reports in it), *.egg-info and .noxship/."""
+    root = Path.cwd()
+    for path in [root / "dist", root / "build", *root.glob("*.egg-info"),
+                 *root.glob("src/*.egg-info")]:
+        if path.exists():
+            logger.info("removing %s", path.relative_to(root))
+            shutil.rmtree(path)
+
+
+def _publish_to(targets: Sequence[str], *, verbose: bool = False) -> None:
+    from noxship.dist import find_distributions
+    from noxship.publish import publish as do_publish
+    from noxship.targets import credential_environment, resolve_credentials, resolve_target
+
+    project = _project()
+    environ = credential_environment(project.root, os.environ)
+    resolved = []
+    for name in targets:  # every target's credentials before any upload
+        target = resolve_target(name, environ, project.name)
+        resolved.append((target, resolve_credentials(target, environ)))
+    dists = find_distributions(project.root / "dist", project.name, project.version)
+    for target, credentials in resolved:
+        report = do_publish(dists, target, credentials, environ=environ, verbose=verbose)
+        _print_report(report.target.name, report.target.index_url, report.sha256,
+                      report.uploaded, report.skipped)
+
+
+def _print_report(
+    name: str, index_url: str, sha256: dict[str, str] | object,
+    uploaded: Sequence[str], skipped: Sequence[str],
+) -> None:
+    assert isinstance(sha256, dict)
+    print(f"published to {name}: {index_url}")
+    for filename, digest in sha256.items():
+        state = "uploaded" if filename in uploaded else "already published"
+        if filename not in uploaded and filename not in skipped:
+            state = "published"
+        print(f"  {digest}  {filename}  ({state})")
+
+
+@nox.session(venv_backend="none")
+@_guarded
+def publish(session: nox.Session) -> None:
+    """Upload dist/ to the targets the release plan names, or to ``-- --target NAME``."""
+    opts = _options(session.posargs)
+    targets = list(opts.target)
+    if not targets:
+        from noxship.ci import plan_from_environment
+
+        plan = plan_from_environment(_project(), os.environ)
+        for reason in plan.reasons:
+            logger.info("plan: %s", reason)
+        if not plan.targets:
+            logger.info("the plan publishes nothing")
+            return
+        targets = list(plan.targets)
+    _publish_to(targets, verbose=opts.verbose)
+
+
+def _check_credentials(targets: Sequence[str]) -> None:
+    from noxship.targets import credential_environment, resolve_credentials, resolve_target
+
+    project = _project()
+    environ = credential_environment(project.root, os.environ)
+    for name in targets:
+        target = resolve_target(name, environ, project.name)
+        credentials = resolve_credentials(target, environ)
+        logger.info("credentials for %s: %s", name, credentials.source)
+
+
+@nox.session(venv_backend="none", default=False)
+@_guarded
+def preflight_test(session: nox.Session) -> None:
+    """Check credentials for TestPyPI (runs first in release_test)."""
+    _check_credentials(["testpypi"])
+
+
+@nox.session(venv_backend="none", default=False)
+@_guarded
+def preflight_prod(session: nox.Session) -> None:
+    """Check credentials for TestPyPI and PyPI (runs first in release_prod)."""
+    _check_credentials(["testpypi", "pypi"])
+
+
+@nox.session(venv_backend="none", requires=["build", "test_wheel"])
+@_guarded
+def release_local(session: nox.Session) -> None:
+    """Build, test the wheel, publish to an embedded pypiserver on 127.0.0.1, install back."""
+    from noxship.dist import find_distributions
+    from noxship.local_index import LocalIndex
+    from noxship.publish import publish as do_publish
+    from noxship.targets import Credentials, Target
+
+    project = _project()
+    dists = find_distributions(project.root / "dist", project.name, project.version)
+    with LocalIndex() as index:
+        logger.info("embedded index: %s", index.simple_url)
+        target = Target("local", index.url, index.simple_url)
+        credentials = Credentials(index.username, index.password, "the embedded index's user")
+        report = do_publish(dists, target, credentials, environ=os.environ)
+        _print_report("the embedded index", index.simple_url, dict(report.sha256),
+                      report.uploaded, report.skipped)
+    logger.info("stopped the embedded index")
+
+
+@nox.session(venv_backend="none", requires=["preflight_test", "lint", "build", "test_wheel"])
+@_guarded
+def release_test(session: nox.Session) -> None:
+    """Lint, build, test the wheel, publish to TestPyPI and install back from it."""
+    _publish_to(["testpypi"])
+
+
+@nox.session(venv_backend="none", requires=["preflight_prod", "release_test"])
+@_guarded
+def release_prod(session: nox.Session) -> None:
+    """Everything in release_test, then publish to PyPI."""
+    _publish_to(["pypi"])

@@ -333,13 +333,15 @@ def install_check(
     tmp = Path(tempfile.mkdtemp(prefix="noxship-install-check-"))
     try:
         venv = tmp / "venv"
-        run([_uv(), "venv", "--quiet", "--seed", venv], what="uv venv")
+        run([_uv(), "venv", "--quiet", venv], what="uv venv")
         python = venv / "bin" / "python"
+        # uv's --seed also brings setuptools, wheel and packaging; only pip is wanted.
+        run([_uv(), "pip", "install", "--quiet", "--python", python, "pip"], what="uv pip install pip")
         base = clean_env({"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
         report = tmp / "report.json"
         pip = [python, "-m", "pip", "install", "--no-input", "--quiet"]
         try:
-            run([*pip, "--no-deps", "--report", report, f"{name}=={version}"],
+            run([*pip, "--no-deps", "--force-reinstall", "--report", report, f"{name}=={version}"],
                 env={**base, "PIP_INDEX_URL": index_url}, cwd=tmp, capture=True,
                 redactor=redactor, what=f"pip install from {target.name}")
             run([*pip, f"{name}=={version}"],

@@ -68,6 +68,9 @@ def _configure_logging(environ: dict[str, str]) -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    # nox sets the root logger to DEBUG; libraries' debug chatter is not ours to show.
+    for name in ("urllib3", "passlib", "requests", "gitlab", "twine"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _guarded(func: F) -> F:
@@ -250,7 +253,10 @@ def preflight_prod(session: nox.Session) -> None:
 @nox.session(venv_backend="none", requires=["build", "test_wheel"])
 @_guarded
 def release_local(session: nox.Session) -> None:
-    """Build, test the wheel, publish to an embedded pypiserver on 127.0.0.1, install back."""
+    """Build, test the wheel, publish to an embedded pypiserver on 127.0.0.1, install back.
+
+    The index's files live in a temporary directory, or in ``NOXSHIP_LOCAL_INDEX_DIR``.
+    """
     from noxship.dist import find_distributions
     from noxship.local_index import LocalIndex
     from noxship.publish import publish as do_publish
@@ -258,7 +264,8 @@ def release_local(session: nox.Session) -> None:
 
     project = _project()
     dists = find_distributions(project.root / "dist", project.name, project.version)
-    with LocalIndex() as index:
+    keep = os.environ.get("NOXSHIP_LOCAL_INDEX_DIR")
+    with LocalIndex(Path(keep).resolve() if keep else None) as index:
         logger.info("embedded index: %s", index.simple_url)
         target = Target("local", index.url, index.simple_url)
         credentials = Credentials(index.username, index.password, "the embedded index's user")

@@ -1,0 +1,5 @@
+from good import answer
+
+
+def test_answer() -> None:
+    assert answer() == 42

@@ -19,6 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 
 from pathlib import Path
 from types import TracebackType
@@ -88,7 +89,10 @@ class LocalIndex:
         self.packages = self._packages or workdir / "packages"
         self.packages.mkdir(parents=True, exist_ok=True)
         htpasswd = workdir / "htpasswd"
-        from passlib.apache import HtpasswdFile
+        with warnings.catch_warnings():
+            # passlib imports the stdlib crypt module, deprecated since Python 3.11.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from passlib.apache import HtpasswdFile
 
         ht = HtpasswdFile(str(htpasswd), new=True)
         ht.set_password(self.username, self.password.reveal())

@@ -49,6 +49,10 @@ __all__ = [
     "tests",
 ]
 
+# A release chain must stop at its first failure: missing credentials must stop
+# release_test before it builds. (A default only: `--no-stop-on-first-error` overrides.)
+nox.options.stop_on_first_error = True
+
 F = TypeVar("F", bound=Callable[[nox.Session], None])
 logger = logging.getLogger("noxship")
 

@@ -1,0 +1,52 @@
+"""Shared fixtures: sample projects in temporary git repositories, and running nox."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+PROJECTS = Path(__file__).parent / "projects"
+REPO_ROOT = Path(__file__).parent.parent
+
+
+def git_repo(path: Path) -> Path:
+    """Make ``path`` a git repository with everything committed."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+           "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "initial"]):
+        subprocess.run(["git", *args], cwd=path, check=True, env=env)
+    return path
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> object:
+    """Return a function that copies ``tests/projects/<name>`` into a new git repo."""
+
+    def make(name: str, *, init: bool = True) -> Path:
+        dest = tmp_path / name
+        shutil.copytree(PROJECTS / name, dest, ignore=shutil.ignore_patterns("__pycache__"))
+        if init:
+            subprocess.run([sys.executable, "-m", "noxship", "init", str(dest)], check=True,
+                           capture_output=True)
+        return git_repo(dest)
+
+    return make
+
+
+def run_nox(
+    project: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 1200
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m nox`` in ``project`` and return the finished process."""
+    full_env = {**os.environ, "NOX_DEFAULT_VENV_BACKEND": "uv", **(env or {})}
+    full_env.pop("CI", None)
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "--no-color", *args],
+        cwd=project, env=full_env, capture_output=True, text=True, timeout=timeout, check=False,
+    )

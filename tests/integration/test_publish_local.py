@@ -1,0 +1,99 @@
+"""Publishing to a real pypiserver on 127.0.0.1, installing back with real pip."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from noxship.build import build
+from noxship.dist import Distribution, sha256_of
+from noxship.errors import IndexConflictError, PublishError
+from noxship.local_index import LocalIndex
+from noxship.project import Project
+from noxship.publish import RetryPolicy, publish
+from noxship.targets import Credentials, Target, twine_environment
+
+
+@pytest.fixture
+def index() -> Iterator[LocalIndex]:
+    with LocalIndex() as idx:
+        yield idx
+
+
+def target_of(index: LocalIndex) -> tuple[Target, Credentials]:
+    return (
+        Target("local", index.url, index.simple_url),
+        Credentials(index.username, index.password, "test user"),
+    )
+
+
+@pytest.fixture
+def built(sample: Callable[..., Path]) -> tuple[Project, list[Distribution]]:
+    project = Project.load(sample("good", init=False))
+    return project, build(project)
+
+
+def test_publish_then_republish_is_a_no_op(
+    index: LocalIndex, built: tuple[Project, list[Distribution]]
+) -> None:
+    _, dists = built
+    target, creds = target_of(index)
+    first = publish(dists, target, creds)
+    assert sorted(first.uploaded) == sorted(d.filename for d in dists)
+    assert first.installed
+    assert {p.name: sha256_of(p) for p in index.files()} == {d.filename: d.sha256 for d in dists}
+    second = publish(dists, target, creds, check_install=False)
+    assert second.uploaded == ()
+    assert sorted(second.skipped) == sorted(d.filename for d in dists)
+
+
+def test_interrupted_publish_completes_on_rerun(
+    index: LocalIndex, built: tuple[Project, list[Distribution]]
+) -> None:
+    _, dists = built
+    target, creds = target_of(index)
+    wheel = next(d for d in dists if d.kind == "wheel")
+    # A run that stopped after the wheel: only the wheel reached the index.
+    subprocess.run(
+        [sys.executable, "-m", "twine", "upload", "--disable-progress-bar", str(wheel.path)],
+        env=twine_environment(target, creds, dict(os.environ), {}), check=True,
+        capture_output=True,
+    )
+    report = publish(dists, target, creds, check_install=False)
+    assert report.skipped == (wheel.filename,)
+    assert report.uploaded == (next(d for d in dists if d.kind == "sdist").filename,)
+    assert len(index.files()) == 2
+
+
+def test_conflicting_rebuild_stops_before_any_upload(
+    index: LocalIndex, built: tuple[Project, list[Distribution]]
+) -> None:
+    project, dists = built
+    target, creds = target_of(index)
+    wheel = next(d for d in dists if d.kind == "wheel")
+    publish([wheel], target, creds, check_install=False)
+    (project.root / "src" / "good" / "answer.txt").write_text("43\n")
+    rebuilt = build(project)
+    before = index.files()
+    with pytest.raises(IndexConflictError, match="Nothing was uploaded"):
+        publish(rebuilt, target, creds, check_install=False)
+    assert index.files() == before  # the new sdist was not uploaded either
+
+
+def test_wrong_password_fails_without_retrying(
+    index: LocalIndex, built: tuple[Project, list[Distribution]]
+) -> None:
+    from noxship.secrets import Secret
+
+    _, dists = built
+    target, _ = target_of(index)
+    wrong = Credentials(index.username, Secret("SENTINEL-wrong-password", "test"), "test")
+    with pytest.raises(PublishError, match="not transient") as info:
+        publish(dists, target, wrong, retry=RetryPolicy(attempts=3, base_delay=0))
+    assert "SENTINEL" not in str(info.value)
+    assert index.files() == []

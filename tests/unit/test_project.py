@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from noxship.errors import ConfigError, ExitCode
+from noxship.project import Project
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_reads_pep621_metadata(tmp_path: Path) -> None:
+    root = write(tmp_path, '[project]\nname = "Foo.Bar"\nversion = "1.2.0"\nrequires-python = ">=3.10"\n')
+    project = Project.load(root)
+    assert project.name == "Foo.Bar"
+    assert project.canonical_name == "foo-bar"
+    assert project.version == Version("1.2.0")
+    assert project.supported("3.11.2")
+    assert not project.supported("3.9.18")
+
+
+def test_dynamic_version_is_none(tmp_path: Path) -> None:
+    project = Project.load(write(tmp_path, '[project]\nname = "x"\ndynamic = ["version"]\n'))
+    assert project.version is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[project\nname=", "is not valid TOML"),
+        ("[project]\nversion = '1.0'\n", "names no project"),
+        ("[project]\nname = 'x'\n", "has no version"),
+        ("[project]\nname = 'x'\nversion = 'one'\n", "not a valid PEP 440 version"),
+        ("[project]\nname = 'x'\nversion = '1'\nrequires-python = '>>3'\n", "not a valid specifier"),
+        ("[project]\nname = 'x'\nversion = '1'\n[tool.noxship]\nbogus = 1\n", "unknown key"),
+    ],
+)
+def test_bad_pyproject_is_a_config_error(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        Project.load(write(tmp_path, text))
+    assert info.value.exit_code == ExitCode.USAGE
+
+
+def test_missing_pyproject(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        Project.load(tmp_path)
+
+
+def test_test_dependencies_prefer_dependency_group_test(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        '[project]\nname = "x"\nversion = "1"\n'
+        '[project.optional-dependencies]\ntest = ["nope"]\n'
+        '[dependency-groups]\ndev = ["devdep", {include-group = "tests"}]\ntests = ["pytest>=8"]\n',
+    )
+    deps = Project.load(root).test_dependencies()
+    assert deps.requirements == ("pytest>=8",)
+    assert "dependency group 'tests'" in deps.source
+
+
+def test_test_dependencies_include_group(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        '[project]\nname = "x"\nversion = "1"\n'
+        '[dependency-groups]\ndev = ["devdep", {include-group = "lint"}]\nlint = ["ruff"]\n',
+    )
+    assert Project.load(root).test_dependencies().requirements == ("devdep", "ruff")
+
+
+def test_test_dependencies_from_extra(tmp_path: Path) -> None:
+    root = write(
+        tmp_path, '[project]\nname = "x"\nversion = "1"\n[project.optional-dependencies]\nTesting = ["a"]\n'
+    )
+    deps = Project.load(root).test_dependencies()
+    assert deps.extras == ("Testing",)
+    assert deps.requirements == ()
+
+
+def test_test_dependencies_from_poetry_group(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        '[tool.poetry]\nname = "x"\nversion = "1.0"\ndescription = ""\nauthors = []\n'
+        '[tool.poetry.dependencies]\npython = "^3.9"\n'
+        '[tool.poetry.group.test.dependencies]\npytest = "^8.0"\n',
+    )
+    project = Project.load(root)
+    deps = project.test_dependencies()
+    assert deps.source == "Poetry group 'test'"
+    assert deps.requirements == ("pytest (>=8.0,<9.0)",)
+
+
+def test_test_dependencies_override(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        '[project]\nname = "x"\nversion = "1"\n[dependency-groups]\ntest = ["a"]\n'
+        '[tool.noxship]\ntest-dependencies = ["b"]\n',
+    )
+    assert Project.load(root).test_dependencies().requirements == ("b",)
+
+
+def test_no_test_dependencies(tmp_path: Path) -> None:
+    deps = Project.load(write(tmp_path, '[project]\nname = "x"\nversion = "1"\n')).test_dependencies()
+    assert deps.source == "none found"

@@ -12,13 +12,15 @@ import dataclasses
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from noxship.errors import ConfigError
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
 
 __all__ = ["DEFAULT_TEST_GROUPS", "NoxshipConfig", "Project", "TestDependencies", "load_toml"]
 
@@ -180,6 +182,8 @@ class Project:
     @property
     def canonical_name(self) -> NormalizedName:
         """The PEP 503 normalised distribution name."""
+        from packaging.utils import canonicalize_name
+
         return canonicalize_name(self.name)
 
     @classmethod
@@ -261,6 +265,8 @@ class Project:
         Raises:
             ConfigError: a dependency group is malformed (PEP 735).
         """
+        from packaging.utils import canonicalize_name
+
         config = self.config
         if config.test_dependencies is not None:
             return TestDependencies(config.test_dependencies, (), "[tool.noxship] test-dependencies")

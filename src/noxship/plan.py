@@ -1,0 +1,242 @@
+"""The release decision: CI context + project -> an immutable :class:`Plan`.
+
+Pure: no I/O, no ``os.environ``. Every decision carries a human-readable reason.
+The default policy (``docs/decisions.md`` shows it with one example per row):
+
+- a push to the default branch whose commit title is a release message
+  (``1.4.0``, ``v1.4.0: notes``, ``release 1.4.0``) releases that version to the
+  release targets and tags ``v<version>``;
+- a tag pipeline (GitLab) or a tag push or published release (GitHub) for
+  ``v<version>`` releases that version, with no new tag;
+- a merge request (GitLab) or pull request (GitHub) previews
+  ``<version>.dev<run number>`` on the preview targets, unless it comes from a
+  fork (no secrets there);
+- anything else publishes nothing.
+
+Versions are PEP 440 (:class:`packaging.version.Version`); PyPI rejects local
+versions, so a preview is a developmental release (PEP 440 "Developmental releases").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+
+from packaging.version import InvalidVersion, Version
+
+from noxship.ci import CIContext
+from noxship.errors import ConfigError, PlanError
+from noxship.project import NoxshipConfig, Project
+
+__all__ = ["DEFAULT_RELEASE_PATTERN", "Plan", "Policy", "make_plan", "release_version"]
+
+DEFAULT_RELEASE_PATTERN = (
+    r"^(?:v|release:?\s+v?)?(?P<version>\d+\.\d+\.\d+[0-9A-Za-z.!+_-]*)(?=$|[\s:,;])"
+)
+"""A full version (three numbers, then any PEP 440 suffix), optionally after ``v`` or
+``release``, at the start of the commit title."""
+
+_TAG_PATTERN = re.compile(r"^v(?P<version>\d.*)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What this pipeline publishes, and why.
+
+    Attributes:
+        provider: ``gitlab``, ``github`` or ``local``.
+        event: the pipeline's event (see :class:`~noxship.ci.CIContext`).
+        kind: ``release``, ``preview`` or ``none``.
+        version: the PEP 440 version to build, or ``None`` when nothing is published.
+        targets: target names, in publishing order.
+        tag: the tag to create after the last target, or ``None``.
+        reasons: one sentence per decision.
+    """
+
+    provider: str
+    event: str
+    kind: str
+    version: str | None
+    targets: tuple[str, ...]
+    tag: str | None
+    reasons: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form: ``provider``, ``event``, ``version``, ``targets``, ``tag``, ``reasons``."""
+        return {
+            "provider": self.provider,
+            "event": self.event,
+            "kind": self.kind,
+            "version": self.version,
+            "targets": list(self.targets),
+            "tag": self.tag,
+            "reasons": list(self.reasons),
+        }
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n for n in re.split(r"[\s,]+", value.strip().lower()) if n)
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    """The decision's settings.
+
+    Precedence: environment (``NOXSHIP_RELEASE_TARGETS``, ``NOXSHIP_PREVIEW_TARGETS``,
+    ``NOXSHIP_RELEASE_PATTERN``), then ``[tool.noxship]``, then the defaults.
+    """
+
+    release_targets: tuple[str, ...] = ("testpypi", "pypi")
+    preview_targets: tuple[str, ...] = ("testpypi",)
+    release_pattern: str = DEFAULT_RELEASE_PATTERN
+
+    @classmethod
+    def from_config(cls, config: NoxshipConfig, env: Mapping[str, str]) -> Policy:
+        """Build the policy.
+
+        Raises:
+            ConfigError: the release pattern is not a valid regular expression
+                with a ``version`` group.
+        """
+        pattern = env.get("NOXSHIP_RELEASE_PATTERN") or config.release_pattern
+        pattern = pattern or DEFAULT_RELEASE_PATTERN
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"release pattern {pattern!r} is invalid ({exc}): fix it") from None
+        if "version" not in compiled.groupindex:
+            raise ConfigError(
+                f"release pattern {pattern!r} has no (?P<version>...) group: add one"
+            )
+        release = env.get("NOXSHIP_RELEASE_TARGETS")
+        preview = env.get("NOXSHIP_PREVIEW_TARGETS")
+        return cls(
+            release_targets=_names(release) if release is not None else config.release_targets,
+            preview_targets=_names(preview) if preview is not None else config.preview_targets,
+            release_pattern=pattern,
+        )
+
+
+def release_version(title: str | None, pattern: str = DEFAULT_RELEASE_PATTERN) -> str | None:
+    """Return the version text a commit title announces, or ``None``.
+
+    ``"v1.4.0: notes"`` gives ``"1.4.0"``; ``"1.2"``, ``"10 foo"`` and ``"release
+    notes for 1.2.3"`` give ``None``. The text is not validated here.
+    """
+    if not title:
+        return None
+    match = re.search(pattern, title)
+    return match.group("version") if match else None
+
+
+def _checked(text: str, project: Project, where: str) -> Version:
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        raise PlanError(
+            f"{where} announces version {text!r}, which is not a valid PEP 440 version "
+            f"(the project's version is {project.version}): use a version such as 1.4.0"
+        ) from None
+    if project.version is not None and version != project.version:
+        raise PlanError(
+            f"{where} announces version {version}, but pyproject.toml says {project.version}: "
+            "make them agree (bump the version in pyproject.toml, or fix the message)"
+        )
+    return version
+
+
+def _preview_version(project: Project, run_number: str | None, ctx: CIContext) -> Version:
+    if project.version is None:
+        raise PlanError(
+            "a preview build needs a static version in pyproject.toml to add .devN to; "
+            "the version is dynamic: set [project] version"
+        )
+    if not run_number or not run_number.isdigit():
+        variable = "CI_PIPELINE_IID" if ctx.provider == "gitlab" else "GITHUB_RUN_NUMBER"
+        raise PlanError(f"{variable} is not set to a number: a preview build needs it for .devN")
+    v = project.version
+    text = v.base_version
+    if v.pre:
+        text += f"{v.pre[0]}{v.pre[1]}"
+    if v.post is not None:
+        text += f".post{v.post}"
+    return Version(f"{text}.dev{int(run_number)}")
+
+
+def make_plan(ctx: CIContext, project: Project, policy: Policy | None = None) -> Plan:
+    """Decide what this pipeline publishes.
+
+    Args:
+        ctx: the CI context (from :func:`noxship.ci.detect`).
+        project: the project; its static version is checked against a release.
+        policy: targets and release pattern; default :class:`Policy`.
+
+    Returns:
+        The plan; an empty one (kind ``none``) says why nothing is published.
+
+    Raises:
+        PlanError: a release message or tag announces a version that is not valid
+            PEP 440 or differs from the project's; a preview lacks its run number
+            or a static version.
+    """
+    policy = policy or Policy()
+    base = {"provider": ctx.provider, "event": ctx.event}
+
+    def nothing(reason: str) -> Plan:
+        return Plan(**base, kind="none", version=None, targets=(), tag=None, reasons=(reason,))
+
+    def release(version: Version, why: str, tag: str | None) -> Plan:
+        reasons = [why]
+        if not policy.release_targets:
+            return nothing(f"{why}, but no release targets are configured")
+        reasons.append(f"release {version} to {', '.join(policy.release_targets)}, in that order")
+        reasons.append(f"then tag v{version}" if tag else "no new tag: the tag exists")
+        return Plan(**base, kind="release", version=str(version),
+                    targets=policy.release_targets, tag=tag, reasons=tuple(reasons))
+
+    if ctx.provider == "local":
+        return nothing("no CI detected: on a laptop, sessions name their targets explicitly")
+    if ctx.event in ("tag", "release"):
+        match = _TAG_PATTERN.match(ctx.tag or "")
+        if not match:
+            return nothing(f"tag {ctx.tag!r} is not a version tag v<version>: nothing to release")
+        where = "release" if ctx.event == "release" else "tag"
+        version = _checked(match.group("version"), project, f"{where} {ctx.tag}")
+        if ctx.tag != f"v{version}":
+            raise PlanError(
+                f"{where} {ctx.tag} is not in the normalised form v{version} (PEP 440): "
+                f"tag v{version} instead"
+            )
+        return release(version, f"{where} {ctx.tag} of version {version}", None)
+    if ctx.event in ("merge_request", "pull_request"):
+        kind = "merge request" if ctx.event == "merge_request" else "pull request"
+        if ctx.from_fork:
+            return nothing(f"{kind} from a fork: it has no access to secrets, so no preview")
+        version = _preview_version(project, ctx.run_number, ctx)
+        if not policy.preview_targets:
+            return nothing(f"{kind}, but no preview targets are configured")
+        return Plan(**base, kind="preview", version=str(version),
+                    targets=policy.preview_targets, tag=None,
+                    reasons=(f"{kind} pipeline: preview build {version} "
+                             f"(developmental release, PEP 440)",
+                             f"preview {version} to {', '.join(policy.preview_targets)}"))
+    if ctx.event == "push":
+        if not ctx.default_branch or ctx.branch != ctx.default_branch:
+            return nothing(
+                f"push to branch {ctx.branch!r}, not the default branch "
+                f"{ctx.default_branch!r}: releases come only from the default branch"
+            )
+        text = release_version(ctx.commit_title, policy.release_pattern)
+        if text is None:
+            return nothing(
+                f"push to the default branch {ctx.branch!r} whose commit title "
+                f"{ctx.commit_title!r} is not a release message (such as 1.4.0 or v1.4.0: notes)"
+            )
+        version = _checked(text, project, f"commit title {ctx.commit_title!r}")
+        return release(
+            version, f"push to the default branch {ctx.branch!r} with release message "
+            f"{ctx.commit_title!r}", f"v{version}",
+        )
+    return nothing(f"{ctx.provider} {ctx.event} pipeline: only pushes, tags, releases and "
+                   "merge/pull requests publish")

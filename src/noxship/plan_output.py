@@ -1,0 +1,72 @@
+"""Print a :class:`~noxship.plan.Plan` as text, JSON, a dotenv file (GitLab
+``artifacts:reports:dotenv``) or GitHub step outputs and a job summary
+(``$GITHUB_OUTPUT``, ``$GITHUB_STEP_SUMMARY``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+
+from noxship.errors import PlanError
+from noxship.plan import Plan
+
+__all__ = ["dotenv_lines", "markdown_summary", "render"]
+
+
+def dotenv_lines(plan: Plan) -> str:
+    """``NOXSHIP_PLAN_*=value`` lines; targets are comma-separated."""
+    values = {
+        "NOXSHIP_PLAN_PROVIDER": plan.provider,
+        "NOXSHIP_PLAN_EVENT": plan.event,
+        "NOXSHIP_PLAN_KIND": plan.kind,
+        "NOXSHIP_PLAN_VERSION": plan.version or "",
+        "NOXSHIP_PLAN_TARGETS": ",".join(plan.targets),
+        "NOXSHIP_PLAN_TAG": plan.tag or "",
+    }
+    return "".join(f"{k}={v}\n" for k, v in values.items())
+
+
+def markdown_summary(plan: Plan) -> str:
+    """A Markdown table of the plan, for a CI job summary."""
+    rows = [
+        ("provider", plan.provider), ("event", plan.event), ("kind", plan.kind),
+        ("version", plan.version or "-"), ("targets", ", ".join(plan.targets) or "-"),
+        ("tag", plan.tag or "-"),
+    ]
+    lines = ["### noxship release plan", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | `{v}` |" for k, v in rows]
+    lines += ["", *(f"- {r}" for r in plan.reasons), ""]
+    return "\n".join(lines)
+
+
+def render(plan: Plan, fmt: str, env: Mapping[str, str], out: TextIO | None = None) -> None:
+    """Write the plan in format ``fmt`` (``text``, ``json``, ``dotenv``, ``github``).
+
+    Raises:
+        PlanError: ``github`` was asked for without ``GITHUB_OUTPUT``.
+    """
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(json.dumps(plan.as_dict(), indent=2) + "\n")
+    elif fmt == "dotenv":
+        out.write(dotenv_lines(plan))
+    elif fmt == "github":
+        output = env.get("GITHUB_OUTPUT")
+        if not output:
+            raise PlanError("--format github needs GITHUB_OUTPUT: run it in a GitHub Actions step")
+        with open(output, "a", encoding="utf-8") as f:
+            f.write(f"version={plan.version or ''}\ntargets={','.join(plan.targets)}\n"
+                    f"tag={plan.tag or ''}\nkind={plan.kind}\n")
+        summary = env.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            with open(summary, "a", encoding="utf-8") as f:
+                f.write(markdown_summary(plan))
+        out.write(markdown_summary(plan))
+    else:
+        out.write(f"{plan.kind}: version {plan.version or '-'} to "
+                  f"{', '.join(plan.targets) or 'no target'}"
+                  f"{f', then tag {plan.tag}' if plan.tag else ''}\n")
+        for reason in plan.reasons:
+            out.write(f"  - {reason}\n")

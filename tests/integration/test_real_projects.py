@@ -1,0 +1,63 @@
+"""Acceptance: `noxship init` and `nox -s release_local` on real sdists from PyPI.
+
+The sdists are downloaded once with pip and cached in pytest's cache directory.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git_repo, run_nox
+
+pytestmark = pytest.mark.slow
+
+# name, version, Pythons to test the wheel on (packaging's 60,000 tests take minutes each).
+REAL = [("tomlkit", "0.15.2", None), ("packaging", "26.3", "3.12")]
+
+
+def fetch_sdist(cache: pytest.Cache, name: str, version: str) -> Path:
+    directory = cache.mkdir("noxship-sdists")
+    found = list(directory.glob(f"{name}-{version}.tar.gz"))
+    if not found:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--isolated", "--no-deps",
+             "--no-binary", ":all:", "--dest", str(directory), f"{name}=={version}"],
+            check=True, capture_output=True,
+        )
+        found = list(directory.glob(f"{name}-{version}.tar.gz"))
+    return found[0]
+
+
+@pytest.mark.parametrize(("name", "version", "pythons"), REAL)
+def test_release_local_on_a_real_sdist(
+    pytestconfig: pytest.Config, tmp_path: Path, name: str, version: str, pythons: str | None
+) -> None:
+    assert pytestconfig.cache is not None
+    sdist = fetch_sdist(pytestconfig.cache, name, version)
+    with tarfile.open(sdist) as tar:
+        tar.extractall(tmp_path, filter="data")
+    project = git_repo(tmp_path / f"{name}-{version}")
+    subprocess.run([sys.executable, "-m", "noxship", "init", str(project)], check=True)
+    index_dir = tmp_path / "index"
+    env = {"NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)}
+    if pythons:
+        env["NOXSHIP_PYTHONS"] = pythons
+    result = run_nox(project, "-s", "release_local", env=env, timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert sorted(p.name for p in index_dir.iterdir()) == [
+        f"{name}-{version}-py3-none-any.whl", f"{name}-{version}.tar.gz",
+    ]
+    proofs = list((project / "build" / "reports").glob("imports-py*.json"))
+    assert proofs
+    for proof_file in proofs:
+        proof = json.loads(proof_file.read_text())
+        assert proof["violations"] == []
+        assert proof["modules"]
+        assert all(f"/site-packages/{name}/" in p for p in proof["modules"].values())
+    assert f"installed {name} {version} from http://127.0.0.1:" in result.stderr

@@ -1,0 +1,41 @@
+"""noxship builds itself: exact file lists, reproducible bytes."""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+import zipfile
+from pathlib import Path
+
+from noxship.build import build
+from noxship.project import Project
+from tests.conftest import REPO_ROOT, git_repo
+
+MODULES = sorted([*(p.name for p in (REPO_ROOT / "src" / "noxship").glob("*.py")), "py.typed"])
+
+
+def copy_repo(tmp_path: Path) -> Path:
+    dest = tmp_path / "noxship"
+    shutil.copytree(REPO_ROOT, dest, ignore=shutil.ignore_patterns(
+        ".git", ".nox", "dist", "build", ".venv", "__pycache__", "*.egg-info", ".*_cache"))
+    return git_repo(dest)
+
+
+def test_wheel_and_sdist_contents(tmp_path: Path) -> None:
+    project = Project.load(copy_repo(tmp_path))
+    sdist, wheel = build(project, tmp_path / "dist")
+    with zipfile.ZipFile(wheel.path) as zf:
+        names = zf.namelist()
+    assert sorted(n.split("/", 1)[1] for n in names if n.startswith("noxship/")) == MODULES
+    assert "noxship-0.1.0.dist-info/entry_points.txt" in names
+    with tarfile.open(sdist.path) as tar:
+        members = {m.name.split("/", 1)[1] for m in tar.getmembers() if m.isfile()}
+    assert {f"src/noxship/{m}" for m in MODULES} <= members
+    assert {"pyproject.toml", "README.md", "PKG-INFO"} <= members
+
+
+def test_two_builds_of_one_commit_are_identical(tmp_path: Path) -> None:
+    project = Project.load(copy_repo(tmp_path))
+    first = {d.filename: d.sha256 for d in build(project, tmp_path / "a")}
+    second = {d.filename: d.sha256 for d in build(project, tmp_path / "b")}
+    assert first == second

@@ -1,0 +1,201 @@
+"""The decision table, one row per case: environment in, plan out.
+
+``docs/decisions.md`` is generated from ``DECISIONS`` (run
+``python -m tests.unit.test_plan``) and a test checks it is up to date.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from noxship.ci import detect, plan_from_environment
+from noxship.errors import ConfigError, ExitCode, PlanError
+from noxship.plan import Policy, make_plan, release_version
+from noxship.project import Project
+
+DOCS = Path(__file__).parents[2] / "docs" / "decisions.md"
+
+GL = {"GITLAB_CI": "true", "CI_DEFAULT_BRANCH": "main", "CI_PROJECT_ID": "7",
+      "CI_PIPELINE_IID": "123", "CI_COMMIT_SHA": "abc"}
+GL_PUSH_MAIN = {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main"}
+GL_MR = {**GL, "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "42",
+         "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "7"}
+GH = {"GITHUB_ACTIONS": "true", "GITHUB_RUN_NUMBER": "77", "GITHUB_SHA": "abc"}
+
+# (case, environment, event payload or None, kind, version, targets, tag)
+DECISIONS: list[tuple[str, dict[str, str], dict[str, object] | None, str, str | None,
+                      tuple[str, ...], str | None]] = [
+    ("GitLab push to the default branch, release message", {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.4.0"},
+     None, "release", "1.4.0", ("testpypi", "pypi"), "v1.4.0"),
+    ("GitLab push to the default branch, `v` and notes", {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "v1.4.0: notes"},
+     None, "release", "1.4.0", ("testpypi", "pypi"), "v1.4.0"),
+    ("GitLab push to the default branch, `release` prefix",
+     {**GL_PUSH_MAIN, "CI_COMMIT_MESSAGE": "release 1.4.0\n\nbody"},
+     None, "release", "1.4.0", ("testpypi", "pypi"), "v1.4.0"),
+    ("GitLab tag pipeline", {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.4.0"},
+     None, "release", "1.4.0", ("testpypi", "pypi"), None),
+    ("GitLab merge request", GL_MR, None, "preview", "1.4.0.dev123", ("testpypi",), None),
+    ("GitLab merge request from a fork", {**GL_MR, "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "99"},
+     None, "none", None, (), None),
+    ("GitLab push to the default branch, other message",
+     {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "Fix a typo"}, None, "none", None, (), None),
+    ("GitLab push to the default branch, `10 foo`", {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "10 foo"},
+     None, "none", None, (), None),
+    ("GitLab push to the default branch, `1.2`", {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.2"},
+     None, "none", None, (), None),
+    ("GitLab push to the default branch, `release notes for 1.2.3`",
+     {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "release notes for 1.2.3"}, None, "none", None, (), None),
+    ("GitLab push to another branch, release message",
+     {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature", "CI_COMMIT_TITLE": "1.4.0"},
+     None, "none", None, (), None),
+    ("GitLab schedule", {**GL, "CI_PIPELINE_SOURCE": "schedule", "CI_COMMIT_BRANCH": "main",
+                         "CI_COMMIT_TITLE": "1.4.0"}, None, "none", None, (), None),
+    ("GitHub push of tag v1.4.0", {**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/tags/v1.4.0",
+                                   "GITHUB_REF_NAME": "v1.4.0", "GITHUB_REF_TYPE": "tag"},
+     {"repository": {"default_branch": "main", "full_name": "o/r"}},
+     "release", "1.4.0", ("testpypi", "pypi"), None),
+    ("GitHub release published", {**GH, "GITHUB_EVENT_NAME": "release", "GITHUB_REF": "refs/tags/v1.4.0"},
+     {"action": "published", "release": {"tag_name": "v1.4.0"},
+      "repository": {"default_branch": "main", "full_name": "o/r"}},
+     "release", "1.4.0", ("testpypi", "pypi"), None),
+    ("GitHub push to the default branch, release message",
+     {**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"},
+     {"head_commit": {"message": "v1.4.0: notes\n\nmore"},
+      "repository": {"default_branch": "main", "full_name": "o/r"}},
+     "release", "1.4.0", ("testpypi", "pypi"), "v1.4.0"),
+    ("GitHub push to the default branch, other message",
+     {**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"},
+     {"head_commit": {"message": "Refactor"}, "repository": {"default_branch": "main", "full_name": "o/r"}},
+     "none", None, (), None),
+    ("GitHub pull request", {**GH, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/5/merge"},
+     {"pull_request": {"head": {"repo": {"full_name": "o/r"}}},
+      "repository": {"default_branch": "main", "full_name": "o/r"}},
+     "preview", "1.4.0.dev77", ("testpypi",), None),
+    ("GitHub pull request from a fork",
+     {**GH, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/5/merge"},
+     {"pull_request": {"head": {"repo": {"full_name": "fork/r"}}},
+      "repository": {"default_branch": "main", "full_name": "o/r"}},
+     "none", None, (), None),
+    ("GitHub schedule", {**GH, "GITHUB_EVENT_NAME": "schedule", "GITHUB_REF": "refs/heads/main"},
+     {"repository": {"default_branch": "main", "full_name": "o/r"}}, "none", None, (), None),
+    ("no CI", {}, None, "none", None, (), None),
+]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1.4.0"\n')
+    return Project.load(tmp_path)
+
+
+def env_with_payload(env: Mapping[str, str], payload: object, tmp_path: Path) -> dict[str, str]:
+    result = dict(env)
+    if payload is not None:
+        path = tmp_path / "event.json"
+        path.write_text(json.dumps(payload))
+        result["GITHUB_EVENT_PATH"] = str(path)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("case", "env", "payload", "kind", "version", "targets", "tag"), DECISIONS,
+    ids=[d[0] for d in DECISIONS],
+)
+def test_decision_table(
+    project: Project, tmp_path: Path, case: str, env: dict[str, str], payload: object,
+    kind: str, version: str | None, targets: tuple[str, ...], tag: str | None,
+) -> None:
+    plan = plan_from_environment(project, env_with_payload(env, payload, tmp_path))
+    assert (plan.kind, plan.version, plan.targets, plan.tag) == (kind, version, targets, tag)
+    assert plan.reasons and all(plan.reasons)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.5.0"}, "announces version 1.5.0, but pyproject.toml says 1.4.0"),
+        ({**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.4.0-foo-bar"}, "not a valid PEP 440 version"),
+        ({**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.5.0"}, "says 1.4.0"),
+        ({**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v01.4.0"}, "normalised form v1.4.0"),
+        ({"GITLAB_CI": "true"}, "CI_PIPELINE_SOURCE is not set"),
+        ({**GL, "CI_PIPELINE_SOURCE": "merge_request_event"}, "CI_MERGE_REQUEST_IID is not set"),
+        ({**GL_MR, "CI_PIPELINE_IID": ""}, "CI_PIPELINE_IID is not set"),
+        ({**GH, "GITHUB_EVENT_NAME": "push"}, "GITHUB_EVENT_PATH is not set"),
+        ({**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "/nonexistent.json"},
+         "cannot read the GitHub event payload"),
+        ({"NOXSHIP_PROVIDER": "jenkins"}, "NOXSHIP_PROVIDER='jenkins' is unknown"),
+    ],
+)
+def test_inconsistent_input_is_exit_2(project: Project, env: dict[str, str], message: str) -> None:
+    with pytest.raises(PlanError, match=message) as info:
+        plan_from_environment(project, env)
+    assert info.value.exit_code == ExitCode.USAGE
+
+
+@pytest.mark.parametrize(
+    ("title", "version"),
+    [("1.4.0", "1.4.0"), ("v1.4.0: notes", "1.4.0"), ("release v2.0.0rc1", "2.0.0rc1"),
+     ("release: 1.4.0", "1.4.0"), ("1.2", None), ("10 foo", None),
+     ("release notes for 1.2.3", None), ("v1.2.3x", "1.2.3x"), ("", None), (None, None)],
+)
+def test_release_version(title: str | None, version: str | None) -> None:
+    assert release_version(title) == version
+
+
+def test_environment_overrides_targets(project: Project) -> None:
+    env = {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.4.0", "NOXSHIP_RELEASE_TARGETS": "gitlab, pypi"}
+    assert plan_from_environment(project, env).targets == ("gitlab", "pypi")
+
+
+def test_bad_release_pattern(project: Project) -> None:
+    with pytest.raises(ConfigError, match="no \\(\\?P<version>"):
+        Policy.from_config(project.config, {"NOXSHIP_RELEASE_PATTERN": "^x"})
+
+
+def test_dynamic_version_cannot_preview(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndynamic = ["version"]\n')
+    with pytest.raises(PlanError, match="dynamic"):
+        make_plan(detect(GL_MR), Project.load(tmp_path))
+
+
+def render_decisions() -> str:
+    lines = [
+        "# How noxship decides what to publish",
+        "",
+        "Generated from `DECISIONS` in `tests/unit/test_plan.py` by "
+        "`python -m tests.unit.test_plan`; a test fails when this file is stale.",
+        "Project version in every example: `1.4.0`. Default targets: release `testpypi, pypi`; "
+        "preview `testpypi`.",
+        "",
+        "| case | variables (and event payload) | plan | version | targets | tag |",
+        "|---|---|---|---|---|---|",
+    ]
+    for case, env, payload, kind, version, targets, tag in DECISIONS:
+        shown = {k: v for k, v in env.items() if k not in ("CI_PROJECT_ID", "CI_COMMIT_SHA", "GITHUB_SHA")}
+        cell = "<br>".join(f"`{k}={v!s}`".replace("\n", "\\n") for k, v in shown.items()) or "(none)"
+        if payload:
+            cell += "<br>payload `" + json.dumps(payload) + "`"
+        lines.append(
+            f"| {case} | {cell} | {kind} | {version or '-'} | {', '.join(targets) or '-'} | {tag or '-'} |"
+        )
+    lines += [
+        "",
+        "Inconsistent input (exit code 2, nothing published): a release message or tag whose "
+        "version differs from `pyproject.toml` or is not valid PEP 440; a tag not in the "
+        "normalised form `v<version>`; missing `CI_PIPELINE_SOURCE`, `CI_MERGE_REQUEST_IID` or "
+        "`CI_PIPELINE_IID` where the pipeline needs them; an unreadable GitHub event payload.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def test_docs_decisions_is_up_to_date() -> None:
+    assert DOCS.read_text(encoding="utf-8") == render_decisions()
+
+
+if __name__ == "__main__":
+    DOCS.write_text(render_decisions(), encoding="utf-8")

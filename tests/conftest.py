@@ -17,9 +17,15 @@ REPO_ROOT = Path(__file__).parent.parent
 
 def git_repo(path: Path) -> Path:
     """Make ``path`` a git repository with everything committed."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-           "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+        "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "initial"]):
         subprocess.run(["git", *args], cwd=path, check=True, env=env)
     return path
@@ -33,8 +39,11 @@ def sample(tmp_path: Path) -> object:
         dest = tmp_path / name
         shutil.copytree(PROJECTS / name, dest, ignore=shutil.ignore_patterns("__pycache__"))
         if init:
-            subprocess.run([sys.executable, "-m", "noxship", "init", str(dest)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "noxship", "init", str(dest)],
+                check=True,
+                capture_output=True,
+            )
         return git_repo(dest)
 
     return make
@@ -48,5 +57,10 @@ def run_nox(
     full_env.pop("CI", None)
     return subprocess.run(
         [sys.executable, "-m", "nox", "--no-color", *args],
-        cwd=project, env=full_env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=project,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )

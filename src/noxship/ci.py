@@ -54,9 +54,17 @@ class GitLab:
     """GitLab CI/CD, detected by ``GITLAB_CI=true``."""
 
     variables: ClassVar[tuple[str, ...]] = (
-        "CI_PIPELINE_SOURCE", "CI_DEFAULT_BRANCH", "CI_COMMIT_BRANCH", "CI_COMMIT_TAG",
-        "CI_COMMIT_TITLE", "CI_COMMIT_MESSAGE", "CI_PIPELINE_IID", "CI_MERGE_REQUEST_IID",
-        "CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "CI_PROJECT_ID", "CI_COMMIT_SHA",
+        "CI_PIPELINE_SOURCE",
+        "CI_DEFAULT_BRANCH",
+        "CI_COMMIT_BRANCH",
+        "CI_COMMIT_TAG",
+        "CI_COMMIT_TITLE",
+        "CI_COMMIT_MESSAGE",
+        "CI_PIPELINE_IID",
+        "CI_MERGE_REQUEST_IID",
+        "CI_MERGE_REQUEST_SOURCE_PROJECT_ID",
+        "CI_PROJECT_ID",
+        "CI_COMMIT_SHA",
     )
 
     @staticmethod
@@ -107,8 +115,13 @@ class GitHub:
     """GitHub Actions, detected by ``GITHUB_ACTIONS=true``."""
 
     variables: ClassVar[tuple[str, ...]] = (
-        "GITHUB_EVENT_NAME", "GITHUB_REF", "GITHUB_REF_NAME", "GITHUB_REF_TYPE",
-        "GITHUB_EVENT_PATH", "GITHUB_RUN_NUMBER", "GITHUB_SHA",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_REF",
+        "GITHUB_REF_NAME",
+        "GITHUB_REF_TYPE",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_RUN_NUMBER",
+        "GITHUB_SHA",
     )
 
     @staticmethod

@@ -23,10 +23,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="noxship", description="A safe release pipeline for Python projects, as Nox sessions."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    init = sub.add_parser("init", help="write noxfile.py (and a CI file) into a project")
+    init = sub.add_parser("init", help="write noxfile.py into a project")
     init.add_argument("directory", nargs="?", default=".", type=Path)
     init.add_argument("--force", action="store_true", help="overwrite existing files")
-    init.add_argument("--ci", choices=["gitlab", "github"], help="also write a CI file")
     plan = sub.add_parser("plan", help="print what this pipeline publishes, and why")
     plan.add_argument("--format", choices=["text", "json", "dotenv", "github"], default="text")
     plan.add_argument("--project", type=Path, default=Path("."), help="project directory")
@@ -38,11 +37,6 @@ def _init(args: argparse.Namespace) -> None:
 
     path = write_noxfile(args.directory, force=args.force)
     print(f"wrote {path}")
-    if args.ci:
-        from noxship.init import write_ci
-
-        for ci_path in write_ci(args.directory, args.ci, force=args.force):
-            print(f"wrote {ci_path}")
 
 
 def _plan(args: argparse.Namespace) -> None:

@@ -20,7 +20,6 @@ import time
 import urllib.error
 import urllib.request
 import warnings
-
 from pathlib import Path
 from types import TracebackType
 
@@ -85,7 +84,9 @@ class LocalIndex:
         return f"LocalIndex(url={self.url!r}, username={self.username!r}, password=<hidden>)"
 
     def __enter__(self) -> LocalIndex:
-        workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="noxship-index-")))
+        workdir = Path(
+            self._stack.enter_context(tempfile.TemporaryDirectory(prefix="noxship-index-"))
+        )
         self.packages = self._packages or workdir / "packages"
         self.packages.mkdir(parents=True, exist_ok=True)
         htpasswd = workdir / "htpasswd"
@@ -101,8 +102,22 @@ class LocalIndex:
         log = (workdir / "server.log").open("wb")
         self._stack.callback(log.close)
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "pypiserver", "run", "-i", "127.0.0.1", "-p", str(self.port),
-             "-P", str(htpasswd), "-a", "update", "--disable-fallback", str(self.packages)],
+            [
+                sys.executable,
+                "-m",
+                "pypiserver",
+                "run",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-P",
+                str(htpasswd),
+                "-a",
+                "update",
+                "--disable-fallback",
+                str(self.packages),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=clean_env(),
@@ -125,7 +140,7 @@ class LocalIndex:
                     f"{log.read_text(errors='replace')[-500:].strip()}"
                 )
             try:
-                with urllib.request.urlopen(f"{self.url}health", timeout=2) as resp:  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}health", timeout=2) as resp:
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, OSError):
@@ -158,5 +173,3 @@ class LocalIndex:
         tb: TracebackType | None,
     ) -> None:
         self._stack.close()
-
-

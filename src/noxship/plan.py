@@ -106,9 +106,7 @@ class Policy:
         except re.error as exc:
             raise ConfigError(f"release pattern {pattern!r} is invalid ({exc}): fix it") from None
         if "version" not in compiled.groupindex:
-            raise ConfigError(
-                f"release pattern {pattern!r} has no (?P<version>...) group: add one"
-            )
+            raise ConfigError(f"release pattern {pattern!r} has no (?P<version>...) group: add one")
         release = env.get("NOXSHIP_RELEASE_TARGETS")
         preview = env.get("NOXSHIP_PREVIEW_TARGETS")
         return cls(
@@ -192,8 +190,14 @@ def make_plan(ctx: CIContext, project: Project, policy: Policy | None = None) ->
             return nothing(f"{why}, but no release targets are configured")
         reasons.append(f"release {version} to {', '.join(policy.release_targets)}, in that order")
         reasons.append(f"then tag v{version}" if tag else "no new tag: the tag exists")
-        return Plan(**base, kind="release", version=str(version),
-                    targets=policy.release_targets, tag=tag, reasons=tuple(reasons))
+        return Plan(
+            **base,
+            kind="release",
+            version=str(version),
+            targets=policy.release_targets,
+            tag=tag,
+            reasons=tuple(reasons),
+        )
 
     if ctx.provider == "local":
         return nothing("no CI detected: on a laptop, sessions name their targets explicitly")
@@ -216,11 +220,17 @@ def make_plan(ctx: CIContext, project: Project, policy: Policy | None = None) ->
         version = _preview_version(project, ctx.run_number, ctx)
         if not policy.preview_targets:
             return nothing(f"{kind}, but no preview targets are configured")
-        return Plan(**base, kind="preview", version=str(version),
-                    targets=policy.preview_targets, tag=None,
-                    reasons=(f"{kind} pipeline: preview build {version} "
-                             f"(developmental release, PEP 440)",
-                             f"preview {version} to {', '.join(policy.preview_targets)}"))
+        return Plan(
+            **base,
+            kind="preview",
+            version=str(version),
+            targets=policy.preview_targets,
+            tag=None,
+            reasons=(
+                f"{kind} pipeline: preview build {version} (developmental release, PEP 440)",
+                f"preview {version} to {', '.join(policy.preview_targets)}",
+            ),
+        )
     if ctx.event == "push":
         if not ctx.default_branch or ctx.branch != ctx.default_branch:
             return nothing(
@@ -235,8 +245,11 @@ def make_plan(ctx: CIContext, project: Project, policy: Policy | None = None) ->
             )
         version = _checked(text, project, f"commit title {ctx.commit_title!r}")
         return release(
-            version, f"push to the default branch {ctx.branch!r} with release message "
-            f"{ctx.commit_title!r}", f"v{version}",
+            version,
+            f"push to the default branch {ctx.branch!r} with release message {ctx.commit_title!r}",
+            f"v{version}",
         )
-    return nothing(f"{ctx.provider} {ctx.event} pipeline: only pushes, tags, releases and "
-                   "merge/pull requests publish")
+    return nothing(
+        f"{ctx.provider} {ctx.event} pipeline: only pushes, tags, releases and "
+        "merge/pull requests publish"
+    )

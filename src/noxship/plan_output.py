@@ -31,8 +31,11 @@ def dotenv_lines(plan: Plan) -> str:
 def markdown_summary(plan: Plan) -> str:
     """A Markdown table of the plan, for a CI job summary."""
     rows = [
-        ("provider", plan.provider), ("event", plan.event), ("kind", plan.kind),
-        ("version", plan.version or "-"), ("targets", ", ".join(plan.targets) or "-"),
+        ("provider", plan.provider),
+        ("event", plan.event),
+        ("kind", plan.kind),
+        ("version", plan.version or "-"),
+        ("targets", ", ".join(plan.targets) or "-"),
         ("tag", plan.tag or "-"),
     ]
     lines = ["### noxship release plan", "", "| | |", "|---|---|"]
@@ -57,16 +60,20 @@ def render(plan: Plan, fmt: str, env: Mapping[str, str], out: TextIO | None = No
         if not output:
             raise PlanError("--format github needs GITHUB_OUTPUT: run it in a GitHub Actions step")
         with open(output, "a", encoding="utf-8") as f:
-            f.write(f"version={plan.version or ''}\ntargets={','.join(plan.targets)}\n"
-                    f"tag={plan.tag or ''}\nkind={plan.kind}\n")
+            f.write(
+                f"version={plan.version or ''}\ntargets={','.join(plan.targets)}\n"
+                f"tag={plan.tag or ''}\nkind={plan.kind}\n"
+            )
         summary = env.get("GITHUB_STEP_SUMMARY")
         if summary:
             with open(summary, "a", encoding="utf-8") as f:
                 f.write(markdown_summary(plan))
         out.write(markdown_summary(plan))
     else:
-        out.write(f"{plan.kind}: version {plan.version or '-'} to "
-                  f"{', '.join(plan.targets) or 'no target'}"
-                  f"{f', then tag {plan.tag}' if plan.tag else ''}\n")
+        out.write(
+            f"{plan.kind}: version {plan.version or '-'} to "
+            f"{', '.join(plan.targets) or 'no target'}"
+            f"{f', then tag {plan.tag}' if plan.tag else ''}\n"
+        )
         for reason in plan.reasons:
             out.write(f"  - {reason}\n")

@@ -209,9 +209,7 @@ class Project:
             project = {}
         name = project.get("name") or poetry.get("name")
         if not isinstance(name, str) or not name:
-            raise ConfigError(
-                f"{path} names no project: add [project] name = \"...\" (PEP 621)"
-            )
+            raise ConfigError(f'{path} names no project: add [project] name = "..." (PEP 621)')
         raw_version = project.get("version")
         if raw_version is None and "version" not in project.get("dynamic", []):
             raw_version = poetry.get("version")
@@ -226,8 +224,8 @@ class Project:
                 ) from None
         elif "version" not in project.get("dynamic", []) and project:
             raise ConfigError(
-                f"{path} has no version: set [project] version = \"1.0.0\" "
-                "or list \"version\" in [project] dynamic"
+                f'{path} has no version: set [project] version = "1.0.0" '
+                'or list "version" in [project] dynamic'
             )
         raw_rp = project.get("requires-python") or poetry.get("dependencies", {}).get("python")
         try:
@@ -236,7 +234,7 @@ class Project:
             if project.get("requires-python"):
                 raise ConfigError(
                     f"{path}: requires-python {raw_rp!r} is not a valid specifier: "
-                    "use for example \">=3.10\""
+                    'use for example ">=3.10"'
                 ) from None
             requires_python = SpecifierSet()  # a Poetry constraint such as ^3.10
         tool = data.get("tool", {}).get("noxship", {})
@@ -269,7 +267,9 @@ class Project:
 
         config = self.config
         if config.test_dependencies is not None:
-            return TestDependencies(config.test_dependencies, (), "[tool.noxship] test-dependencies")
+            return TestDependencies(
+                config.test_dependencies, (), "[tool.noxship] test-dependencies"
+            )
         groups = self.data.get("dependency-groups", {})
         groups_by_name = {canonicalize_name(k): k for k in groups}
         for wanted in config.test_groups:
@@ -294,9 +294,7 @@ class Project:
         poetry_groups = self.data.get("tool", {}).get("poetry", {}).get("group", {})
         for wanted in config.test_groups:
             if wanted in poetry_groups:
-                return TestDependencies(
-                    self._poetry_group(wanted), (), f"Poetry group {wanted!r}"
-                )
+                return TestDependencies(self._poetry_group(wanted), (), f"Poetry group {wanted!r}")
         return TestDependencies((), (), "none found")
 
     def _poetry_group(self, group: str) -> tuple[str, ...]:
@@ -315,4 +313,3 @@ class Project:
     def supported(self, version: str) -> bool:
         """Tell whether Python ``version`` (``"3.12.1"``) satisfies ``requires-python``."""
         return self.requires_python.contains(version, prereleases=True)
-

@@ -180,7 +180,11 @@ def publish(
     lister = _lister(target, credentials, project_name, environ)
     logger.info(
         "publishing %s %s to %s (%s), credentials from %s",
-        project_name, version, target.name, target.upload_url, credentials.source,
+        project_name,
+        version,
+        target.name,
+        target.upload_url,
+        credentials.source,
     )
     to_upload, skipped = _preflight(dists, lister(), target)
     for dist in skipped:
@@ -196,7 +200,10 @@ def publish(
         try:
             output = run(
                 [*args, *(d.path for d in to_upload)],
-                env=env, capture=True, redactor=redactor, what=f"twine upload to {target.name}",
+                env=env,
+                capture=True,
+                redactor=redactor,
+                what=f"twine upload to {target.name}",
                 timeout=900,
             )
             sys.stderr.write(output)
@@ -225,8 +232,11 @@ def publish(
         wait = retry.delay(attempt)
         logger.warning(
             "upload to %s failed transiently (attempt %d of %d); retrying %s in %.1f s",
-            target.name, attempt, retry.attempts,
-            ", ".join(d.filename for d in to_upload), wait,
+            target.name,
+            attempt,
+            retry.attempts,
+            ", ".join(d.filename for d in to_upload),
+            wait,
         )
         time.sleep(wait)
     sha = {d.filename: d.sha256 for d in dists}
@@ -336,20 +346,41 @@ def install_check(
         run([_uv(), "venv", "--quiet", venv], what="uv venv")
         python = venv / "bin" / "python"
         # uv's --seed also brings setuptools, wheel and packaging; only pip is wanted.
-        run([_uv(), "pip", "install", "--quiet", "--python", python, "pip"], what="uv pip install pip")
+        run(
+            [_uv(), "pip", "install", "--quiet", "--python", python, "pip"],
+            what="uv pip install pip",
+        )
         base = clean_env({"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
         report = tmp / "report.json"
         pip = [python, "-m", "pip", "install", "--no-input", "--quiet"]
         try:
-            run([*pip, "--no-deps", "--force-reinstall", "--report", report, f"{name}=={version}"],
-                env={**base, "PIP_INDEX_URL": index_url}, cwd=tmp, capture=True,
-                redactor=redactor, what=f"pip install from {target.name}")
-            run([*pip, f"{name}=={version}"],
-                env={**base, "PIP_INDEX_URL": index_url,
-                     "PIP_EXTRA_INDEX_URL": public_index or PYPI_SIMPLE_ENDPOINT},
-                cwd=tmp, capture=True, redactor=redactor, what="pip install dependencies")
-            run([python, "-c", "; ".join(f"import {m}" for m in modules)],
-                env=base, cwd=tmp, capture=True, what="import check")
+            run(
+                [*pip, "--no-deps", "--force-reinstall", "--report", report, f"{name}=={version}"],
+                env={**base, "PIP_INDEX_URL": index_url},
+                cwd=tmp,
+                capture=True,
+                redactor=redactor,
+                what=f"pip install from {target.name}",
+            )
+            run(
+                [*pip, f"{name}=={version}"],
+                env={
+                    **base,
+                    "PIP_INDEX_URL": index_url,
+                    "PIP_EXTRA_INDEX_URL": public_index or PYPI_SIMPLE_ENDPOINT,
+                },
+                cwd=tmp,
+                capture=True,
+                redactor=redactor,
+                what="pip install dependencies",
+            )
+            run(
+                [python, "-c", "; ".join(f"import {m}" for m in modules)],
+                env=base,
+                cwd=tmp,
+                capture=True,
+                what="import check",
+            )
         except ToolError as exc:
             raise PublishError(
                 f"{name} {version} does not install and import from {target.name}: {exc}"
@@ -364,8 +395,10 @@ def install_check(
             )
         logger.info(
             "installed %s %s from %s and imported %s",
-            name, version, redactor(urls[0]), ", ".join(modules),
+            name,
+            version,
+            redactor(urls[0]),
+            ", ".join(modules),
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-

@@ -56,8 +56,7 @@ def _check(stage):
                 importlib.import_module(name)
             except Exception as exc:
                 _violations.append(
-                    f"cannot import {name!r} from the installed wheel: "
-                    f"{type(exc).__name__}: {exc}"
+                    f"cannot import {name!r} from the installed wheel: {type(exc).__name__}: {exc}"
                 )
     for mod_name, path in sorted(_imported().items()):
         if not path.startswith(prefix + os.sep):
@@ -79,8 +78,7 @@ def _check(stage):
     if _violations:
         _write_report()
         pytest.exit(
-            "noxship: the tests did not run against the installed wheel: "
-            + "; ".join(_violations),
+            "noxship: the tests did not run against the installed wheel: " + "; ".join(_violations),
             returncode=EXIT_CODE,
         )
 

@@ -61,8 +61,10 @@ def _configure_logging(environ: dict[str, str]) -> None:
     from noxship._run import CREDENTIAL_VARIABLES
 
     redactor = Redactor(
-        v for k, v in environ.items()
-        if k in CREDENTIAL_VARIABLES or (k.startswith("NOXSHIP_TARGET_") and k.endswith("_PASSWORD"))
+        v
+        for k, v in environ.items()
+        if k in CREDENTIAL_VARIABLES
+        or (k.startswith("NOXSHIP_TARGET_") and k.endswith("_PASSWORD"))
     )
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
@@ -144,8 +146,19 @@ def tests(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Build the sdist, then the wheel from it; twine check --strict; dist/SHA256SUMS."""
     from noxship.build import build as do_build
+    from noxship.ci import plan_from_environment
 
-    for dist in do_build(_project()):
+    project = _project()
+    plan = plan_from_environment(project, os.environ)
+    version = None
+    if plan.kind == "preview" and plan.version:
+        from packaging.version import Version
+
+        version = Version(plan.version)
+        logger.info(
+            "preview build: version %s (the working tree keeps %s)", version, project.version
+        )
+    for dist in do_build(project, version=version):
         logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
 
 
@@ -163,7 +176,9 @@ def test_wheel(session: nox.Session) -> None:
     for result in do_test_wheel(_project(), pythons=_pythons(opts), pytest_args=opts.rest):
         logger.info(
             "Python %s: tests passed against the installed wheel; reports %s, %s",
-            result.python, result.junit_xml, result.coverage_xml,
+            result.python,
+            result.junit_xml,
+            result.coverage_xml,
         )
 
 
@@ -172,14 +187,20 @@ def test_wheel(session: nox.Session) -> None:
 def clean(session: nox.Session) -> None:
     """Remove dist/, build/ (and the reports in it), *.egg-info and .noxship/."""
     root = Path.cwd()
-    for path in [root / "dist", root / "build", *root.glob("*.egg-info"),
-                 *root.glob("src/*.egg-info")]:
+    for path in [
+        root / "dist",
+        root / "build",
+        *root.glob("*.egg-info"),
+        *root.glob("src/*.egg-info"),
+    ]:
         if path.exists():
             logger.info("removing %s", path.relative_to(root))
             shutil.rmtree(path)
 
 
-def _publish_to(targets: Sequence[str], *, verbose: bool = False) -> None:
+def _publish_to(
+    targets: Sequence[str], *, verbose: bool = False, version: str | None = None
+) -> None:
     from noxship.dist import find_distributions
     from noxship.publish import publish as do_publish
     from noxship.targets import credential_environment, resolve_credentials, resolve_target
@@ -190,16 +211,27 @@ def _publish_to(targets: Sequence[str], *, verbose: bool = False) -> None:
     for name in targets:  # every target's credentials before any upload
         target = resolve_target(name, environ, project.name)
         resolved.append((target, resolve_credentials(target, environ)))
-    dists = find_distributions(project.root / "dist", project.name, project.version)
+    from packaging.version import Version
+
+    expected = Version(version) if version else project.version
+    dists = find_distributions(project.root / "dist", project.name, expected)
     for target, credentials in resolved:
         report = do_publish(dists, target, credentials, environ=environ, verbose=verbose)
-        _print_report(report.target.name, report.target.index_url, report.sha256,
-                      report.uploaded, report.skipped)
+        _print_report(
+            report.target.name,
+            report.target.index_url,
+            report.sha256,
+            report.uploaded,
+            report.skipped,
+        )
 
 
 def _print_report(
-    name: str, index_url: str, sha256: dict[str, str] | object,
-    uploaded: Sequence[str], skipped: Sequence[str],
+    name: str,
+    index_url: str,
+    sha256: dict[str, str] | object,
+    uploaded: Sequence[str],
+    skipped: Sequence[str],
 ) -> None:
     assert isinstance(sha256, dict)
     print(f"published to {name}: {index_url}")
@@ -225,8 +257,68 @@ def publish(session: nox.Session) -> None:
         if not plan.targets:
             logger.info("the plan publishes nothing")
             return
-        targets = list(plan.targets)
+        _publish_to(list(plan.targets), verbose=opts.verbose, version=plan.version)
+        if plan.tag:
+            _tag(plan.provider, plan.tag, plan.version or "", plan.targets)
+        return
     _publish_to(targets, verbose=opts.verbose)
+
+
+def _tag(provider: str, tag: str, version: str, targets: Sequence[str]) -> None:
+    """Create the release tag after the last target: a GitLab Release (which creates
+    the tag, and works with the job token), a pushed git tag on GitHub, or on a
+    laptop the command to run."""
+    project = _project()
+    environ = os.environ
+    if provider == "gitlab":
+        from noxship.errors import CredentialsError
+        from noxship.gitlab import create_release
+        from noxship.secrets import Secret
+        from noxship.targets import JOB_TOKEN_USERNAME, TOKEN_USERNAME, Credentials
+
+        if environ.get("GITLAB_TOKEN"):
+            creds = Credentials(
+                TOKEN_USERNAME,
+                Secret(environ["GITLAB_TOKEN"], "GITLAB_TOKEN"),
+                "variable GITLAB_TOKEN",
+            )
+        elif environ.get("CI_JOB_TOKEN"):
+            creds = Credentials(
+                JOB_TOKEN_USERNAME, Secret(environ["CI_JOB_TOKEN"], "CI_JOB_TOKEN"), "CI_JOB_TOKEN"
+            )
+        else:
+            raise CredentialsError(
+                f"cannot create release {tag}: set GITLAB_TOKEN (api scope) or run in GitLab CI"
+            )
+        from noxship.targets import resolve_target
+
+        links = []
+        for name in targets:
+            page = resolve_target(name, environ, project.name).page_url
+            if page:
+                links.append(
+                    (
+                        f"{name}: {project.name} {version}",
+                        f"{page}{version}/" if name in ("pypi", "testpypi") else page,
+                    )
+                )
+        create_release(
+            creds,
+            environ,
+            tag=tag,
+            ref=environ.get("CI_COMMIT_SHA", "HEAD"),
+            name=f"{project.name} {version}",
+            description=f"Published to {', '.join(targets)} by noxship.",
+            links=links,
+        )
+        logger.info("created GitLab release %s", tag)
+    elif provider == "github":
+        from noxship._run import run
+
+        run(["git", "tag", tag, environ.get("GITHUB_SHA", "HEAD")], what="git tag")
+        run(["git", "push", "origin", f"refs/tags/{tag}"], what="git push")
+    else:
+        print(f"to tag this release: git tag {tag} && git push origin {tag}")
 
 
 def _check_credentials(targets: Sequence[str]) -> None:
@@ -274,8 +366,13 @@ def release_local(session: nox.Session) -> None:
         target = Target("local", index.url, index.simple_url)
         credentials = Credentials(index.username, index.password, "the embedded index's user")
         report = do_publish(dists, target, credentials, environ=os.environ)
-        _print_report("the embedded index", index.simple_url, dict(report.sha256),
-                      report.uploaded, report.skipped)
+        _print_report(
+            "the embedded index",
+            index.simple_url,
+            dict(report.sha256),
+            report.uploaded,
+            report.skipped,
+        )
     logger.info("stopped the embedded index")
 
 

@@ -126,7 +126,9 @@ def _pypi_urls(name: str) -> tuple[str, str]:
     return TEST_REPOSITORY, TEST_REPOSITORY.replace("/legacy/", "/simple/")
 
 
-def resolve_target(name: str, environ: Mapping[str, str], project_name: str | None = None) -> Target:
+def resolve_target(
+    name: str, environ: Mapping[str, str], project_name: str | None = None
+) -> Target:
     """Return the target called ``name``.
 
     ``NOXSHIP_TARGET_<NAME>_UPLOAD_URL`` and ``NOXSHIP_TARGET_<NAME>_INDEX_URL``
@@ -199,7 +201,9 @@ def resolve_credentials(target: Target, environ: Mapping[str, str]) -> Credentia
     if target.name in {"pypi", "testpypi"}:
         id_var = "PYPI_ID_TOKEN" if target.name == "pypi" else "TESTPYPI_ID_TOKEN"
         if environ.get(id_var):
-            return Credentials(TOKEN_USERNAME, None, f"trusted publishing (GitLab ID token {id_var})")
+            return Credentials(
+                TOKEN_USERNAME, None, f"trusted publishing (GitLab ID token {id_var})"
+            )
         if environ.get("ACTIONS_ID_TOKEN_REQUEST_URL") and environ.get(
             "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
         ):

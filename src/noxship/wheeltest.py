@@ -30,7 +30,14 @@ __all__ = ["WheelTestResult", "find_wheel", "missing_from_wheel", "test_wheel"]
 logger = logging.getLogger("noxship")
 
 GUARD_MODULE = "noxship_wheel_guard"
-_CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg", "conftest.py")
+_CONFIG_FILES = (
+    "pytest.ini",
+    ".pytest.ini",
+    "pyproject.toml",
+    "tox.ini",
+    "setup.cfg",
+    "conftest.py",
+)
 _IGNORED_SUFFIXES = {".pyc", ".pyo"}
 _IGNORED_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 
@@ -166,8 +173,18 @@ def _run_one(
     if deps.extras:
         wheel_req = f"{wheel.path}[{','.join(deps.extras)}]"
     run(
-        [uv, "pip", "install", "--quiet", "--python", python, wheel_req, *deps.requirements,
-         "pytest", "coverage"],
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            python,
+            wheel_req,
+            *deps.requirements,
+            "pytest",
+            "coverage",
+        ],
         what="uv pip install",
     )
     dist_name, dist_version = _wheel_metadata(wheel.path)
@@ -204,9 +221,23 @@ def _run_one(
         failure: ToolError | None = None
         try:
             run(
-                [python, "-m", "coverage", "run", f"--rcfile={rcfile}", f"--source={source}",
-                 "-m", "pytest", "-p", GUARD_MODULE, "-p", "no:cacheprovider",
-                 f"--junitxml={junit}", *project.config.pytest_args, *pytest_args],
+                [
+                    python,
+                    "-m",
+                    "coverage",
+                    "run",
+                    f"--rcfile={rcfile}",
+                    f"--source={source}",
+                    "-m",
+                    "pytest",
+                    "-p",
+                    GUARD_MODULE,
+                    "-p",
+                    "no:cacheprovider",
+                    f"--junitxml={junit}",
+                    *project.config.pytest_args,
+                    *pytest_args,
+                ],
                 env=env,
                 cwd=tmp,
                 what=f"pytest on Python {interp.version}",
@@ -236,8 +267,12 @@ def _run_one(
                 f"test_wheel on Python {interp.version}: the tests failed against the installed "
                 f"wheel {wheel.filename}{hint}"
             )
-        run([python, "-m", "coverage", "xml", f"--rcfile={rcfile}", "-q", "-o", coverage_xml],
-            env=env, cwd=tmp, what="coverage xml")
+        run(
+            [python, "-m", "coverage", "xml", f"--rcfile={rcfile}", "-q", "-o", coverage_xml],
+            env=env,
+            cwd=tmp,
+            what="coverage xml",
+        )
     modules_seen = proof.get("modules", {})
     return WheelTestResult(
         python=interp.version,
@@ -291,5 +326,3 @@ def test_wheel(
         "testing %s on Python %s", wheel.filename, ", ".join(i.version for i in interpreters)
     )
     return [_run_one(project, wheel, i, reports, pytest_args) for i in interpreters]
-
-

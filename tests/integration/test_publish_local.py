@@ -61,7 +61,8 @@ def test_interrupted_publish_completes_on_rerun(
     # A run that stopped after the wheel: only the wheel reached the index.
     subprocess.run(
         [sys.executable, "-m", "twine", "upload", "--disable-progress-bar", str(wheel.path)],
-        env=twine_environment(target, creds, dict(os.environ), {}), check=True,
+        env=twine_environment(target, creds, dict(os.environ), {}),
+        check=True,
         capture_output=True,
     )
     report = publish(dists, target, creds, check_install=False)

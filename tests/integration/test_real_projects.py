@@ -26,9 +26,21 @@ def fetch_sdist(cache: pytest.Cache, name: str, version: str) -> Path:
     found = list(directory.glob(f"{name}-{version}.tar.gz"))
     if not found:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--isolated", "--no-deps",
-             "--no-binary", ":all:", "--dest", str(directory), f"{name}=={version}"],
-            check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--isolated",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--dest",
+                str(directory),
+                f"{name}=={version}",
+            ],
+            check=True,
+            capture_output=True,
         )
         found = list(directory.glob(f"{name}-{version}.tar.gz"))
     return found[0]
@@ -51,7 +63,8 @@ def test_release_local_on_a_real_sdist(
     result = run_nox(project, "-s", "release_local", env=env, timeout=1800)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert sorted(p.name for p in index_dir.iterdir()) == [
-        f"{name}-{version}-py3-none-any.whl", f"{name}-{version}.tar.gz",
+        f"{name}-{version}-py3-none-any.whl",
+        f"{name}-{version}.tar.gz",
     ]
     proofs = list((project / "build" / "reports").glob("imports-py*.json"))
     assert proofs

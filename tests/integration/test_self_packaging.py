@@ -16,8 +16,13 @@ MODULES = sorted([*(p.name for p in (REPO_ROOT / "src" / "noxship").glob("*.py")
 
 def copy_repo(tmp_path: Path) -> Path:
     dest = tmp_path / "noxship"
-    shutil.copytree(REPO_ROOT, dest, ignore=shutil.ignore_patterns(
-        ".git", ".nox", "dist", "build", ".venv", "__pycache__", "*.egg-info", ".*_cache"))
+    shutil.copytree(
+        REPO_ROOT,
+        dest,
+        ignore=shutil.ignore_patterns(
+            ".git", ".nox", "dist", "build", ".venv", "__pycache__", "*.egg-info", ".*_cache"
+        ),
+    )
     return git_repo(dest)
 
 

@@ -15,16 +15,31 @@ ONE_PYTHON = {"NOXSHIP_PYTHONS": f"{sys.version_info[0]}.{sys.version_info[1]}"}
 def test_nox_lists_the_sessions(sample: Callable[..., Path]) -> None:
     result = run_nox(sample("good"), "-l")
     assert result.returncode == 0, result.stderr
-    for name in ("lint", "tests", "build", "test_wheel", "publish", "release_test",
-                 "release_prod", "release_local", "clean"):
+    for name in (
+        "lint",
+        "tests",
+        "build",
+        "test_wheel",
+        "publish",
+        "release_test",
+        "release_prod",
+        "release_local",
+        "clean",
+    ):
         assert f"* {name} " in result.stdout
 
 
-def test_release_local_publishes_the_tested_wheel(sample: Callable[..., Path], tmp_path: Path) -> None:
+def test_release_local_publishes_the_tested_wheel(
+    sample: Callable[..., Path], tmp_path: Path
+) -> None:
     project = sample("good")
     index_dir = tmp_path / "index"
-    result = run_nox(project, "-s", "release_local",
-                     env={**ONE_PYTHON, "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)})
+    result = run_nox(
+        project,
+        "-s",
+        "release_local",
+        env={**ONE_PYTHON, "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     files = sorted(p.name for p in index_dir.iterdir())
     assert files == ["good_sample-0.3.0-py3-none-any.whl", "good_sample-0.3.0.tar.gz"]
@@ -46,8 +61,12 @@ def test_missing_data_file_fails_test_wheel_and_uploads_nothing(
     # The tests pass against the source tree...
     assert run_nox(project, "-s", "tests").returncode == 0
     index_dir = tmp_path / "index"
-    result = run_nox(project, "-s", "release_local",
-                     env={**ONE_PYTHON, "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)})
+    result = run_nox(
+        project,
+        "-s",
+        "release_local",
+        env={**ONE_PYTHON, "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)},
+    )
     # ...but not against the wheel, which leaves the data file out.
     assert result.returncode != 0
     assert "Session test_wheel aborted" in result.stderr
@@ -56,9 +75,13 @@ def test_missing_data_file_fails_test_wheel_and_uploads_nothing(
     assert not index_dir.exists() or not any(index_dir.iterdir())
 
 
-def test_release_test_without_credentials_stops_before_building(sample: Callable[..., Path]) -> None:
+def test_release_test_without_credentials_stops_before_building(
+    sample: Callable[..., Path],
+) -> None:
     project = sample("good")
-    result = run_nox(project, "-s", "release_test", env={"TWINE_PASSWORD": "", "TEST_PYPI_TOKEN": ""})
+    result = run_nox(
+        project, "-s", "release_test", env={"TWINE_PASSWORD": "", "TEST_PYPI_TOKEN": ""}
+    )
     assert result.returncode != 0
     assert "no credentials for target testpypi: set TEST_PYPI_TOKEN" in result.stderr
     assert not (project / "dist").exists()

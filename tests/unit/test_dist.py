@@ -50,7 +50,13 @@ def test_missing_dir(tmp_path: Path) -> None:
 def test_wheel_top_level(tmp_path: Path) -> None:
     wheel = tmp_path / "x-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
-        for name in ("pkg/__init__.py", "pkg/data/a.txt", "mod.py", "x-1.0.dist-info/METADATA",
-                     "x-1.0.data/scripts/run", "x.pth"):
+        for name in (
+            "pkg/__init__.py",
+            "pkg/data/a.txt",
+            "mod.py",
+            "x-1.0.dist-info/METADATA",
+            "x-1.0.data/scripts/run",
+            "x.pth",
+        ):
             zf.writestr(name, "")
     assert wheel_top_level(wheel) == ["mod", "pkg"]

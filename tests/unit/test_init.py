@@ -13,7 +13,9 @@ def test_noxfile_is_at_most_five_lines() -> None:
     compile(NOXFILE, "noxfile.py", "exec")
 
 
-def test_init_writes_and_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_writes_and_refuses_to_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\nversion='1'\n")
     assert main(["init", str(tmp_path)]) == 0
     assert (tmp_path / "noxfile.py").read_text() == NOXFILE

@@ -19,69 +19,223 @@ from noxship.project import Project
 
 DOCS = Path(__file__).parents[2] / "docs" / "decisions.md"
 
-GL = {"GITLAB_CI": "true", "CI_DEFAULT_BRANCH": "main", "CI_PROJECT_ID": "7",
-      "CI_PIPELINE_IID": "123", "CI_COMMIT_SHA": "abc"}
+GL = {
+    "GITLAB_CI": "true",
+    "CI_DEFAULT_BRANCH": "main",
+    "CI_PROJECT_ID": "7",
+    "CI_PIPELINE_IID": "123",
+    "CI_COMMIT_SHA": "abc",
+}
 GL_PUSH_MAIN = {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main"}
-GL_MR = {**GL, "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "42",
-         "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "7"}
+GL_MR = {
+    **GL,
+    "CI_PIPELINE_SOURCE": "merge_request_event",
+    "CI_MERGE_REQUEST_IID": "42",
+    "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "7",
+}
 GH = {"GITHUB_ACTIONS": "true", "GITHUB_RUN_NUMBER": "77", "GITHUB_SHA": "abc"}
 
 # (case, environment, event payload or None, kind, version, targets, tag)
-DECISIONS: list[tuple[str, dict[str, str], dict[str, object] | None, str, str | None,
-                      tuple[str, ...], str | None]] = [
-    ("GitLab push to the default branch, release message", {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.4.0"},
-     None, "release", "1.4.0", ("testpypi", "pypi"), "v1.4.0"),
-    ("GitLab push to the default branch, `v` and notes", {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "v1.4.0: notes"},
-     None, "release", "1.4.0", ("testpypi", "pypi"), "v1.4.0"),
-    ("GitLab push to the default branch, `release` prefix",
-     {**GL_PUSH_MAIN, "CI_COMMIT_MESSAGE": "release 1.4.0\n\nbody"},
-     None, "release", "1.4.0", ("testpypi", "pypi"), "v1.4.0"),
-    ("GitLab tag pipeline", {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.4.0"},
-     None, "release", "1.4.0", ("testpypi", "pypi"), None),
+DECISIONS: list[
+    tuple[
+        str, dict[str, str], dict[str, object] | None, str, str | None, tuple[str, ...], str | None
+    ]
+] = [
+    (
+        "GitLab push to the default branch, release message",
+        {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.4.0"},
+        None,
+        "release",
+        "1.4.0",
+        ("testpypi", "pypi"),
+        "v1.4.0",
+    ),
+    (
+        "GitLab push to the default branch, `v` and notes",
+        {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "v1.4.0: notes"},
+        None,
+        "release",
+        "1.4.0",
+        ("testpypi", "pypi"),
+        "v1.4.0",
+    ),
+    (
+        "GitLab push to the default branch, `release` prefix",
+        {**GL_PUSH_MAIN, "CI_COMMIT_MESSAGE": "release 1.4.0\n\nbody"},
+        None,
+        "release",
+        "1.4.0",
+        ("testpypi", "pypi"),
+        "v1.4.0",
+    ),
+    (
+        "GitLab tag pipeline",
+        {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.4.0"},
+        None,
+        "release",
+        "1.4.0",
+        ("testpypi", "pypi"),
+        None,
+    ),
     ("GitLab merge request", GL_MR, None, "preview", "1.4.0.dev123", ("testpypi",), None),
-    ("GitLab merge request from a fork", {**GL_MR, "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "99"},
-     None, "none", None, (), None),
-    ("GitLab push to the default branch, other message",
-     {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "Fix a typo"}, None, "none", None, (), None),
-    ("GitLab push to the default branch, `10 foo`", {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "10 foo"},
-     None, "none", None, (), None),
-    ("GitLab push to the default branch, `1.2`", {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.2"},
-     None, "none", None, (), None),
-    ("GitLab push to the default branch, `release notes for 1.2.3`",
-     {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "release notes for 1.2.3"}, None, "none", None, (), None),
-    ("GitLab push to another branch, release message",
-     {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature", "CI_COMMIT_TITLE": "1.4.0"},
-     None, "none", None, (), None),
-    ("GitLab schedule", {**GL, "CI_PIPELINE_SOURCE": "schedule", "CI_COMMIT_BRANCH": "main",
-                         "CI_COMMIT_TITLE": "1.4.0"}, None, "none", None, (), None),
-    ("GitHub push of tag v1.4.0", {**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/tags/v1.4.0",
-                                   "GITHUB_REF_NAME": "v1.4.0", "GITHUB_REF_TYPE": "tag"},
-     {"repository": {"default_branch": "main", "full_name": "o/r"}},
-     "release", "1.4.0", ("testpypi", "pypi"), None),
-    ("GitHub release published", {**GH, "GITHUB_EVENT_NAME": "release", "GITHUB_REF": "refs/tags/v1.4.0"},
-     {"action": "published", "release": {"tag_name": "v1.4.0"},
-      "repository": {"default_branch": "main", "full_name": "o/r"}},
-     "release", "1.4.0", ("testpypi", "pypi"), None),
-    ("GitHub push to the default branch, release message",
-     {**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"},
-     {"head_commit": {"message": "v1.4.0: notes\n\nmore"},
-      "repository": {"default_branch": "main", "full_name": "o/r"}},
-     "release", "1.4.0", ("testpypi", "pypi"), "v1.4.0"),
-    ("GitHub push to the default branch, other message",
-     {**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"},
-     {"head_commit": {"message": "Refactor"}, "repository": {"default_branch": "main", "full_name": "o/r"}},
-     "none", None, (), None),
-    ("GitHub pull request", {**GH, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/5/merge"},
-     {"pull_request": {"head": {"repo": {"full_name": "o/r"}}},
-      "repository": {"default_branch": "main", "full_name": "o/r"}},
-     "preview", "1.4.0.dev77", ("testpypi",), None),
-    ("GitHub pull request from a fork",
-     {**GH, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/5/merge"},
-     {"pull_request": {"head": {"repo": {"full_name": "fork/r"}}},
-      "repository": {"default_branch": "main", "full_name": "o/r"}},
-     "none", None, (), None),
-    ("GitHub schedule", {**GH, "GITHUB_EVENT_NAME": "schedule", "GITHUB_REF": "refs/heads/main"},
-     {"repository": {"default_branch": "main", "full_name": "o/r"}}, "none", None, (), None),
+    (
+        "GitLab merge request from a fork",
+        {**GL_MR, "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "99"},
+        None,
+        "none",
+        None,
+        (),
+        None,
+    ),
+    (
+        "GitLab push to the default branch, other message",
+        {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "Fix a typo"},
+        None,
+        "none",
+        None,
+        (),
+        None,
+    ),
+    (
+        "GitLab push to the default branch, `10 foo`",
+        {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "10 foo"},
+        None,
+        "none",
+        None,
+        (),
+        None,
+    ),
+    (
+        "GitLab push to the default branch, `1.2`",
+        {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.2"},
+        None,
+        "none",
+        None,
+        (),
+        None,
+    ),
+    (
+        "GitLab push to the default branch, `release notes for 1.2.3`",
+        {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "release notes for 1.2.3"},
+        None,
+        "none",
+        None,
+        (),
+        None,
+    ),
+    (
+        "GitLab push to another branch, release message",
+        {
+            **GL,
+            "CI_PIPELINE_SOURCE": "push",
+            "CI_COMMIT_BRANCH": "feature",
+            "CI_COMMIT_TITLE": "1.4.0",
+        },
+        None,
+        "none",
+        None,
+        (),
+        None,
+    ),
+    (
+        "GitLab schedule",
+        {
+            **GL,
+            "CI_PIPELINE_SOURCE": "schedule",
+            "CI_COMMIT_BRANCH": "main",
+            "CI_COMMIT_TITLE": "1.4.0",
+        },
+        None,
+        "none",
+        None,
+        (),
+        None,
+    ),
+    (
+        "GitHub push of tag v1.4.0",
+        {
+            **GH,
+            "GITHUB_EVENT_NAME": "push",
+            "GITHUB_REF": "refs/tags/v1.4.0",
+            "GITHUB_REF_NAME": "v1.4.0",
+            "GITHUB_REF_TYPE": "tag",
+        },
+        {"repository": {"default_branch": "main", "full_name": "o/r"}},
+        "release",
+        "1.4.0",
+        ("testpypi", "pypi"),
+        None,
+    ),
+    (
+        "GitHub release published",
+        {**GH, "GITHUB_EVENT_NAME": "release", "GITHUB_REF": "refs/tags/v1.4.0"},
+        {
+            "action": "published",
+            "release": {"tag_name": "v1.4.0"},
+            "repository": {"default_branch": "main", "full_name": "o/r"},
+        },
+        "release",
+        "1.4.0",
+        ("testpypi", "pypi"),
+        None,
+    ),
+    (
+        "GitHub push to the default branch, release message",
+        {**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"},
+        {
+            "head_commit": {"message": "v1.4.0: notes\n\nmore"},
+            "repository": {"default_branch": "main", "full_name": "o/r"},
+        },
+        "release",
+        "1.4.0",
+        ("testpypi", "pypi"),
+        "v1.4.0",
+    ),
+    (
+        "GitHub push to the default branch, other message",
+        {**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"},
+        {
+            "head_commit": {"message": "Refactor"},
+            "repository": {"default_branch": "main", "full_name": "o/r"},
+        },
+        "none",
+        None,
+        (),
+        None,
+    ),
+    (
+        "GitHub pull request",
+        {**GH, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/5/merge"},
+        {
+            "pull_request": {"head": {"repo": {"full_name": "o/r"}}},
+            "repository": {"default_branch": "main", "full_name": "o/r"},
+        },
+        "preview",
+        "1.4.0.dev77",
+        ("testpypi",),
+        None,
+    ),
+    (
+        "GitHub pull request from a fork",
+        {**GH, "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REF": "refs/pull/5/merge"},
+        {
+            "pull_request": {"head": {"repo": {"full_name": "fork/r"}}},
+            "repository": {"default_branch": "main", "full_name": "o/r"},
+        },
+        "none",
+        None,
+        (),
+        None,
+    ),
+    (
+        "GitHub schedule",
+        {**GH, "GITHUB_EVENT_NAME": "schedule", "GITHUB_REF": "refs/heads/main"},
+        {"repository": {"default_branch": "main", "full_name": "o/r"}},
+        "none",
+        None,
+        (),
+        None,
+    ),
     ("no CI", {}, None, "none", None, (), None),
 ]
 
@@ -102,12 +256,20 @@ def env_with_payload(env: Mapping[str, str], payload: object, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
-    ("case", "env", "payload", "kind", "version", "targets", "tag"), DECISIONS,
+    ("case", "env", "payload", "kind", "version", "targets", "tag"),
+    DECISIONS,
     ids=[d[0] for d in DECISIONS],
 )
 def test_decision_table(
-    project: Project, tmp_path: Path, case: str, env: dict[str, str], payload: object,
-    kind: str, version: str | None, targets: tuple[str, ...], tag: str | None,
+    project: Project,
+    tmp_path: Path,
+    case: str,
+    env: dict[str, str],
+    payload: object,
+    kind: str,
+    version: str | None,
+    targets: tuple[str, ...],
+    tag: str | None,
 ) -> None:
     plan = plan_from_environment(project, env_with_payload(env, payload, tmp_path))
     assert (plan.kind, plan.version, plan.targets, plan.tag) == (kind, version, targets, tag)
@@ -117,16 +279,24 @@ def test_decision_table(
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.5.0"}, "announces version 1.5.0, but pyproject.toml says 1.4.0"),
+        (
+            {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.5.0"},
+            "announces version 1.5.0, but pyproject.toml says 1.4.0",
+        ),
         ({**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.4.0-foo-bar"}, "not a valid PEP 440 version"),
         ({**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.5.0"}, "says 1.4.0"),
-        ({**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v01.4.0"}, "normalised form v1.4.0"),
+        (
+            {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v01.4.0"},
+            "normalised form v1.4.0",
+        ),
         ({"GITLAB_CI": "true"}, "CI_PIPELINE_SOURCE is not set"),
         ({**GL, "CI_PIPELINE_SOURCE": "merge_request_event"}, "CI_MERGE_REQUEST_IID is not set"),
         ({**GL_MR, "CI_PIPELINE_IID": ""}, "CI_PIPELINE_IID is not set"),
         ({**GH, "GITHUB_EVENT_NAME": "push"}, "GITHUB_EVENT_PATH is not set"),
-        ({**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "/nonexistent.json"},
-         "cannot read the GitHub event payload"),
+        (
+            {**GH, "GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "/nonexistent.json"},
+            "cannot read the GitHub event payload",
+        ),
         ({"NOXSHIP_PROVIDER": "jenkins"}, "NOXSHIP_PROVIDER='jenkins' is unknown"),
     ],
 )
@@ -138,9 +308,18 @@ def test_inconsistent_input_is_exit_2(project: Project, env: dict[str, str], mes
 
 @pytest.mark.parametrize(
     ("title", "version"),
-    [("1.4.0", "1.4.0"), ("v1.4.0: notes", "1.4.0"), ("release v2.0.0rc1", "2.0.0rc1"),
-     ("release: 1.4.0", "1.4.0"), ("1.2", None), ("10 foo", None),
-     ("release notes for 1.2.3", None), ("v1.2.3x", "1.2.3x"), ("", None), (None, None)],
+    [
+        ("1.4.0", "1.4.0"),
+        ("v1.4.0: notes", "1.4.0"),
+        ("release v2.0.0rc1", "2.0.0rc1"),
+        ("release: 1.4.0", "1.4.0"),
+        ("1.2", None),
+        ("10 foo", None),
+        ("release notes for 1.2.3", None),
+        ("v1.2.3x", "1.2.3x"),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_release_version(title: str | None, version: str | None) -> None:
     assert release_version(title) == version
@@ -175,8 +354,14 @@ def render_decisions() -> str:
         "|---|---|---|---|---|---|",
     ]
     for case, env, payload, kind, version, targets, tag in DECISIONS:
-        shown = {k: v for k, v in env.items() if k not in ("CI_PROJECT_ID", "CI_COMMIT_SHA", "GITHUB_SHA")}
-        cell = "<br>".join(f"`{k}={v!s}`".replace("\n", "\\n") for k, v in shown.items()) or "(none)"
+        shown = {
+            k: v
+            for k, v in env.items()
+            if k not in ("CI_PROJECT_ID", "CI_COMMIT_SHA", "GITHUB_SHA")
+        }
+        cell = (
+            "<br>".join(f"`{k}={v!s}`".replace("\n", "\\n") for k, v in shown.items()) or "(none)"
+        )
         if payload:
             cell += "<br>payload `" + json.dumps(payload) + "`"
         lines.append(

@@ -15,7 +15,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_reads_pep621_metadata(tmp_path: Path) -> None:
-    root = write(tmp_path, '[project]\nname = "Foo.Bar"\nversion = "1.2.0"\nrequires-python = ">=3.10"\n')
+    root = write(
+        tmp_path, '[project]\nname = "Foo.Bar"\nversion = "1.2.0"\nrequires-python = ">=3.10"\n'
+    )
     project = Project.load(root)
     assert project.name == "Foo.Bar"
     assert project.canonical_name == "foo-bar"
@@ -36,7 +38,10 @@ def test_dynamic_version_is_none(tmp_path: Path) -> None:
         ("[project]\nversion = '1.0'\n", "names no project"),
         ("[project]\nname = 'x'\n", "has no version"),
         ("[project]\nname = 'x'\nversion = 'one'\n", "not a valid PEP 440 version"),
-        ("[project]\nname = 'x'\nversion = '1'\nrequires-python = '>>3'\n", "not a valid specifier"),
+        (
+            "[project]\nname = 'x'\nversion = '1'\nrequires-python = '>>3'\n",
+            "not a valid specifier",
+        ),
         ("[project]\nname = 'x'\nversion = '1'\n[tool.noxship]\nbogus = 1\n", "unknown key"),
     ],
 )
@@ -74,7 +79,8 @@ def test_test_dependencies_include_group(tmp_path: Path) -> None:
 
 def test_test_dependencies_from_extra(tmp_path: Path) -> None:
     root = write(
-        tmp_path, '[project]\nname = "x"\nversion = "1"\n[project.optional-dependencies]\nTesting = ["a"]\n'
+        tmp_path,
+        '[project]\nname = "x"\nversion = "1"\n[project.optional-dependencies]\nTesting = ["a"]\n',
     )
     deps = Project.load(root).test_dependencies()
     assert deps.extras == ("Testing",)
@@ -104,5 +110,7 @@ def test_test_dependencies_override(tmp_path: Path) -> None:
 
 
 def test_no_test_dependencies(tmp_path: Path) -> None:
-    deps = Project.load(write(tmp_path, '[project]\nname = "x"\nversion = "1"\n')).test_dependencies()
+    deps = Project.load(
+        write(tmp_path, '[project]\nname = "x"\nversion = "1"\n')
+    ).test_dependencies()
     assert deps.source == "none found"

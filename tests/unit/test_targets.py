@@ -53,8 +53,12 @@ def test_gitlab_target_needs_ci_variables() -> None:
     ("name", "env", "username", "source"),
     [
         ("pypi", {"PYPI_ID_TOKEN": "x", "PYPI_TOKEN": "t"}, "__token__", "trusted publishing"),
-        ("pypi", {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
-         "__token__", "GitHub Actions OIDC"),
+        (
+            "pypi",
+            {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
+            "__token__",
+            "GitHub Actions OIDC",
+        ),
         ("pypi", {"PYPI_TOKEN": SENTINEL, "TWINE_PASSWORD": "p"}, "__token__", "PYPI_TOKEN"),
         ("testpypi", {"TEST_PYPI_TOKEN": SENTINEL}, "__token__", "TEST_PYPI_TOKEN"),
         ("testpypi", {"TWINE_USERNAME": "me", "TWINE_PASSWORD": SENTINEL}, "me", "TWINE_PASSWORD"),

@@ -208,7 +208,11 @@ def detect(env: Mapping[str, str]) -> CIContext:
     Raises:
         PlanError: the variables are inconsistent, or ``NOXSHIP_PROVIDER`` is unknown.
     """
-    providers = {"gitlab": GitLab, "github": GitHub, "local": Local}
+    providers: dict[str, type[GitLab] | type[GitHub] | type[Local]] = {
+        "gitlab": GitLab,
+        "github": GitHub,
+        "local": Local,
+    }
     forced = env.get("NOXSHIP_PROVIDER")
     if forced:
         if forced not in providers:

@@ -93,7 +93,7 @@ class LocalIndex:
         with warnings.catch_warnings():
             # passlib imports the stdlib crypt module, deprecated since Python 3.11.
             warnings.simplefilter("ignore", DeprecationWarning)
-            from passlib.apache import HtpasswdFile
+            from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
 
         ht = HtpasswdFile(str(htpasswd), new=True)
         ht.set_password(self.username, self.password.reveal())

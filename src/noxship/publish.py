@@ -352,7 +352,7 @@ def install_check(
         )
         base = clean_env({"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
         report = tmp / "report.json"
-        pip = [python, "-m", "pip", "install", "--no-input", "--quiet"]
+        pip: list[str | Path] = [python, "-m", "pip", "install", "--no-input", "--quiet"]
         try:
             run(
                 [*pip, "--no-deps", "--force-reinstall", "--report", report, f"{name}=={version}"],

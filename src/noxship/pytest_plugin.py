@@ -15,6 +15,8 @@ When a guarded module is imported from outside the venv (the source tree, say),
 the run stops with exit code 4 and a message naming the file.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import sys
@@ -22,16 +24,16 @@ import sys
 import pytest
 
 EXIT_CODE = 4
-_violations = []
+_violations: list[str] = []
 
 
-def _settings():
+def _settings() -> tuple[list[str], str]:
     names = [n for n in os.environ.get("NOXSHIP_GUARD_MODULES", "").split(",") if n]
     prefix = os.path.realpath(os.environ.get("NOXSHIP_GUARD_PREFIX", sys.prefix))
     return names, prefix
 
 
-def _imported():
+def _imported() -> dict[str, str]:
     names, _ = _settings()
     found = {}
     for mod_name, module in list(sys.modules.items()):
@@ -43,7 +45,7 @@ def _imported():
     return found
 
 
-def _check(stage):
+def _check(stage: str) -> None:
     names, prefix = _settings()
     if not names:
         return
@@ -83,7 +85,7 @@ def _check(stage):
         )
 
 
-def _write_report():
+def _write_report() -> None:
     path = os.environ.get("NOXSHIP_GUARD_REPORT")
     if not path:
         return
@@ -96,14 +98,14 @@ def _write_report():
         )
 
 
-def pytest_sessionstart(session):
+def pytest_sessionstart(session: pytest.Session) -> None:
     _check("at start")
 
 
-def pytest_collection_finish(session):
+def pytest_collection_finish(session: pytest.Session) -> None:
     _check("after collection")
 
 
-def pytest_sessionfinish(session, exitstatus):
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _check("at the end")
     _write_report()

@@ -18,6 +18,7 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from noxship._run import clean_env, run
 from noxship.dist import Distribution, find_distributions, wheel_files, wheel_top_level
@@ -244,7 +245,7 @@ def _run_one(
             )
         except ToolError as exc:
             failure = exc
-        proof: dict[str, object] = {}
+        proof: dict[str, Any] = {}
         if guard_report.is_file():
             proof = json.loads(guard_report.read_text(encoding="utf-8"))
             shutil.copy2(guard_report, reports / f"imports-{tag}.json")

@@ -29,13 +29,16 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import nox
 
 from noxship.errors import NoxshipError
 from noxship.project import Project
 from noxship.secrets import Redactor
+
+if TYPE_CHECKING:
+    from noxship.publish import PublishReport
 
 __all__ = [
     "build",
@@ -217,28 +220,14 @@ def _publish_to(
     dists = find_distributions(project.root / "dist", project.name, expected)
     for target, credentials in resolved:
         report = do_publish(dists, target, credentials, environ=environ, verbose=verbose)
-        _print_report(
-            report.target.name,
-            report.target.index_url,
-            report.sha256,
-            report.uploaded,
-            report.skipped,
-        )
+        _print_report(report)
 
 
-def _print_report(
-    name: str,
-    index_url: str,
-    sha256: dict[str, str] | object,
-    uploaded: Sequence[str],
-    skipped: Sequence[str],
-) -> None:
-    assert isinstance(sha256, dict)
-    print(f"published to {name}: {index_url}")
-    for filename, digest in sha256.items():
-        state = "uploaded" if filename in uploaded else "already published"
-        if filename not in uploaded and filename not in skipped:
-            state = "published"
+def _print_report(report: PublishReport, label: str | None = None) -> None:
+    """Print the index URL and each file's sha256, and whether this run uploaded it."""
+    print(f"published to {label or report.target.name}: {report.target.index_url}")
+    for filename, digest in report.sha256.items():
+        state = "uploaded" if filename in report.uploaded else "already published"
         print(f"  {digest}  {filename}  ({state})")
 
 
@@ -366,13 +355,7 @@ def release_local(session: nox.Session) -> None:
         target = Target("local", index.url, index.simple_url)
         credentials = Credentials(index.username, index.password, "the embedded index's user")
         report = do_publish(dists, target, credentials, environ=os.environ)
-        _print_report(
-            "the embedded index",
-            index.simple_url,
-            dict(report.sha256),
-            report.uploaded,
-            report.skipped,
-        )
+        _print_report(report, "the embedded index")
     logger.info("stopped the embedded index")
 
 

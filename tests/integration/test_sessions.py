@@ -71,7 +71,9 @@ def test_missing_data_file_fails_test_wheel_and_uploads_nothing(
     assert result.returncode != 0
     assert "Session test_wheel aborted" in result.stderr
     assert "not in the wheel: greeter/data/greeting.txt" in result.stderr
-    assert "release_local aborted: Prerequisite session test_wheel" in result.stderr
+    # The chain stops at its first failure: release_local never publishes.
+    assert "* test_wheel: aborted" in result.stderr
+    assert "release_local: success" not in result.stderr
     assert not index_dir.exists() or not any(index_dir.iterdir())
 
 

@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+
+from tests.servers import DevpiServer, IndexUnderTest, pypiserver_index
 
 PROJECTS = Path(__file__).parent / "projects"
 REPO_ROOT = Path(__file__).parent.parent
@@ -64,3 +66,21 @@ def run_nox(
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def devpi_server() -> Iterator[DevpiServer]:
+    """One devpi-server for the session (it takes about 5 s to start)."""
+    with DevpiServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["pypiserver", "devpi"])
+def index(request: pytest.FixtureRequest) -> Iterator[IndexUnderTest]:
+    """A fresh, empty index on 127.0.0.1: pypiserver, then devpi-server."""
+    if request.param == "pypiserver":
+        with pypiserver_index() as idx:
+            yield idx
+    else:
+        server: DevpiServer = request.getfixturevalue("devpi_server")
+        yield server.new_index()

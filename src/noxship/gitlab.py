@@ -22,7 +22,38 @@ from noxship.index import IndexFile
 from noxship.secrets import sanitize_url
 from noxship.targets import JOB_TOKEN_USERNAME, Credentials, Target
 
-__all__ = ["create_release", "list_package_files"]
+__all__ = ["api_credentials", "create_release", "list_package_files"]
+
+
+def api_credentials(environ: Mapping[str, str]) -> Credentials:
+    """Return the credentials for GitLab's REST API (Releases API).
+
+    ``GITLAB_TOKEN`` (a personal or project access token with ``api`` scope,
+    sent as ``PRIVATE-TOKEN``) wins over ``CI_JOB_TOKEN`` (sent as
+    ``JOB-TOKEN``; the job token may call every Releases API endpoint).
+
+    Raises:
+        CredentialsError: neither variable is set.
+    """
+    from noxship.errors import CredentialsError
+    from noxship.secrets import Secret
+    from noxship.targets import TOKEN_USERNAME
+
+    if environ.get("GITLAB_TOKEN"):
+        return Credentials(
+            TOKEN_USERNAME, Secret(environ["GITLAB_TOKEN"], "GITLAB_TOKEN"), "GITLAB_TOKEN"
+        )
+    if environ.get("CI_JOB_TOKEN"):
+        return Credentials(
+            JOB_TOKEN_USERNAME,
+            Secret(environ["CI_JOB_TOKEN"], "CI_JOB_TOKEN"),
+            "CI_JOB_TOKEN",
+            "job-token",
+        )
+    raise CredentialsError(
+        "cannot call the GitLab API: set GITLAB_TOKEN (api scope) or run in GitLab CI "
+        "(CI_JOB_TOKEN)"
+    )
 
 
 def _client(credentials: Credentials, environ: Mapping[str, str]) -> Any:
@@ -33,7 +64,12 @@ def _client(credentials: Credentials, environ: Mapping[str, str]) -> Any:
         raise ConfigError("target gitlab needs CI_API_V4_URL: run in GitLab CI, or set it")
     server = api.rstrip("/").removesuffix("/api/v4")
     token = credentials.password.reveal() if credentials.password is not None else None
-    if credentials.username == JOB_TOKEN_USERNAME:
+    if credentials.kind == "deploy-token":
+        raise ConfigError(
+            "a GitLab deploy token cannot call the REST API (Releases, Packages): "
+            "set GITLAB_TOKEN (api scope) or run in GitLab CI for the job token"
+        )
+    if credentials.kind == "job-token" or credentials.username == JOB_TOKEN_USERNAME:
         return gitlab.Gitlab(server, job_token=token, timeout=30)
     return gitlab.Gitlab(server, private_token=token, timeout=30)
 
@@ -113,15 +149,18 @@ def create_release(
         links: (name, URL) pairs shown as release assets.
 
     Returns:
-        The release's tag name.
+        The release's tag name. A release that already exists for ``ref`` (a
+        re-run job; GitLab answers 409) counts as created.
 
     Raises:
-        PublishError: the API refused the request (the message gives the status).
+        PublishError: the API refused the request (the message gives the
+            status), or the tag's release exists for another commit.
     """
     import gitlab.exceptions
 
+    project = _project(credentials, environ)
     try:
-        release = _project(credentials, environ).releases.create(
+        release = project.releases.create(
             {
                 "name": name,
                 "tag_name": tag,
@@ -131,8 +170,33 @@ def create_release(
             }
         )
     except gitlab.exceptions.GitlabError as exc:
+        if exc.response_code == 409:
+            # A re-run of a release job: the release exists. Fine when it is
+            # for the same commit; anything else needs a person.
+            return _existing_release(project, tag, ref)
         raise PublishError(
             f"GitLab refused to create release {tag} (HTTP {exc.response_code}): "
-            "check that the tag does not exist and the token may create releases"
+            "check that the token may create releases (job token, or api scope)"
         ) from None
     return str(release.tag_name)
+
+
+def _existing_release(project: Any, tag: str, ref: str) -> str:
+    import logging
+
+    import gitlab.exceptions
+
+    try:
+        existing = project.releases.get(tag)
+    except gitlab.exceptions.GitlabError as exc:
+        raise PublishError(
+            f"GitLab says release {tag} exists but cannot show it (HTTP {exc.response_code})"
+        ) from None
+    commit = (getattr(existing, "commit", None) or {}).get("id", "")
+    if ref and commit and not (commit.startswith(ref) or ref.startswith(commit)):
+        raise PublishError(
+            f"release {tag} already exists for commit {commit[:12]}, not {ref[:12]}: "
+            "a version is released once; bump the version"
+        )
+    logging.getLogger("noxship").info("release %s already exists for this commit", tag)
+    return tag

@@ -130,7 +130,13 @@ def _preflight(
 def _lister(
     target: Target, credentials: Credentials, project_name: str, environ: Mapping[str, str]
 ) -> Callable[[], dict[str, IndexFile]]:
-    if target.name == "gitlab" and not environ.get(target.env_prefix + "INDEX_URL"):
+    # GitLab's Packages API compares sha256 without a second request per file;
+    # deploy tokens cannot call the REST API, so they read the simple index.
+    if (
+        target.name == "gitlab"
+        and credentials.kind != "deploy-token"
+        and not environ.get(target.env_prefix + "INDEX_URL")
+    ):
         from noxship.gitlab import list_package_files
 
         return lambda: list_package_files(target, credentials, project_name, environ)

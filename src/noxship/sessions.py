@@ -260,25 +260,9 @@ def _tag(provider: str, tag: str, version: str, targets: Sequence[str]) -> None:
     project = _project()
     environ = os.environ
     if provider == "gitlab":
-        from noxship.errors import CredentialsError
-        from noxship.gitlab import create_release
-        from noxship.secrets import Secret
-        from noxship.targets import JOB_TOKEN_USERNAME, TOKEN_USERNAME, Credentials
+        from noxship.gitlab import api_credentials, create_release
 
-        if environ.get("GITLAB_TOKEN"):
-            creds = Credentials(
-                TOKEN_USERNAME,
-                Secret(environ["GITLAB_TOKEN"], "GITLAB_TOKEN"),
-                "variable GITLAB_TOKEN",
-            )
-        elif environ.get("CI_JOB_TOKEN"):
-            creds = Credentials(
-                JOB_TOKEN_USERNAME, Secret(environ["CI_JOB_TOKEN"], "CI_JOB_TOKEN"), "CI_JOB_TOKEN"
-            )
-        else:
-            raise CredentialsError(
-                f"cannot create release {tag}: set GITLAB_TOKEN (api scope) or run in GitLab CI"
-            )
+        creds = api_credentials(environ)
         from noxship.targets import resolve_target
 
         links = []

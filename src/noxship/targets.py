@@ -78,11 +78,16 @@ class Credentials:
         password: the token or password; ``None`` for trusted publishing, where
             twine exchanges the CI's ID token itself.
         source: where they came from, for the log; never the value.
+        kind: ``"token"`` (an API or access token, or a password),
+            ``"job-token"`` (GitLab's ``CI_JOB_TOKEN``), ``"deploy-token"``
+            (a GitLab deploy token: the package registry only, not the REST
+            API) or ``"trusted-publishing"``.
     """
 
     username: str
     password: Secret | None
     source: str
+    kind: str = "token"
 
     @property
     def trusted_publishing(self) -> bool:
@@ -202,12 +207,20 @@ def resolve_credentials(target: Target, environ: Mapping[str, str]) -> Credentia
         id_var = "PYPI_ID_TOKEN" if target.name == "pypi" else "TESTPYPI_ID_TOKEN"
         if environ.get(id_var):
             return Credentials(
-                TOKEN_USERNAME, None, f"trusted publishing (GitLab ID token {id_var})"
+                TOKEN_USERNAME,
+                None,
+                f"trusted publishing (GitLab ID token {id_var})",
+                "trusted-publishing",
             )
         if environ.get("ACTIONS_ID_TOKEN_REQUEST_URL") and environ.get(
             "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
         ):
-            return Credentials(TOKEN_USERNAME, None, "trusted publishing (GitHub Actions OIDC)")
+            return Credentials(
+                TOKEN_USERNAME,
+                None,
+                "trusted publishing (GitHub Actions OIDC)",
+                "trusted-publishing",
+            )
         token_var = "PYPI_TOKEN" if target.name == "pypi" else "TEST_PYPI_TOKEN"
         token = _secret(environ, token_var)
         if token:
@@ -225,7 +238,9 @@ def resolve_credentials(target: Target, environ: Mapping[str, str]) -> Credentia
         ):
             deploy = _secret(environ, pass_var)
             if deploy and environ.get(user_var):
-                return Credentials(environ[user_var], deploy, f"deploy token {pass_var}")
+                return Credentials(
+                    environ[user_var], deploy, f"deploy token {pass_var}", "deploy-token"
+                )
     twine_password = _secret(environ, "TWINE_PASSWORD")
     if twine_password:
         return Credentials(
@@ -234,7 +249,9 @@ def resolve_credentials(target: Target, environ: Mapping[str, str]) -> Credentia
     if target.name == "gitlab":
         job = _secret(environ, "CI_JOB_TOKEN")
         if job:
-            return Credentials(JOB_TOKEN_USERNAME, job, "the CI job token CI_JOB_TOKEN")
+            return Credentials(
+                JOB_TOKEN_USERNAME, job, "the CI job token CI_JOB_TOKEN", "job-token"
+            )
     raise CredentialsError(
         f"no credentials for target {target.name}: set {_wanted(target)} "
         "(in CI as a masked variable; on a laptop in .env)"

@@ -19,8 +19,14 @@ def sentinel_env(index: LocalIndex) -> dict[str, str]:
     env = {
         name: f"{SENTINEL}-{name}"
         for name in (
-            "TWINE_PASSWORD", "PYPI_TOKEN", "TEST_PYPI_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN",
-            "GITLAB_DEPLOY_TOKEN", "CI_DEPLOY_PASSWORD", "GITHUB_TOKEN",
+            "TWINE_PASSWORD",
+            "PYPI_TOKEN",
+            "TEST_PYPI_TOKEN",
+            "GITLAB_TOKEN",
+            "CI_JOB_TOKEN",
+            "GITLAB_DEPLOY_TOKEN",
+            "CI_DEPLOY_PASSWORD",
+            "GITHUB_TOKEN",
             "NOXSHIP_TARGET_LOCAL_PASSWORD",
         )
     }
@@ -47,18 +53,41 @@ def test_no_sentinel_in_any_output(sample: Callable[..., Path]) -> None:
         runs = {
             "release_local": run_nox(project, "--verbose", "-s", "release_local", env=env),
             # wrong password: pypiserver answers 403
-            "publish": run_nox(project, "--verbose", "-s", "publish", "--", "--target", "local",
-                               "--verbose", env=env),
+            "publish": run_nox(
+                project,
+                "--verbose",
+                "-s",
+                "publish",
+                "--",
+                "--target",
+                "local",
+                "--verbose",
+                env=env,
+            ),
             # TestPyPI pointed at the local index, wrong token
             "release_test": run_nox(project, "-s", "release_test", env=env),
             # a bad URL with credentials in it
-            "bad_url": run_nox(project, "-s", "publish", "--", "--target", "local", env={
-                **env, "NOXSHIP_TARGET_LOCAL_INDEX_URL": f"http://user:{SENTINEL}-url@127.0.0.1:9/simple/",
-            }),
+            "bad_url": run_nox(
+                project,
+                "-s",
+                "publish",
+                "--",
+                "--target",
+                "local",
+                env={
+                    **env,
+                    "NOXSHIP_TARGET_LOCAL_INDEX_URL": f"http://user:{SENTINEL}-url@127.0.0.1:9/simple/",
+                },
+            ),
         }
-        plan = subprocess.run([sys.executable, "-m", "noxship", "plan", "--format", "json"],
-                              cwd=project, env={**env, "GITLAB_CI": "true"},
-                              capture_output=True, text=True, check=False)
+        plan = subprocess.run(
+            [sys.executable, "-m", "noxship", "plan", "--format", "json"],
+            cwd=project,
+            env={**env, "GITLAB_CI": "true"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     assert runs["release_local"].returncode == 0, runs["release_local"].stderr[-2000:]
     assert runs["publish"].returncode != 0
     assert "403" in runs["publish"].stdout + runs["publish"].stderr

@@ -1,35 +1,32 @@
-"""Publishing to a real pypiserver on 127.0.0.1, installing back with real pip."""
+"""Publishing to real indexes on 127.0.0.1 (pypiserver, devpi-server), installing
+back with real pip. Each test runs once per index (the ``index`` fixture)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from noxship.build import build
-from noxship.dist import Distribution, sha256_of
+from noxship.dist import Distribution
 from noxship.errors import IndexConflictError, PublishError
-from noxship.local_index import LocalIndex
 from noxship.project import Project
 from noxship.publish import RetryPolicy, publish
 from noxship.targets import Credentials, Target, twine_environment
+from tests.servers import IndexUnderTest
 
 
-@pytest.fixture
-def index() -> Iterator[LocalIndex]:
-    with LocalIndex() as idx:
-        yield idx
+def target_of(index: IndexUnderTest) -> tuple[Target, Credentials]:
+    return index.target(), index.credentials()
 
 
-def target_of(index: LocalIndex) -> tuple[Target, Credentials]:
-    return (
-        Target("local", index.url, index.simple_url),
-        Credentials(index.username, index.password, "test user"),
-    )
+def once(dists: list[Distribution]) -> dict[str, list[str]]:
+    """What the index holds when each file arrived exactly once."""
+    return {d.filename: [d.sha256] for d in dists}
 
 
 @pytest.fixture
@@ -39,21 +36,22 @@ def built(sample: Callable[..., Path]) -> tuple[Project, list[Distribution]]:
 
 
 def test_publish_then_republish_is_a_no_op(
-    index: LocalIndex, built: tuple[Project, list[Distribution]]
+    index: IndexUnderTest, built: tuple[Project, list[Distribution]]
 ) -> None:
     _, dists = built
     target, creds = target_of(index)
     first = publish(dists, target, creds)
     assert sorted(first.uploaded) == sorted(d.filename for d in dists)
     assert first.installed
-    assert {p.name: sha256_of(p) for p in index.files()} == {d.filename: d.sha256 for d in dists}
+    assert index.files() == once(dists)
     second = publish(dists, target, creds, check_install=False)
     assert second.uploaded == ()
     assert sorted(second.skipped) == sorted(d.filename for d in dists)
+    assert index.files() == once(dists)
 
 
 def test_interrupted_publish_completes_on_rerun(
-    index: LocalIndex, built: tuple[Project, list[Distribution]]
+    index: IndexUnderTest, built: tuple[Project, list[Distribution]]
 ) -> None:
     _, dists = built
     target, creds = target_of(index)
@@ -68,11 +66,11 @@ def test_interrupted_publish_completes_on_rerun(
     report = publish(dists, target, creds, check_install=False)
     assert report.skipped == (wheel.filename,)
     assert report.uploaded == (next(d for d in dists if d.kind == "sdist").filename,)
-    assert len(index.files()) == 2
+    assert index.files() == once(dists)
 
 
 def test_conflicting_rebuild_stops_before_any_upload(
-    index: LocalIndex, built: tuple[Project, list[Distribution]]
+    index: IndexUnderTest, built: tuple[Project, list[Distribution]]
 ) -> None:
     project, dists = built
     target, creds = target_of(index)
@@ -87,14 +85,16 @@ def test_conflicting_rebuild_stops_before_any_upload(
 
 
 def test_wrong_password_fails_without_retrying(
-    index: LocalIndex, built: tuple[Project, list[Distribution]]
+    index: IndexUnderTest, built: tuple[Project, list[Distribution]]
 ) -> None:
     from noxship.secrets import Secret
 
     _, dists = built
     target, _ = target_of(index)
-    wrong = Credentials(index.username, Secret("SENTINEL-wrong-password", "test"), "test")
+    wrong = Credentials(
+        index.credentials().username, Secret("SENTINEL-wrong-password", "test"), "test"
+    )
     with pytest.raises(PublishError, match="not transient") as info:
         publish(dists, target, wrong, retry=RetryPolicy(attempts=3, base_delay=0))
     assert "SENTINEL" not in str(info.value)
-    assert index.files() == []
+    assert index.files() == {}

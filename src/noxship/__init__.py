@@ -18,7 +18,10 @@ from noxship.errors import (
     ToolError,
     WheelTestError,
 )
-from noxship.project import Project
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from noxship.project import Project
 
 __all__ = [
     "ConfigError",
@@ -36,3 +39,13 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # Project is imported on first use, so that ``noxship plan`` and the
+    # pytest plugin do not pay for packaging at start-up (PEP 562).
+    if name == "Project":
+        from noxship.project import Project
+
+        return Project
+    raise AttributeError(f"module 'noxship' has no attribute {name!r}")

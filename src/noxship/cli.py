@@ -44,7 +44,9 @@ def _plan(args: argparse.Namespace) -> None:
     from noxship.plan_output import render
     from noxship.project import Project
 
-    plan = plan_from_environment(Project.load(args.project), os.environ)
+    plan = plan_from_environment(
+        Project.load(args.project, check_requires_python=False), os.environ
+    )
     render(plan, args.format, os.environ)
 
 

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from noxship.errors import ConfigError
 
 if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
 
 __all__ = ["DEFAULT_TEST_GROUPS", "NoxshipConfig", "Project", "TestDependencies", "load_toml"]
@@ -167,7 +167,8 @@ class Project:
         name: the distribution name as written.
         version: the static PEP 440 version, or ``None`` when it is dynamic (then
             the built distributions' metadata tells it).
-        requires_python: the ``requires-python`` specifier (empty: any).
+        requires_python_text: the ``requires-python`` text as written ("" for
+            any; a Poetry constraint such as ``^3.10`` counts as any).
         config: the ``[tool.noxship]`` settings.
         data: the whole parsed ``pyproject.toml``.
     """
@@ -175,9 +176,23 @@ class Project:
     root: Path
     name: str
     version: Version | None
-    requires_python: SpecifierSet
+    requires_python_text: str
     config: NoxshipConfig
     data: Mapping[str, Any] = dataclasses.field(repr=False, compare=False)
+
+    @property
+    def requires_python(self) -> SpecifierSet:
+        """The ``requires-python`` specifier (PEP 440; empty: any Python).
+
+        packaging.specifiers is imported here, not at start-up, so that
+        ``noxship plan`` stays fast; :meth:`load` has already validated it.
+        """
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            return SpecifierSet(self.requires_python_text)
+        except InvalidSpecifier:
+            return SpecifierSet()
 
     @property
     def canonical_name(self) -> NormalizedName:
@@ -187,11 +202,13 @@ class Project:
         return canonicalize_name(self.name)
 
     @classmethod
-    def load(cls, root: Path | str = ".") -> Project:
+    def load(cls, root: Path | str = ".", *, check_requires_python: bool = True) -> Project:
         """Read ``<root>/pyproject.toml``.
 
         Args:
             root: the project directory.
+            check_requires_python: validate ``requires-python`` now (``noxship
+                plan`` skips this to start fast; the build checks it).
 
         Returns:
             The project.
@@ -227,16 +244,21 @@ class Project:
                 f'{path} has no version: set [project] version = "1.0.0" '
                 'or list "version" in [project] dynamic'
             )
-        raw_rp = project.get("requires-python") or poetry.get("dependencies", {}).get("python")
-        try:
-            requires_python = SpecifierSet(str(raw_rp) if raw_rp else "")
-        except InvalidSpecifier:
-            if project.get("requires-python"):
+        raw_rp = project.get("requires-python")
+        # A Poetry constraint (tool.poetry.dependencies.python) is used when it
+        # is a PEP 440 specifier; one such as ^3.10 counts as any Python.
+        fallback = poetry.get("dependencies", {}).get("python")
+        requires_python = str(raw_rp or fallback or "")
+        if check_requires_python and raw_rp:
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+            try:
+                SpecifierSet(requires_python)
+            except InvalidSpecifier:
                 raise ConfigError(
                     f"{path}: requires-python {raw_rp!r} is not a valid specifier: "
                     'use for example ">=3.10"'
                 ) from None
-            requires_python = SpecifierSet()  # a Poetry constraint such as ^3.10
         tool = data.get("tool", {}).get("noxship", {})
         if not isinstance(tool, dict):
             raise ConfigError(f"{path}: [tool.noxship] must be a table")
@@ -244,7 +266,7 @@ class Project:
             root=root,
             name=name,
             version=version,
-            requires_python=requires_python,
+            requires_python_text=requires_python,
             config=NoxshipConfig.from_table(tool),
             data=data,
         )

@@ -6,6 +6,8 @@ The public API, for scripts and other tools; the Nox sessions live in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from noxship.errors import (
     ConfigError,
     CredentialsError,
@@ -18,7 +20,6 @@ from noxship.errors import (
     ToolError,
     WheelTestError,
 )
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from noxship.project import Project

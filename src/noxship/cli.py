@@ -26,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="write noxfile.py into a project")
     init.add_argument("directory", nargs="?", default=".", type=Path)
     init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.add_argument(
+        "--ci",
+        choices=["gitlab", "github"],
+        help="also write .gitlab-ci.yml (the noxship component) or "
+        ".github/workflows/release.yml (the noxship action)",
+    )
     plan = sub.add_parser("plan", help="print what this pipeline publishes, and why")
     plan.add_argument("--format", choices=["text", "json", "dotenv", "github"], default="text")
     plan.add_argument("--project", type=Path, default=Path("."), help="project directory")
@@ -33,10 +39,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _init(args: argparse.Namespace) -> None:
-    from noxship.init import write_noxfile
+    from noxship.init import CI_FILES, write_ci, write_noxfile
 
-    path = write_noxfile(args.directory, force=args.force)
-    print(f"wrote {path}")
+    if args.ci:
+        # Check both files before writing either, so a refusal writes nothing.
+        ci_path = args.directory / CI_FILES[args.ci]
+        if ci_path.exists() and not args.force:
+            from noxship.errors import ConfigError
+
+            raise ConfigError(
+                f"{ci_path} exists: keep it, or run `noxship init --force` to replace it"
+            )
+    noxfile = args.directory / "noxfile.py"
+    if not (args.ci and noxfile.exists() and not args.force):
+        print(f"wrote {write_noxfile(args.directory, force=args.force)}")
+    if args.ci:
+        print(f"wrote {write_ci(args.directory, args.ci, force=args.force)}")
 
 
 def _plan(args: argparse.Namespace) -> None:
@@ -44,10 +62,11 @@ def _plan(args: argparse.Namespace) -> None:
     from noxship.plan_output import render
     from noxship.project import Project
 
-    plan = plan_from_environment(
-        Project.load(args.project, check_requires_python=False), os.environ
-    )
-    render(plan, args.format, os.environ)
+    project = Project.load(args.project, check_requires_python=False)
+    plan = plan_from_environment(project, os.environ)
+    # canonicalize_name imports packaging.utils: only the CI formats need it.
+    name = project.canonical_name if args.format in ("dotenv", "github") else None
+    render(plan, args.format, os.environ, project_name=name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,8 +15,12 @@ from noxship.plan import Plan
 __all__ = ["dotenv_lines", "markdown_summary", "render"]
 
 
-def dotenv_lines(plan: Plan) -> str:
-    """``NOXSHIP_PLAN_*=value`` lines; targets are comma-separated."""
+def dotenv_lines(plan: Plan, project_name: str | None = None) -> str:
+    """``NOXSHIP_PLAN_*=value`` lines; targets are comma-separated.
+
+    ``NOXSHIP_PLAN_PROJECT`` (the PEP 503 normalised distribution name, when
+    given) lets a CI job build the package page URL of its ``environment:``.
+    """
     values = {
         "NOXSHIP_PLAN_PROVIDER": plan.provider,
         "NOXSHIP_PLAN_EVENT": plan.event,
@@ -25,6 +29,8 @@ def dotenv_lines(plan: Plan) -> str:
         "NOXSHIP_PLAN_TARGETS": ",".join(plan.targets),
         "NOXSHIP_PLAN_TAG": plan.tag or "",
     }
+    if project_name:
+        values["NOXSHIP_PLAN_PROJECT"] = project_name
     return "".join(f"{k}={v}\n" for k, v in values.items())
 
 
@@ -44,8 +50,18 @@ def markdown_summary(plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def render(plan: Plan, fmt: str, env: Mapping[str, str], out: TextIO | None = None) -> None:
+def render(
+    plan: Plan,
+    fmt: str,
+    env: Mapping[str, str],
+    out: TextIO | None = None,
+    project_name: str | None = None,
+) -> None:
     """Write the plan in format ``fmt`` (``text``, ``json``, ``dotenv``, ``github``).
+
+    ``github`` appends ``version``, ``targets``, ``tag``, ``kind`` and
+    ``project`` to ``$GITHUB_OUTPUT`` and a Markdown table to
+    ``$GITHUB_STEP_SUMMARY``; ``project_name`` is the normalised distribution name.
 
     Raises:
         PlanError: ``github`` was asked for without ``GITHUB_OUTPUT``.
@@ -54,7 +70,7 @@ def render(plan: Plan, fmt: str, env: Mapping[str, str], out: TextIO | None = No
     if fmt == "json":
         out.write(json.dumps(plan.as_dict(), indent=2) + "\n")
     elif fmt == "dotenv":
-        out.write(dotenv_lines(plan))
+        out.write(dotenv_lines(plan, project_name))
     elif fmt == "github":
         output = env.get("GITHUB_OUTPUT")
         if not output:
@@ -62,7 +78,7 @@ def render(plan: Plan, fmt: str, env: Mapping[str, str], out: TextIO | None = No
         with open(output, "a", encoding="utf-8") as f:
             f.write(
                 f"version={plan.version or ''}\ntargets={','.join(plan.targets)}\n"
-                f"tag={plan.tag or ''}\nkind={plan.kind}\n"
+                f"tag={plan.tag or ''}\nkind={plan.kind}\nproject={project_name or ''}\n"
             )
         summary = env.get("GITHUB_STEP_SUMMARY")
         if summary:

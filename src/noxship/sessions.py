@@ -38,6 +38,8 @@ from noxship.project import Project
 from noxship.secrets import Redactor
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from noxship.publish import PublishReport
 
 __all__ = [
@@ -105,11 +107,24 @@ def _project() -> Project:
 def _options(posargs: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="nox -s SESSION --", add_help=False)
     parser.add_argument("--target", action="append", default=[])
+    parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--python", dest="pythons", action="append", default=[])
     parser.add_argument("--verbose", action="store_true")
     opts, rest = parser.parse_known_args(list(posargs))
     opts.rest = rest
     return opts
+
+
+def _preview_version(project: Project) -> Version | None:
+    """The ``.devN`` version when the release plan is a preview build, else ``None``."""
+    from packaging.version import Version
+
+    from noxship.ci import plan_from_environment
+
+    plan = plan_from_environment(project, os.environ)
+    if plan.kind == "preview" and plan.version:
+        return Version(plan.version)
+    return None
 
 
 def _pythons(opts: argparse.Namespace) -> list[str] | None:
@@ -149,15 +164,10 @@ def tests(session: nox.Session) -> None:
 def build(session: nox.Session) -> None:
     """Build the sdist, then the wheel from it; twine check --strict; dist/SHA256SUMS."""
     from noxship.build import build as do_build
-    from noxship.ci import plan_from_environment
 
     project = _project()
-    plan = plan_from_environment(project, os.environ)
-    version = None
-    if plan.kind == "preview" and plan.version:
-        from packaging.version import Version
-
-        version = Version(plan.version)
+    version = _preview_version(project)
+    if version is not None:
         logger.info(
             "preview build: version %s (the working tree keeps %s)", version, project.version
         )
@@ -176,7 +186,13 @@ def test_wheel(session: nox.Session) -> None:
     from noxship.wheeltest import test_wheel as do_test_wheel
 
     opts = _options(session.posargs)
-    for result in do_test_wheel(_project(), pythons=_pythons(opts), pytest_args=opts.rest):
+    project = _project()
+    for result in do_test_wheel(
+        project,
+        pythons=_pythons(opts),
+        pytest_args=opts.rest,
+        version=_preview_version(project),
+    ):
         logger.info(
             "Python %s: tests passed against the installed wheel; reports %s, %s",
             result.python,
@@ -234,9 +250,16 @@ def _print_report(report: PublishReport, label: str | None = None) -> None:
 @nox.session(venv_backend="none")
 @_guarded
 def publish(session: nox.Session) -> None:
-    """Upload dist/ to the targets the release plan names, or to ``-- --target NAME``."""
+    """Upload dist/ to the targets the release plan names, or to ``-- --target NAME``.
+
+    ``-- --only NAME`` (repeatable; one CI job per target) follows the plan for
+    the named targets alone: it publishes nothing when the plan names none of
+    them, and creates the tag only when the plan's last target is among them.
+    """
     opts = _options(session.posargs)
     targets = list(opts.target)
+    if targets and opts.only:
+        raise NoxshipError("give either --target or --only, not both")
     if not targets:
         from noxship.ci import plan_from_environment
 
@@ -246,8 +269,18 @@ def publish(session: nox.Session) -> None:
         if not plan.targets:
             logger.info("the plan publishes nothing")
             return
-        _publish_to(list(plan.targets), verbose=opts.verbose, version=plan.version)
-        if plan.tag:
+        planned = list(plan.targets)
+        if opts.only:
+            planned = [t for t in planned if t in opts.only]
+            if not planned:
+                logger.warning(
+                    "the plan does not publish to %s (it names %s): nothing to do",
+                    ", ".join(opts.only),
+                    ", ".join(plan.targets),
+                )
+                return
+        _publish_to(planned, verbose=opts.verbose, version=plan.version)
+        if plan.tag and planned[-1] == plan.targets[-1]:
             _tag(plan.provider, plan.tag, plan.version or "", plan.targets)
         return
     _publish_to(targets, verbose=opts.verbose)

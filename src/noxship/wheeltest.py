@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from packaging.version import Version
+
 from noxship._run import clean_env, run
 from noxship.dist import Distribution, find_distributions, wheel_files, wheel_top_level
 from noxship.errors import DistributionError, ToolError, WheelTestError
@@ -63,13 +65,16 @@ class WheelTestResult:
     imported_from: dict[str, str]
 
 
-def find_wheel(project: Project, dist_dir: Path) -> Distribution:
-    """Return the one wheel of the project in ``dist_dir``.
+def find_wheel(project: Project, dist_dir: Path, version: Version | None = None) -> Distribution:
+    """Return the one wheel of the project in ``dist_dir``, of ``version``
+    (default: the project's version; a preview build passes its ``.devN`` one).
 
     Raises:
         DistributionError: there is no wheel of the project, or more than one.
     """
-    dists = find_distributions(dist_dir, project.name, project.version, require=("wheel",))
+    dists = find_distributions(
+        dist_dir, project.name, version or project.version, require=("wheel",)
+    )
     wheels = [d for d in dists if d.kind == "wheel"]
     if len(wheels) > 1:
         names = ", ".join(w.filename for w in wheels)
@@ -290,6 +295,7 @@ def test_wheel(
     pythons: Sequence[str] | None = None,
     pytest_args: Sequence[str] = (),
     reports: Path | None = None,
+    version: Version | None = None,
 ) -> list[WheelTestResult]:
     """Test the wheel in ``dist_dir`` on each supported Python present on the machine.
 
@@ -301,6 +307,8 @@ def test_wheel(
         pytest_args: extra pytest arguments (after ``[tool.noxship] pytest-args``).
         reports: directory for ``junit-py3.X.xml`` and ``coverage-py3.X.xml``,
             default ``<root>/build/reports``.
+        version: the version of the wheel to test, default the project's (a
+            preview build's wheel has the plan's ``.devN`` version).
 
     Returns:
         One result per interpreter, oldest first.
@@ -312,7 +320,7 @@ def test_wheel(
         ToolError: no supported interpreter is present, or uv failed.
     """
     dist_dir = dist_dir or project.root / "dist"
-    wheel = find_wheel(project, dist_dir)
+    wheel = find_wheel(project, dist_dir, version)
     interpreters = find_interpreters(project, pythons)
     if not interpreters:
         raise ToolError(

@@ -12,9 +12,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from noxship import __version__
+from tests.conftest import PROJECTS, REPO_ROOT, git_repo
 
 TOOLS = REPO_ROOT / "tests" / "tools"
+COMPONENT = REPO_ROOT / "templates" / "noxship.yml"
 NODE_BIN = TOOLS / "node_modules" / ".bin"
 
 
@@ -72,8 +74,8 @@ def gitlab_ci_local(
         argv += ["--variable", f"{key}={value}"]
     for key in unset:
         argv += ["--unset-variable", key]
-    for key, value in inputs.items():
-        argv += ["--input", f"{key}={json.dumps(value)}"]
+    for name, given in inputs.items():
+        argv += ["--input", f"{name}={json.dumps(given)}"]
     quiet = sorted({*variables, *unset})
     if quiet:
         argv += ["--ignore-predefined-vars", ",".join(quiet)]
@@ -95,7 +97,9 @@ def listed_jobs(
     inputs: Mapping[str, object] = {},
 ) -> dict[str, str]:
     """Return job name -> ``when`` for the jobs the pipeline would have."""
-    result = gitlab_ci_local(project, "--list-json", variables=variables, unset=unset, inputs=inputs)
+    result = gitlab_ci_local(
+        project, "--list-json", variables=variables, unset=unset, inputs=inputs
+    )
     if result.returncode != 0:
         raise AssertionError(f"gitlab-ci-local failed:\n{result.stdout}\n{result.stderr}")
     jobs = json.loads(result.stdout[result.stdout.index("[") :])
@@ -105,3 +109,32 @@ def listed_jobs(
 def publish_jobs(jobs: Mapping[str, str]) -> list[str]:
     """The targets of the ``publish:<target>`` jobs, in the pipeline's order."""
     return [name.split(":", 1)[1] for name in jobs if name.startswith("publish:")]
+
+
+def with_origin(root: Path, url: str = "https://gitlab.com/acme/project.git") -> Path:
+    subprocess.run(["git", "remote", "add", "origin", url], cwd=root, check=True)
+    subprocess.run(["git", "branch", "-M", "main"], cwd=root, check=True)
+    return root
+
+
+def seed_component(root: Path, host: str = "gitlab.com") -> None:
+    """Put this checkout's component where gitlab-ci-local keeps a downloaded one
+    (``.gitlab-ci-local/includes/<host>/<project>/<ref>/templates/``): what
+    GitLab would serve for ``gitlab.com/noxship/noxship/noxship@<version>``."""
+    dest = root / ".gitlab-ci-local" / "includes" / host / "noxship" / "noxship" / __version__
+    (dest / "templates").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(COMPONENT, dest / "templates" / "noxship.yml")
+
+
+def init_gitlab_project(root: Path, sample: str = "good") -> Path:
+    """A copy of ``tests/projects/<sample>`` after ``noxship init --ci gitlab``, as a
+    git repository on branch main with a GitLab remote, the component seeded."""
+    shutil.copytree(PROJECTS / sample, root)
+    subprocess.run(
+        [sys.executable, "-m", "noxship", "init", str(root), "--ci", "gitlab"],
+        check=True,
+        capture_output=True,
+    )
+    root = with_origin(git_repo(root), f"https://gitlab.com/acme/{sample}.git")
+    seed_component(root)
+    return root

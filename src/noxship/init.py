@@ -149,8 +149,8 @@ NOXFILE = '''\
 # /// script
 # dependencies = ["nox", "noxship"]
 # ///
-"""Release pipeline from noxship: `nox -l` lists the sessions."""
-import noxship.sessions  # noqa: F401  (registers lint, tests, build, test_wheel, publish, release_*)
+# Release pipeline from noxship: `nox -l` lists the sessions.
+import noxship.sessions  # noqa: F401  (registers the sessions)
 '''
 """The noxfile ``noxship init`` writes: five lines. The PEP 723 block lets a bare
 ``nox`` (or ``pipx run nox``) fetch noxship when it is not installed."""

@@ -25,16 +25,18 @@ from typing import Any
 import pytest
 
 from noxship import __version__
-from tests.conftest import REPO_ROOT, PROJECTS, git_repo
+from tests.conftest import REPO_ROOT, git_repo
 from tests.pipeline_tools import (
+    COMPONENT,
     actionlint,
     check_jsonschema,
     gitlab_ci_local,
+    init_gitlab_project,
     listed_jobs,
     publish_jobs,
+    with_origin,
 )
 
-COMPONENT = REPO_ROOT / "templates" / "noxship.yml"
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 
 
@@ -128,21 +130,6 @@ def copy_repo(dest: Path) -> Path:
     return with_origin(git_repo(dest))
 
 
-def with_origin(root: Path, url: str = "https://gitlab.com/acme/project.git") -> Path:
-    subprocess.run(["git", "remote", "add", "origin", url], cwd=root, check=True)
-    subprocess.run(["git", "branch", "-M", "main"], cwd=root, check=True)
-    return root
-
-
-def seed_component(root: Path, host: str = "gitlab.com") -> None:
-    """Put this checkout's component where gitlab-ci-local keeps a downloaded one
-    (``.gitlab-ci-local/includes/<host>/<project>/<ref>/templates/``): what
-    GitLab would serve for ``gitlab.com/noxship/noxship/noxship@<version>``."""
-    dest = root / ".gitlab-ci-local" / "includes" / host / "noxship" / "noxship" / __version__
-    (dest / "templates").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(COMPONENT, dest / "templates" / "noxship.yml")
-
-
 @pytest.fixture(scope="module")
 def own_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_repo(tmp_path_factory.mktemp("own") / "noxship")
@@ -150,16 +137,7 @@ def own_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def init_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("init") / "good"
-    shutil.copytree(PROJECTS / "good", root)
-    subprocess.run(
-        [sys.executable, "-m", "noxship", "init", str(root), "--ci", "gitlab"],
-        check=True,
-        capture_output=True,
-    )
-    root = with_origin(git_repo(root), "https://gitlab.com/acme/good-sample.git")
-    seed_component(root)
-    return root
+    return init_gitlab_project(tmp_path_factory.mktemp("init") / "good")
 
 
 def project_version(root: Path) -> str:

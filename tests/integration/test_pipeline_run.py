@@ -1,0 +1,78 @@
+"""One whole GitLab pipeline, run for real by gitlab-ci-local in shell mode on a
+project made with ``noxship init --ci gitlab``: lint, build, test the wheel,
+publish. The publish target (``testpypi``, its URLs overridden the documented
+way) is a pypiserver on 127.0.0.1, and the GitLab Release goes to the fake
+GitLab API (``tests/fake_gitlab.py``). The run must end with the package on the
+index, installed from it by the pipeline, and the Release created.
+
+gitlab-ci-local does not set ``GITLAB_CI`` (GitLab always sets it to ``true``),
+so the test sets it, with the other variables of a default-branch push.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from noxship.dist import sha256_of
+from noxship.local_index import LocalIndex
+from tests.fake_gitlab import FakeGitLab
+from tests.pipeline_tools import gitlab_ci_local, init_gitlab_project
+
+JOB_TOKEN = "SENTINEL-pipeline-job-token-33"
+
+
+def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
+    root = init_gitlab_project(tmp_path / "good")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    with LocalIndex() as index, FakeGitLab() as gitlab:
+        gitlab.add_token(JOB_TOKEN, "job")
+        env = {
+            # The jobs' python, nox and noxship are this test's own (the shell executor).
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "NOXSHIP_TARGET_TESTPYPI_UPLOAD_URL": index.url,
+            "NOXSHIP_TARGET_TESTPYPI_INDEX_URL": index.simple_url,
+            "NOXSHIP_TARGET_TESTPYPI_USERNAME": index.username,
+            "NOXSHIP_TARGET_TESTPYPI_PASSWORD": index.password.reveal(),
+        }
+        result = gitlab_ci_local(
+            root,
+            "--force-shell-executor",
+            "--shell-isolation",
+            "--no-artifacts-to-source",
+            variables={
+                "GITLAB_CI": "true",
+                "CI_PIPELINE_SOURCE": "push",
+                "CI_COMMIT_BRANCH": "main",
+                "CI_DEFAULT_BRANCH": "main",
+                "CI_COMMIT_TITLE": "0.3.0",
+                "CI_API_V4_URL": gitlab.api_url,
+                "CI_PROJECT_ID": str(gitlab.project_id),
+                "CI_JOB_TOKEN": JOB_TOKEN,
+                "NOXSHIP_RELEASE_TARGETS": "testpypi",
+                # noxship is already installed in this venv: pip finds it satisfied.
+                "NOXSHIP_INSTALL": "noxship",
+            },
+            inputs={"python-versions": ["3.11"], "trusted-publishing": False},
+            env=env,
+            timeout=900,
+        )
+        log = result.stdout + result.stderr
+        assert result.returncode == 0, log[-6000:]
+        for job in ("lint", "build", "test: [3.11]", "publish:testpypi"):
+            assert f"PASS  {job}" in log, job
+        files = {p.name: sha256_of(p) for p in index.files()}
+        assert sorted(files) == ["good_sample-0.3.0-py3-none-any.whl", "good_sample-0.3.0.tar.gz"]
+        # The publish job installed the package back from the index.
+        assert f"installed good-sample 0.3.0 from {index.url}packages/" in log
+        for name, digest in files.items():
+            assert f"{digest}  {name}  (uploaded)" in log
+        # The last target's job created the Release, and with it the tag.
+        assert gitlab.tags == {"v0.3.0": head}
+        assert gitlab.releases["v0.3.0"]["name"] == "good-sample 0.3.0"
+        assert index.password.reveal() not in log
+        assert JOB_TOKEN not in log

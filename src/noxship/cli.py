@@ -35,6 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="print what this pipeline publishes, and why")
     plan.add_argument("--format", choices=["text", "json", "dotenv", "github"], default="text")
     plan.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    pub = sub.add_parser(
+        "publish",
+        help="publish dist/ as the release plan says (or to --target NAME), then tag",
+        description="Publish <project>/dist: without options, to the release plan's targets "
+        "and then tag; --only NAME keeps only those of the plan's targets (one CI job per "
+        "target); --target NAME publishes to NAME by hand, without tagging.",
+    )
+    pub.add_argument("--target", action="append", default=[], help="a target, by hand")
+    pub.add_argument("--only", action="append", default=[], help="one of the plan's targets")
+    pub.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    pub.add_argument("--verbose", action="store_true", help="run twine with --verbose")
     return parser
 
 
@@ -51,7 +62,9 @@ def _init(args: argparse.Namespace) -> None:
                 f"{ci_path} exists: keep it, or run `noxship init --force` to replace it"
             )
     noxfile = args.directory / "noxfile.py"
-    if not (args.ci and noxfile.exists() and not args.force):
+    if args.ci and noxfile.exists() and not args.force:
+        print(f"kept {noxfile}")
+    else:
         print(f"wrote {write_noxfile(args.directory, force=args.force)}")
     if args.ci:
         print(f"wrote {write_ci(args.directory, args.ci, force=args.force)}")
@@ -69,12 +82,32 @@ def _plan(args: argparse.Namespace) -> None:
     render(plan, args.format, os.environ, project_name=name)
 
 
+def _publish(args: argparse.Namespace) -> None:
+    from noxship.log import configure_logging
+    from noxship.project import Project
+    from noxship.release import check_options, publish_planned, publish_to
+    from noxship.targets import credential_environment
+
+    check_options(args.target, args.only)
+    project = Project.load(args.project)
+    environ = credential_environment(project.root, os.environ)
+    configure_logging(environ)
+    if args.target:
+        publish_to(project, args.target, environ, verbose=args.verbose)
+    else:
+        publish_planned(project, environ, only=args.only, verbose=args.verbose)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+    """Run the command line; return the exit code (``docs/errors.md``: 0 done, 1 a
+    step failed, 2 bad input, 3 missing credentials, 4 a file name taken on a target
+    with other content)."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "init":
             _init(args)
+        elif args.command == "publish":
+            _publish(args)
         else:
             _plan(args)
     except NoxshipError as exc:

@@ -145,13 +145,13 @@ jobs:
 CI_FILES = {"gitlab": Path(".gitlab-ci.yml"), "github": Path(".github/workflows/release.yml")}
 """Where ``noxship init --ci`` writes each provider's file, relative to the project."""
 
-NOXFILE = '''\
+NOXFILE = """\
 # /// script
 # dependencies = ["nox", "noxship"]
 # ///
 # Release pipeline from noxship: `nox -l` lists the sessions.
 import noxship.sessions  # noqa: F401  (registers the sessions)
-'''
+"""
 """The noxfile ``noxship init`` writes: five lines. The PEP 723 block lets a bare
 ``nox`` (or ``pipx run nox``) fetch noxship when it is not installed."""
 

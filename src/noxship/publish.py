@@ -197,54 +197,75 @@ def publish(
         logger.info("already published on %s: %s", target.name, dist.filename)
     uploaded: list[str] = []
     env = twine_environment(target, credentials, clean_env(), environ)
-    attempt = 0
-    while to_upload:
-        attempt += 1
-        args = [sys.executable, "-m", "twine", "upload", "--disable-progress-bar"]
-        if verbose:
-            args.append("--verbose")
-        try:
-            output = run(
-                [*args, *(d.path for d in to_upload)],
-                env=env,
-                capture=True,
-                redactor=redactor,
-                what=f"twine upload to {target.name}",
-                timeout=900,
+    args = [sys.executable, "-m", "twine", "upload", "--disable-progress-bar"]
+    if verbose:
+        args.append("--verbose")
+    # One twine call per file: when a call fails, exactly one file's fate is in
+    # doubt, and the index settles it.
+    for position, dist in enumerate(to_upload):
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                output = run(
+                    [*args, dist.path],
+                    env=env,
+                    capture=True,
+                    redactor=redactor,
+                    what=f"twine upload to {target.name}",
+                    timeout=900,
+                )
+                sys.stderr.write(output)
+                uploaded.append(dist.filename)
+                break
+            except ToolError as exc:
+                failure = exc
+            found = lister().get(dist.filename)
+            if found is not None and found.sha256 not in (None, dist.sha256):
+                raise IndexConflictError(
+                    f"while uploading, {dist.filename} appeared on {target.name} with other "
+                    f"content (sha256 {found.sha256[:12]}…): another publish of different files "
+                    "ran at the same time. Bump the version and rebuild"
+                )
+            if found is not None:
+                if not _TRANSIENT.search(failure.output):
+                    # The index answered and refused the file (PyPI 400 "File already
+                    # exists", GitLab 400, pypiserver and devpi 409; indexes.md),
+                    # yet holds it with this content: a concurrent run won.
+                    logger.info(
+                        "already published on %s by another run: %s", target.name, dist.filename
+                    )
+                    skipped.append(dist)
+                else:
+                    # The connection failed (or the server erred) after the file arrived.
+                    logger.info(
+                        "%s reached %s although the upload reported an error",
+                        dist.filename,
+                        target.name,
+                    )
+                    uploaded.append(dist.filename)
+                break
+            transient = bool(_TRANSIENT.search(failure.output))
+            if not transient or attempt >= retry.attempts:
+                published = [*uploaded, *(d.filename for d in skipped)]
+                missing = [d.filename for d in to_upload[position:]]
+                raise PublishError(
+                    f"upload to {target.name} failed after {attempt} attempt(s) "
+                    f"({'transient' if transient else 'not transient'}): published "
+                    f"{', '.join(published) or 'nothing'}; not published "
+                    f"{', '.join(missing)}. Fix the cause shown above and "
+                    "re-run: files already on the target are skipped"
+                )
+            wait = retry.delay(attempt)
+            logger.warning(
+                "upload of %s to %s failed transiently (attempt %d of %d); retrying in %.1f s",
+                dist.filename,
+                target.name,
+                attempt,
+                retry.attempts,
+                wait,
             )
-            sys.stderr.write(output)
-            uploaded.extend(d.filename for d in to_upload)
-            to_upload = []
-            break
-        except ToolError as exc:
-            failure = exc
-        now = lister()
-        done = [d for d in to_upload if d.filename in now]
-        remaining, also_skipped = _preflight(to_upload, now, target)
-        uploaded.extend(d.filename for d in also_skipped if d in done)
-        to_upload = remaining
-        if not to_upload:
-            break
-        transient = bool(_TRANSIENT.search(failure.output))
-        if not transient or attempt >= retry.attempts:
-            published = [*uploaded, *(d.filename for d in skipped)]
-            raise PublishError(
-                f"upload to {target.name} failed after {attempt} attempt(s) "
-                f"({'transient' if transient else 'not transient'}): published "
-                f"{', '.join(published) or 'nothing'}; not published "
-                f"{', '.join(d.filename for d in to_upload)}. Fix the cause shown above and "
-                "re-run: files already on the target are skipped"
-            )
-        wait = retry.delay(attempt)
-        logger.warning(
-            "upload to %s failed transiently (attempt %d of %d); retrying %s in %.1f s",
-            target.name,
-            attempt,
-            retry.attempts,
-            ", ".join(d.filename for d in to_upload),
-            wait,
-        )
-        time.sleep(wait)
+            time.sleep(wait)
     sha = {d.filename: d.sha256 for d in dists}
     verify_index(dists, target, lister)
     do_install = (target.name != "pypi") if check_install is None else check_install
@@ -319,8 +340,8 @@ def install_check(
 ) -> None:
     """Install the release from the target's index into a fresh venv and import it.
 
-    pip runs with its configuration files ignored (``PIP_CONFIG_FILE`` set to the
-    null device), first with the target's index only and ``--no-deps`` (so the
+    pip runs with its configuration ignored (``PIP_CONFIG_FILE`` set to the
+    null device, other ``PIP_*`` variables removed), first with the target's index only and ``--no-deps`` (so the
     package itself provably comes from the target), then with the public index
     added for the dependencies. pip's ``--report`` proves the download URL. The
     index URL, with any credentials, reaches pip through its environment.
@@ -349,14 +370,18 @@ def install_check(
     tmp = Path(tempfile.mkdtemp(prefix="noxship-install-check-"))
     try:
         venv = tmp / "venv"
-        run([_uv(), "venv", "--quiet", venv], what="uv venv")
+        # This Python: uv would otherwise look for (or download) another one.
+        run([_uv(), "venv", "--quiet", "--python", sys.executable, venv], what="uv venv")
         python = venv / "bin" / "python"
         # uv's --seed also brings setuptools, wheel and packaging; only pip is wanted.
         run(
             [_uv(), "pip", "install", "--quiet", "--python", python, "pip"],
             what="uv pip install pip",
         )
-        base = clean_env({"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+        # pip's configuration, files and PIP_* variables (extra indexes, find-links)
+        # alike, must not offer the package from anywhere but the target.
+        base = {k: v for k, v in clean_env().items() if not k.startswith("PIP_")}
+        base.update({"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
         report = tmp / "report.json"
         pip: list[str | Path] = [python, "-m", "pip", "install", "--no-input", "--quiet"]
         try:

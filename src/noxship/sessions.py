@@ -26,7 +26,6 @@ import functools
 import logging
 import os
 import shutil
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -34,13 +33,11 @@ from typing import TYPE_CHECKING, TypeVar
 import nox
 
 from noxship.errors import NoxshipError
+from noxship.log import configure_logging
 from noxship.project import Project
-from noxship.secrets import Redactor
 
 if TYPE_CHECKING:
     from packaging.version import Version
-
-    from noxship.publish import PublishReport
 
 __all__ = [
     "build",
@@ -62,28 +59,6 @@ F = TypeVar("F", bound=Callable[[nox.Session], None])
 logger = logging.getLogger("noxship")
 
 
-def _configure_logging(environ: dict[str, str]) -> None:
-    from noxship._run import CREDENTIAL_VARIABLES
-
-    redactor = Redactor(
-        v
-        for k, v in environ.items()
-        if k in CREDENTIAL_VARIABLES
-        or (k.startswith("NOXSHIP_TARGET_") and k.endswith("_PASSWORD"))
-    )
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("noxship > %(message)s"))
-    handler.addFilter(redactor)
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    # nox sets the root logger to DEBUG; libraries' debug chatter is not ours to show.
-    for name in ("urllib3", "passlib", "requests", "gitlab", "twine"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def _guarded(func: F) -> F:
     """Turn a NoxshipError into ``session.error`` with its one-line message."""
 
@@ -91,7 +66,7 @@ def _guarded(func: F) -> F:
     def wrapper(session: nox.Session) -> None:
         from noxship.targets import credential_environment
 
-        _configure_logging(credential_environment(Path.cwd(), os.environ))
+        configure_logging(credential_environment(Path.cwd(), os.environ))
         try:
             func(session)
         except NoxshipError as exc:
@@ -217,36 +192,6 @@ def clean(session: nox.Session) -> None:
             shutil.rmtree(path)
 
 
-def _publish_to(
-    targets: Sequence[str], *, verbose: bool = False, version: str | None = None
-) -> None:
-    from noxship.dist import find_distributions
-    from noxship.publish import publish as do_publish
-    from noxship.targets import credential_environment, resolve_credentials, resolve_target
-
-    project = _project()
-    environ = credential_environment(project.root, os.environ)
-    resolved = []
-    for name in targets:  # every target's credentials before any upload
-        target = resolve_target(name, environ, project.name)
-        resolved.append((target, resolve_credentials(target, environ)))
-    from packaging.version import Version
-
-    expected = Version(version) if version else project.version
-    dists = find_distributions(project.root / "dist", project.name, expected)
-    for target, credentials in resolved:
-        report = do_publish(dists, target, credentials, environ=environ, verbose=verbose)
-        _print_report(report)
-
-
-def _print_report(report: PublishReport, label: str | None = None) -> None:
-    """Print the index URL and each file's sha256, and whether this run uploaded it."""
-    print(f"published to {label or report.target.name}: {report.target.index_url}")
-    for filename, digest in report.sha256.items():
-        state = "uploaded" if filename in report.uploaded else "already published"
-        print(f"  {digest}  {filename}  ({state})")
-
-
 @nox.session(venv_backend="none")
 @_guarded
 def publish(session: nox.Session) -> None:
@@ -256,75 +201,22 @@ def publish(session: nox.Session) -> None:
     the named targets alone: it publishes nothing when the plan names none of
     them, and creates the tag only when the plan's last target is among them.
     """
+    from noxship.release import check_options, publish_planned, publish_to
+
     opts = _options(session.posargs)
-    targets = list(opts.target)
-    if targets and opts.only:
-        raise NoxshipError("give either --target or --only, not both")
-    if not targets:
-        from noxship.ci import plan_from_environment
-
-        plan = plan_from_environment(_project(), os.environ)
-        for reason in plan.reasons:
-            logger.info("plan: %s", reason)
-        if not plan.targets:
-            logger.info("the plan publishes nothing")
-            return
-        planned = list(plan.targets)
-        if opts.only:
-            planned = [t for t in planned if t in opts.only]
-            if not planned:
-                logger.warning(
-                    "the plan does not publish to %s (it names %s): nothing to do",
-                    ", ".join(opts.only),
-                    ", ".join(plan.targets),
-                )
-                return
-        _publish_to(planned, verbose=opts.verbose, version=plan.version)
-        if plan.tag and planned[-1] == plan.targets[-1]:
-            _tag(plan.provider, plan.tag, plan.version or "", plan.targets)
-        return
-    _publish_to(targets, verbose=opts.verbose)
-
-
-def _tag(provider: str, tag: str, version: str, targets: Sequence[str]) -> None:
-    """Create the release tag after the last target: a GitLab Release (which creates
-    the tag, and works with the job token), a pushed git tag on GitHub, or on a
-    laptop the command to run."""
+    check_options(opts.target, opts.only)
     project = _project()
-    environ = os.environ
-    if provider == "gitlab":
-        from noxship.gitlab import api_credentials, create_release
-
-        creds = api_credentials(environ)
-        from noxship.targets import resolve_target
-
-        links = []
-        for name in targets:
-            page = resolve_target(name, environ, project.name).page_url
-            if page:
-                links.append(
-                    (
-                        f"{name}: {project.name} {version}",
-                        f"{page}{version}/" if name in ("pypi", "testpypi") else page,
-                    )
-                )
-        create_release(
-            creds,
-            environ,
-            tag=tag,
-            ref=environ.get("CI_COMMIT_SHA", "HEAD"),
-            name=f"{project.name} {version}",
-            description=f"Published to {', '.join(targets)} by noxship.",
-            links=links,
-        )
-        logger.info("created GitLab release %s", tag)
-    elif provider == "github":
-        from noxship._run import run
-
-        run(["git", "tag", tag, environ.get("GITHUB_SHA", "HEAD")], what="git tag")
-        run(["git", "push", "origin", f"refs/tags/{tag}"], what="git push")
+    environ = _credentials_env(project)
+    if opts.target:
+        publish_to(project, opts.target, environ, verbose=opts.verbose)
     else:
-        print(f"to tag this release: git tag {tag} && git push origin {tag}")
+        publish_planned(project, environ, only=opts.only, verbose=opts.verbose)
+
+
+def _credentials_env(project: Project) -> dict[str, str]:
+    from noxship.targets import credential_environment
+
+    return credential_environment(project.root, os.environ)
 
 
 def _check_credentials(targets: Sequence[str]) -> None:
@@ -362,6 +254,7 @@ def release_local(session: nox.Session) -> None:
     from noxship.dist import find_distributions
     from noxship.local_index import LocalIndex
     from noxship.publish import publish as do_publish
+    from noxship.release import print_report
     from noxship.targets import Credentials, Target
 
     project = _project()
@@ -372,7 +265,7 @@ def release_local(session: nox.Session) -> None:
         target = Target("local", index.url, index.simple_url)
         credentials = Credentials(index.username, index.password, "the embedded index's user")
         report = do_publish(dists, target, credentials, environ=os.environ)
-        _print_report(report, "the embedded index")
+        print_report(report, "the embedded index")
     logger.info("stopped the embedded index")
 
 
@@ -380,11 +273,17 @@ def release_local(session: nox.Session) -> None:
 @_guarded
 def release_test(session: nox.Session) -> None:
     """Lint, build, test the wheel, publish to TestPyPI and install back from it."""
-    _publish_to(["testpypi"])
+    from noxship.release import publish_to
+
+    project = _project()
+    publish_to(project, ["testpypi"], _credentials_env(project))
 
 
 @nox.session(venv_backend="none", requires=["preflight_prod", "release_test"])
 @_guarded
 def release_prod(session: nox.Session) -> None:
     """Everything in release_test, then publish to PyPI."""
-    _publish_to(["pypi"])
+    from noxship.release import publish_to
+
+    project = _project()
+    publish_to(project, ["pypi"], _credentials_env(project))

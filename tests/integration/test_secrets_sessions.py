@@ -1,102 +1,167 @@
-"""A sentinel in every credential variable never appears in anything a session prints,
-on success and on failure paths (a wrong password answered 403 by a real pypiserver)."""
+"""A sentinel in every credential variable (tokens, passwords, ID tokens, a
+``.env`` file) never appears in anything noxship prints or writes: every session
+and every CLI command, in verbose mode, on success and on failure paths (403
+for a wrong password, 500 from the server, a bad URL with credentials in it,
+trusted publishing that cannot exchange its ID token). Checked: stdout, stderr,
+and every file under the project (``dist/``, ``build/reports``, ``.nox`` logs and
+venvs) plus the GitHub output and summary files."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from noxship._run import CREDENTIAL_VARIABLES
 from noxship.local_index import LocalIndex
 from tests.conftest import run_nox
+from tests.fault_proxy import FaultProxy, Faults
 
 SENTINEL = "SENTINEL7f3a9c"
 ONE_PYTHON = {"NOXSHIP_PYTHONS": f"{sys.version_info[0]}.{sys.version_info[1]}"}
 
 
-def sentinel_env(index: LocalIndex) -> dict[str, str]:
-    env = {
-        name: f"{SENTINEL}-{name}"
-        for name in (
-            "TWINE_PASSWORD",
-            "PYPI_TOKEN",
-            "TEST_PYPI_TOKEN",
-            "GITLAB_TOKEN",
-            "CI_JOB_TOKEN",
-            "GITLAB_DEPLOY_TOKEN",
-            "CI_DEPLOY_PASSWORD",
-            "GITHUB_TOKEN",
-            "NOXSHIP_TARGET_LOCAL_PASSWORD",
-        )
-    }
+def sentinel_env(index: LocalIndex, broken: FaultProxy) -> dict[str, str]:
+    secret_names = [
+        *CREDENTIAL_VARIABLES,
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "NOXSHIP_TARGET_LOCAL_PASSWORD",
+        "NOXSHIP_TARGET_FIVE_PASSWORD",
+        "NOXSHIP_TARGET_TESTPYPI_PASSWORD",
+        "GITLAB_DEPLOY_TOKEN",
+    ]
+    env = {name: f"{SENTINEL}-{name}" for name in secret_names}
     env.update(ONE_PYTHON)
-    for name in ("LOCAL", "TESTPYPI"):
+    env.update({"NOXSHIP_UPLOAD_ATTEMPTS": "2", "NOXSHIP_RETRY_DELAY": "0.05"})
+    for name in ("LOCAL", "TESTPYPI", "PYPI"):
         env[f"NOXSHIP_TARGET_{name}_UPLOAD_URL"] = index.url
         env[f"NOXSHIP_TARGET_{name}_INDEX_URL"] = index.simple_url
+    # A target whose server answers 500 to every upload.
+    env["NOXSHIP_TARGET_FIVE_UPLOAD_URL"] = broken.url
+    env["NOXSHIP_TARGET_FIVE_INDEX_URL"] = index.simple_url
     return env
 
 
-def files_text(root: Path) -> str:
+def files_text(*roots: Path) -> str:
     parts = []
-    for path in root.rglob("*"):
-        if path.is_file() and ".nox" not in path.parts and ".git" not in path.parts:
-            parts.append(path.read_bytes().decode("utf-8", "replace"))
+    for root in roots:
+        paths = [root] if root.is_file() else root.rglob("*")
+        for path in paths:
+            if path.is_file() and not path.is_symlink() and ".git" not in path.parts:
+                data = path.read_bytes()
+                if SENTINEL.encode() in data:
+                    parts.append(f"{path}: {SENTINEL}")
     return "\n".join(parts)
 
 
-def test_no_sentinel_in_any_output(sample: Callable[..., Path]) -> None:
+def test_no_sentinel_anywhere(sample: Callable[..., Path], tmp_path: Path) -> None:
     project = sample("good")
-    (project / ".env").write_text(f"PYPI_TOKEN={SENTINEL}-dotenv\n")
-    with LocalIndex() as index:
-        env = sentinel_env(index)
-        runs = {
-            "release_local": run_nox(project, "--verbose", "-s", "release_local", env=env),
-            # wrong password: pypiserver answers 403
-            "publish": run_nox(
-                project,
-                "--verbose",
-                "-s",
-                "publish",
-                "--",
-                "--target",
-                "local",
-                "--verbose",
-                env=env,
-            ),
-            # TestPyPI pointed at the local index, wrong token
-            "release_test": run_nox(project, "-s", "release_test", env=env),
-            # a bad URL with credentials in it
-            "bad_url": run_nox(
-                project,
-                "-s",
-                "publish",
-                "--",
-                "--target",
-                "local",
-                env={
-                    **env,
-                    "NOXSHIP_TARGET_LOCAL_INDEX_URL": f"http://user:{SENTINEL}-url@127.0.0.1:9/simple/",
-                },
-            ),
+    (project / ".env").write_text(
+        f"PYPI_TOKEN={SENTINEL}-dotenv\nTEST_PYPI_TOKEN={SENTINEL}-dotenv2\n", encoding="utf-8"
+    )
+    github_output = tmp_path / "github_output"
+    github_summary = tmp_path / "github_summary"
+    with LocalIndex() as index, FaultProxy(index.url) as broken:
+        broken.faults = Faults(fail=10_000, status=500)
+        env = sentinel_env(index, broken)
+        bad_url = {
+            **env,
+            "NOXSHIP_TARGET_LOCAL_INDEX_URL": f"http://user:{SENTINEL}-url@127.0.0.1:9/simple/",
         }
-        plan = subprocess.run(
-            [sys.executable, "-m", "noxship", "plan", "--format", "json"],
-            cwd=project,
-            env={**env, "GITLAB_CI": "true"},
-            capture_output=True,
-            text=True,
-            check=False,
+        gitlab_mr = {
+            **env,
+            "GITLAB_CI": "true",
+            "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_MERGE_REQUEST_IID": "3",
+            "CI_PIPELINE_IID": "8",
+            "CI_DEFAULT_BRANCH": "main",
+        }
+        nox_runs = {
+            "lint": (["-s", "lint"], env, None),
+            "tests": (["-s", "tests"], env, None),
+            "build": (["-s", "build"], env, 0),
+            "test_wheel": (["-s", "test_wheel"], env, 0),
+            "release_local": (["-s", "release_local"], env, 0),
+            "publish 403": (["-s", "publish", "--", "--target", "local", "--verbose"], env, 1),
+            "publish 500": (["-s", "publish", "--", "--target", "five", "--verbose"], env, 1),
+            "publish bad URL": (["-s", "publish", "--", "--target", "local"], bad_url, 1),
+            "publish as planned, trusted publishing": (
+                ["-s", "publish", "--", "--verbose"],
+                gitlab_mr,
+                1,
+            ),
+            "preflight_test": (["-s", "preflight_test"], env, 0),
+            "preflight_prod": (["-s", "preflight_prod"], env, 0),
+            "release_test": (["-s", "release_test"], env, 1),
+            "release_prod": (["-s", "release_prod"], env, 1),
+        }
+        results: dict[str, subprocess.CompletedProcess[str]] = {}
+        for name, (args, run_env, code) in nox_runs.items():
+            result = run_nox(project, "--verbose", *args, env=run_env)
+            results[name] = result
+            if code is not None:
+                assert (result.returncode == 0) == (code == 0), (name, result.stderr[-3000:])
+        assert "403" in results["publish 403"].stdout + results["publish 403"].stderr
+        assert "500" in results["publish 500"].stdout + results["publish 500"].stderr
+
+        def cli(*args: str, run_env: dict[str, str] = env) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "noxship", *args],
+                cwd=project,
+                env={**os.environ, **run_env},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+
+        event = tmp_path / "event.json"
+        event.write_text(
+            json.dumps(
+                {
+                    "repository": {"full_name": "acme/good", "default_branch": "main"},
+                    "pull_request": {"head": {"repo": {"full_name": "acme/good"}}},
+                }
+            ),
+            encoding="utf-8",
         )
-    assert runs["release_local"].returncode == 0, runs["release_local"].stderr[-2000:]
-    assert runs["publish"].returncode != 0
-    assert "403" in runs["publish"].stdout + runs["publish"].stderr
-    assert runs["release_test"].returncode != 0
-    assert runs["bad_url"].returncode != 0
-    assert plan.returncode == 2
-    for name, result in runs.items():
+        github = {
+            **env,
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_REF": "refs/pull/5/merge",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_RUN_NUMBER": "5",
+            "GITHUB_OUTPUT": str(github_output),
+            "GITHUB_STEP_SUMMARY": str(github_summary),
+        }
+        for fmt in ("text", "json", "dotenv"):
+            results[f"plan {fmt}"] = cli("plan", "--format", fmt, run_env=gitlab_mr)
+            assert results[f"plan {fmt}"].returncode == 0
+        results["plan github"] = cli("plan", "--format", "github", run_env=github)
+        assert results["plan github"].returncode == 0, results["plan github"].stderr
+        results["cli publish 403"] = cli("publish", "--target", "local", "--verbose")
+        assert results["cli publish 403"].returncode == 1
+        results["cli publish 500"] = cli("publish", "--target", "five", "--verbose")
+        assert results["cli publish 500"].returncode == 1
+        results["cli publish bad URL"] = cli("publish", "--target", "local", run_env=bad_url)
+        assert results["cli publish bad URL"].returncode == 1
+        results["cli publish planned"] = cli("publish", "--verbose", run_env=gitlab_mr)
+        assert results["cli publish planned"].returncode != 0
+        init_dir = tmp_path / "init"
+        shutil.copytree(project, init_dir, ignore=shutil.ignore_patterns(".nox", "noxfile.py"))
+        for provider in ("gitlab", "github"):
+            results[f"init {provider}"] = cli("init", str(init_dir), "--ci", provider, "--force")
+            assert results[f"init {provider}"].returncode == 0
+        results["clean"] = run_nox(project, "--verbose", "-s", "clean", env=env)
+
+    assert index.files() == []  # every publish to it failed; release_local had its own
+    for name, result in results.items():
         assert SENTINEL not in result.stdout, name
         assert SENTINEL not in result.stderr, name
-    assert SENTINEL not in plan.stdout + plan.stderr
     (project / ".env").unlink()
-    assert SENTINEL not in files_text(project)
+    (init_dir / ".env").unlink()
+    assert files_text(project, init_dir, github_output, github_summary) == ""

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import re
@@ -33,7 +32,7 @@ from noxship._run import clean_env, run
 from noxship.dist import Distribution, wheel_top_level
 from noxship.errors import IndexConflictError, PublishError, ToolError
 from noxship.index import IndexFile, list_files
-from noxship.secrets import Redactor
+from noxship.secrets import Redactor, sanitize_url
 from noxship.targets import Credentials, Target, twine_environment
 
 __all__ = ["PublishReport", "RetryPolicy", "install_check", "publish", "verify_index"]
@@ -317,7 +316,7 @@ def verify_index(
     )
 
 
-def _pip_index_url(target: Target, credentials: Credentials | None) -> str:
+def _index_url_with_credentials(target: Target, credentials: Credentials | None) -> str:
     if credentials is None or credentials.password is None:
         return target.index_url
     from urllib.parse import quote, urlsplit, urlunsplit
@@ -340,11 +339,15 @@ def install_check(
 ) -> None:
     """Install the release from the target's index into a fresh venv and import it.
 
-    pip runs with its configuration ignored (``PIP_CONFIG_FILE`` set to the
-    null device, other ``PIP_*`` variables removed), first with the target's index only and ``--no-deps`` (so the
-    package itself provably comes from the target), then with the public index
-    added for the dependencies. pip's ``--report`` proves the download URL. The
-    index URL, with any credentials, reaches pip through its environment.
+    uv installs it in two steps. First with ``--no-deps`` and the target as its
+    only index: uv's configuration files are ignored (``UV_NO_CONFIG``), every
+    ``UV_*`` and ``PIP_*`` variable that could add an index or a find-links
+    location is removed, and ``--refresh-package`` makes uv ask the index again
+    rather than trust its cache, so the package can only come from the target.
+    Then the dependencies, with the public index added after the target (uv's
+    ``first-index`` strategy: the package's own name is never looked up
+    elsewhere). The index URL, with any credentials, reaches uv through its
+    environment, never its command line.
 
     Args:
         dists: the release's files; the version and import names come from them.
@@ -353,8 +356,7 @@ def install_check(
         public_index: the index for dependencies, default PyPI's simple API.
 
     Raises:
-        PublishError: the install or the import failed, or pip took the package
-            from another index.
+        PublishError: the install or the import failed.
     """
     from pypi_simple import PYPI_SIMPLE_ENDPOINT
 
@@ -366,48 +368,41 @@ def install_check(
     redactor = Redactor()
     if credentials is not None and credentials.password is not None:
         redactor.add(credentials.password.reveal())
-    index_url = _pip_index_url(target, credentials)
+    index_url = _index_url_with_credentials(target, credentials)
     tmp = Path(tempfile.mkdtemp(prefix="noxship-install-check-"))
     try:
         venv = tmp / "venv"
         # This Python: uv would otherwise look for (or download) another one.
         run([_uv(), "venv", "--quiet", "--python", sys.executable, venv], what="uv venv")
         python = venv / "bin" / "python"
-        # uv's --seed also brings setuptools, wheel and packaging; only pip is wanted.
-        run(
-            [_uv(), "pip", "install", "--quiet", "--python", python, "pip"],
-            what="uv pip install pip",
-        )
-        # pip's configuration, files and PIP_* variables (extra indexes, find-links)
-        # alike, must not offer the package from anywhere but the target.
-        base = {k: v for k, v in clean_env().items() if not k.startswith("PIP_")}
-        base.update({"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
-        report = tmp / "report.json"
-        pip: list[str | Path] = [python, "-m", "pip", "install", "--no-input", "--quiet"]
+        base = {
+            k: v
+            for k, v in clean_env().items()
+            if not k.startswith(("PIP_", "UV_INDEX", "UV_DEFAULT_INDEX", "UV_EXTRA_INDEX"))
+            and k not in ("UV_FIND_LINKS", "UV_NO_INDEX", "UV_CONFIG_FILE", "UV_OFFLINE")
+        }
+        base.update({"UV_NO_CONFIG": "1", "UV_INDEX_URL": index_url})
+        install: list[str | Path] = [_uv(), "pip", "install", "--quiet", "--python", python]
         try:
             run(
-                [*pip, "--no-deps", "--force-reinstall", "--report", report, f"{name}=={version}"],
-                env={**base, "PIP_INDEX_URL": index_url},
+                [*install, "--no-deps", "--refresh-package", name, f"{name}=={version}"],
+                env=base,
                 cwd=tmp,
                 capture=True,
                 redactor=redactor,
-                what=f"pip install from {target.name}",
+                what=f"uv pip install from {target.name}",
             )
             run(
-                [*pip, f"{name}=={version}"],
-                env={
-                    **base,
-                    "PIP_INDEX_URL": index_url,
-                    "PIP_EXTRA_INDEX_URL": public_index or PYPI_SIMPLE_ENDPOINT,
-                },
+                [*install, f"{name}=={version}"],
+                env={**base, "UV_EXTRA_INDEX_URL": public_index or PYPI_SIMPLE_ENDPOINT},
                 cwd=tmp,
                 capture=True,
                 redactor=redactor,
-                what="pip install dependencies",
+                what="uv pip install dependencies",
             )
             run(
                 [python, "-c", "; ".join(f"import {m}" for m in modules)],
-                env=base,
+                env=clean_env(),
                 cwd=tmp,
                 capture=True,
                 what="import check",
@@ -416,19 +411,11 @@ def install_check(
             raise PublishError(
                 f"{name} {version} does not install and import from {target.name}: {exc}"
             ) from None
-        installs = json.loads(report.read_text(encoding="utf-8")).get("install", [])
-        urls = [i.get("download_info", {}).get("url", "") for i in installs]
-        base_url = target.index_url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
-        if not urls or not all(base_url in u for u in urls):
-            raise PublishError(
-                f"pip installed {name} from {', '.join(map(redactor, urls)) or 'nowhere'}, "
-                f"not from {target.name}: check the target's index URL"
-            )
         logger.info(
-            "installed %s %s from %s and imported %s",
+            "installed %s %s from %s (its only index) and imported %s",
             name,
             version,
-            redactor(urls[0]),
+            sanitize_url(target.index_url),
             ", ".join(modules),
         )
     finally:

@@ -68,7 +68,7 @@ def test_job_token_publish_then_republish(
 
     report = publish(dists, target, creds, environ=env)
     assert sorted(report.uploaded) == sorted(d.filename for d in dists)
-    assert report.installed  # real pip installed it from the fake's simple index
+    assert report.installed  # real uv installed it from the fake's simple index
     assert gitlab.files() == once(dists)
     # python-gitlab looked the files up with the JOB-TOKEN header; twine and pip
     # used basic auth as user gitlab-ci-token.

@@ -98,3 +98,15 @@ def test_wrong_password_fails_without_retrying(
         publish(dists, target, wrong, retry=RetryPolicy(attempts=3, base_delay=0))
     assert "SENTINEL" not in str(info.value)
     assert index.files() == {}
+
+
+def test_install_check_takes_the_package_from_the_target_only(
+    index: IndexUnderTest, built: tuple[Project, list[Distribution]]
+) -> None:
+    """An empty target fails the install check, although the package's
+    dependencies' index (PyPI) and uv's cache are at hand."""
+    from noxship.publish import install_check
+
+    _, dists = built
+    with pytest.raises(PublishError, match="does not install and import from"):
+        install_check(dists, index.target(), index.credentials())

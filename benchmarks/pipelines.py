@@ -223,19 +223,29 @@ def publish_and_install(root: Path, dists: list[Path], twine: list[str | Path], 
 # -- measuring -------------------------------------------------------------------
 
 
-def timed(pipeline: Pipeline, make: Callable[[Path], Path]) -> tuple[float, float]:
-    """Warm the caches, then time a cold run (new tree) and a warm re-run (same tree)."""
-    with tempfile.TemporaryDirectory() as warm:
-        pipeline(make(Path(warm)))
-    with tempfile.TemporaryDirectory() as tmp:
-        root = make(Path(tmp))
-        start = time.perf_counter()
-        pipeline(root)
-        cold = time.perf_counter() - start
-        start = time.perf_counter()
-        pipeline(root)
-        rerun = time.perf_counter() - start
-    return cold, rerun
+def timed(
+    pipelines: dict[str, Pipeline], make: Callable[[Path], Path], rounds: int
+) -> dict[str, tuple[float, float]]:
+    """Warm the caches with one run of each pipeline; then, ``rounds`` times and
+    interleaved (so that a slow minute of the machine hits all alike), time a
+    cold run (new tree) and a re-run (same tree, venvs reused) of each.
+    Returns the medians, in seconds."""
+    for pipeline in pipelines.values():
+        with tempfile.TemporaryDirectory() as warm:
+            pipeline(make(Path(warm)))
+    cold: dict[str, list[float]] = {name: [] for name in pipelines}
+    rerun: dict[str, list[float]] = {name: [] for name in pipelines}
+    for _ in range(rounds):
+        for name, pipeline in pipelines.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                root = make(Path(tmp))
+                start = time.perf_counter()
+                pipeline(root)
+                cold[name].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                pipeline(root)
+                rerun[name].append(time.perf_counter() - start)
+    return {n: (statistics.median(cold[n]), statistics.median(rerun[n])) for n in pipelines}
 
 
 def plan_startup(runs: int = 21) -> tuple[float, float]:
@@ -261,20 +271,22 @@ def build_and_test(root: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="tomlkit only, no scaling")
+    parser.add_argument("--rounds", type=int, default=3, help="timed runs per pipeline")
     args = parser.parse_args()
     projects: list[tuple[str, Callable[[Path], Path]]] = [("tomlkit 0.15.2", tomlkit)]
     if not args.quick:
         projects.append(("noxship (this repository)", this_repo))
-    print(f"Python {PY}; tests on one Python; seconds (cold = new tree, warm caches;")
-    print("re-run = same tree again, venvs reused)\n")
+    print(f"Python {PY}; tests on one Python; median seconds of {args.rounds} interleaved")
+    print("rounds (cold = new tree, warm caches; re-run = same tree again, venvs reused)\n")
     print("| project | pipeline | cold s | re-run s | cold / bare minimum |")
     print("|---|---|---|---|---|")
+    pipelines = {
+        "bare minimum (uv, twine)": bare,
+        "noxship release_local": noxship,
+        "tutorial (pip, venv, build, twine)": tutorial,
+    }
     for label, make in projects:
-        results = {
-            "bare minimum (uv, twine)": timed(bare, make),
-            "noxship release_local": timed(noxship, make),
-            "tutorial (pip, venv, build, twine)": timed(tutorial, make),
-        }
+        results = timed(pipelines, make, args.rounds)
         base = results["bare minimum (uv, twine)"][0]
         for name, (cold, rerun) in results.items():
             print(f"| {label} | {name} | {cold:.1f} | {rerun:.1f} | {cold / base:.2f}x |")

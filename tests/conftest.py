@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from noxship.dist import Distribution
+from noxship.project import Project
 from tests.servers import DevpiServer, IndexUnderTest, pypiserver_index
 
 PROJECTS = Path(__file__).parent / "projects"
@@ -84,3 +86,14 @@ def index(request: pytest.FixtureRequest) -> Iterator[IndexUnderTest]:
     else:
         server: DevpiServer = request.getfixturevalue("devpi_server")
         yield server.new_index()
+
+
+@pytest.fixture(scope="module")
+def good_release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, list[Distribution]]:
+    """``tests/projects/good`` built once per test module (do not change its tree)."""
+    from noxship.build import build
+
+    dest = tmp_path_factory.mktemp("release") / "good"
+    shutil.copytree(PROJECTS / "good", dest, ignore=shutil.ignore_patterns("__pycache__"))
+    project = Project.load(git_repo(dest))
+    return project, build(project)

@@ -52,14 +52,15 @@ import html
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from packaging.utils import canonicalize_name
 from requests_toolbelt.multipart.decoder import (  # type: ignore[import-untyped]
     MultipartDecoder,
 )
+
+from tests.local_http import LocalHTTPServer, OwnedHandler
 
 JOB_TOKEN_USER = "gitlab-ci-token"
 
@@ -86,7 +87,7 @@ class Token:
     username: str | None = None  # deploy tokens have their own user name
 
 
-class FakeGitLab:
+class FakeGitLab(LocalHTTPServer):
     """The fake instance with one project, as a context manager.
 
     Args:
@@ -108,7 +109,7 @@ class FakeGitLab:
         self.requests: list[tuple[str, str, str]] = []
         self._ids = 0
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        super().__init__()
 
     def add_token(self, value: str, kind: str, username: str | None = None) -> None:
         self.tokens[value] = Token(kind, username)
@@ -119,8 +120,7 @@ class FakeGitLab:
 
     @property
     def api_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/v4"
+        return f"http://127.0.0.1:{self.port}/api/v4"
 
     @property
     def simple_url(self) -> str:
@@ -134,28 +134,13 @@ class FakeGitLab:
                 found.setdefault(f.file_name, []).append(f.sha256)
         return found
 
-    def __enter__(self) -> FakeGitLab:
-        fake = self
 
-        class Handler(_Handler):
-            gitlab = fake
+class _Handler(OwnedHandler):
+    owner: ClassVar[FakeGitLab]
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    gitlab: FakeGitLab
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
+    @property
+    def gitlab(self) -> FakeGitLab:
+        return self.owner
 
     # -- answers -------------------------------------------------------------
     def _send(
@@ -447,3 +432,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, self.gitlab.releases[tag])
         else:
             self._message(404, "404 Not Found")
+
+
+FakeGitLab.handler = _Handler

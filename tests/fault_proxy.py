@@ -15,9 +15,10 @@ import socket
 import threading
 import time
 from collections.abc import Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import ClassVar
 from urllib.parse import urlsplit
+
+from tests.local_http import LocalHTTPServer, OwnedHandler
 
 
 @dataclasses.dataclass
@@ -41,7 +42,7 @@ class Faults:
     skip: int = 0
 
 
-class FaultProxy:
+class FaultProxy(LocalHTTPServer):
     """The proxy, as a context manager.
 
     Args:
@@ -62,12 +63,11 @@ class FaultProxy:
         self.faults = Faults()
         self.uploads: list[str] = []
         self.lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}{self.path}"
+        return f"http://127.0.0.1:{self.port}{self.path}"
 
     def next_fault(self) -> str | None:
         """Take the next fault for an upload, counting it down."""
@@ -82,28 +82,9 @@ class FaultProxy:
                     return name
             return None
 
-    def __enter__(self) -> FaultProxy:
-        proxy = self
 
-        class Handler(_Handler):
-            owner = proxy
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: FaultProxy
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+class _Handler(OwnedHandler):
+    owner: ClassVar[FaultProxy]
 
     def do_GET(self) -> None:
         self._forward(b"")
@@ -161,3 +142,6 @@ class _Handler(BaseHTTPRequestHandler):
                 [(k, v) for k, v in resp.getheaders() if k.lower() not in drop],
             )
         return resp.status
+
+
+FaultProxy.handler = _Handler

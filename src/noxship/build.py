@@ -10,16 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from packaging.version import Version
 
-from noxship._run import clean_env, run
+from noxship._run import clean_env
 from noxship.dist import CHECKSUMS_NAME, Distribution, find_distributions, write_checksums
-from noxship.errors import ConfigError
+from noxship.errors import ConfigError, ToolError
 from noxship.project import Project
 
 __all__ = ["build", "source_date_epoch"]
@@ -73,13 +73,61 @@ def _with_version(project: Project, version: Version, dest: Path) -> Path:
     return dest
 
 
+def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[str, str]) -> None:
+    """Build the sdist of ``source``, unpack it, and build the wheel from it, with
+    the ``build`` library: one isolated environment (made by uv) serves both, so
+    the build requirements are installed once. The backend's hooks run in
+    subprocesses with ``env`` (no credentials; ``SOURCE_DATE_EPOCH``)."""
+    import logging
+    import tarfile
+
+    from build import BuildBackendException, BuildException, ProjectBuilder
+    from build.env import DefaultIsolatedEnv
+
+    log = logging.getLogger("noxship")
+
+    def runner(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        subprocess.run(cmd, cwd=cwd, env={**env, **(extra_environ or {})}, check=True)
+
+    try:
+        with DefaultIsolatedEnv(installer="uv") as isolated:
+            builder = ProjectBuilder.from_isolated_env(isolated, source, runner=runner)
+            isolated.install(builder.build_system_requires)
+            isolated.install(builder.get_requires_for_build("sdist"))
+            log.info("building the sdist of %s", source)
+            sdist = Path(builder.build("sdist", dist_dir))
+            unpacked = tmp / "sdist"
+            with tarfile.open(sdist) as tar:
+                tar.extractall(unpacked, filter="data")
+            (top,) = unpacked.iterdir()
+            from_sdist = ProjectBuilder.from_isolated_env(isolated, top, runner=runner)
+            isolated.install(from_sdist.get_requires_for_build("wheel"))
+            log.info("building the wheel from %s", sdist.name)
+            from_sdist.build("wheel", dist_dir)
+    except (BuildException, BuildBackendException, subprocess.CalledProcessError) as exc:
+        raise ToolError(f"build failed: {exc}: see the backend's output above") from None
+
+
+def _twine_check(dists: Sequence[Distribution]) -> None:
+    """``twine check --strict``, in this process (twine's own API)."""
+    from twine.commands.check import check
+
+    if check([str(d.path) for d in dists], strict=True):
+        raise ToolError(
+            "twine check --strict failed: fix the metadata it names above "
+            "(often the README's markup or a missing long_description_content_type)"
+        )
+
+
 def build(
     project: Project, dist_dir: Path | None = None, *, version: Version | None = None
 ) -> list[Distribution]:
     """Build the project's sdist and wheel into an emptied ``dist_dir``.
 
-    ``python -m build`` builds the sdist and then the wheel from the unpacked
-    sdist, in isolated environments made by uv. Then ``twine check --strict``
+    The ``build`` library builds the sdist and then the wheel from the
+    unpacked sdist, in one isolated environment made by uv. Then ``twine check --strict``
     checks the metadata and ``dist/SHA256SUMS`` is written.
 
     Args:
@@ -106,21 +154,12 @@ def build(
     epoch = source_date_epoch(project.root)
     if epoch:
         extra["SOURCE_DATE_EPOCH"] = epoch
-    env = clean_env(extra)
     with tempfile.TemporaryDirectory(prefix="noxship-build-") as tmp:
         source = project.root
         if version is not None and version != project.version:
             source = _with_version(project, version, Path(tmp) / "src")
-        run(
-            [sys.executable, "-m", "build", "--installer", "uv", "--outdir", dist_dir, source],
-            env=env,
-            what="build",
-        )
+        _build_sdist_then_wheel(source, dist_dir, Path(tmp), clean_env(extra))
     dists = find_distributions(dist_dir, project.name, version or project.version)
-    run(
-        [sys.executable, "-m", "twine", "check", "--strict", *(d.path for d in dists)],
-        env=env,
-        what="twine check --strict",
-    )
+    _twine_check(dists)
     write_checksums(dists, dist_dir / CHECKSUMS_NAME)
     return dists

@@ -39,6 +39,9 @@ __all__ = ["PublishReport", "RetryPolicy", "install_check", "publish", "verify_i
 
 logger = logging.getLogger("noxship")
 
+_UPLOADING = re.compile(r"^\s*Uploading (\S+)\s*$", re.MULTILINE)
+"""twine's line before each file it sends ("Uploading <file name>")."""
+
 _TRANSIENT = re.compile(
     r"HTTPError: 5\d\d|\b5\d\d Server Error|ConnectionError|Connection aborted|"
     r"RemoteDisconnected|ConnectionResetError|BrokenPipe|ChunkedEncodingError|"
@@ -199,26 +202,57 @@ def publish(
     args = [sys.executable, "-m", "twine", "upload", "--disable-progress-bar"]
     if verbose:
         args.append("--verbose")
-    # One twine call per file: when a call fails, exactly one file's fate is in
-    # doubt, and the index settles it.
+    # All files in one twine call first. twine uploads them in order and stops
+    # at the first failure, so the files it reported before the failing one
+    # arrived; the failing one's fate is in doubt, and the index settles it.
+    # From then on, one twine call per file.
+    pending: dict[str, ToolError] = {}
+    if len(to_upload) > 1:
+        try:
+            output = run(
+                [*args, *(d.path for d in to_upload)],
+                env=env,
+                capture=True,
+                redactor=redactor,
+                what=f"twine upload to {target.name}",
+                timeout=900,
+            )
+            sys.stderr.write(output)
+            uploaded.extend(d.filename for d in to_upload)
+            to_upload = []
+        except ToolError as exc:
+            names = {d.filename for d in to_upload}
+            tried = [n for n in _UPLOADING.findall(exc.output) if n in names]
+            # twine may retry a file (on 5xx) and orders wheels first: every file it
+            # named, but the one it named last, arrived.
+            failing = tried[-1] if tried else None
+            arrived = [n for n in dict.fromkeys(tried) if n != failing]
+            uploaded.extend(arrived)
+            to_upload = [d for d in to_upload if d.filename not in arrived]
+            if failing:
+                pending[failing] = exc
+                # Settle the file in doubt before sending anything else.
+                to_upload.sort(key=lambda d: d.filename != failing)
     for position, dist in enumerate(to_upload):
         attempt = 0
         while True:
             attempt += 1
-            try:
-                output = run(
-                    [*args, dist.path],
-                    env=env,
-                    capture=True,
-                    redactor=redactor,
-                    what=f"twine upload to {target.name}",
-                    timeout=900,
-                )
-                sys.stderr.write(output)
-                uploaded.append(dist.filename)
-                break
-            except ToolError as exc:
-                failure = exc
+            failure = pending.pop(dist.filename, None)
+            if failure is None:
+                try:
+                    output = run(
+                        [*args, dist.path],
+                        env=env,
+                        capture=True,
+                        redactor=redactor,
+                        what=f"twine upload to {target.name}",
+                        timeout=900,
+                    )
+                    sys.stderr.write(output)
+                    uploaded.append(dist.filename)
+                    break
+                except ToolError as exc:
+                    failure = exc
             found = lister().get(dist.filename)
             if found is not None and found.sha256 not in (None, dist.sha256):
                 raise IndexConflictError(

@@ -198,6 +198,7 @@ def _run_one(
     tag = f"py{interp.minor}"
     junit = reports / f"junit-{tag}.xml"
     coverage_xml = reports / f"coverage-{tag}.xml"
+    coverage_xml.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="noxship-test_wheel-") as tmp_name:
         tmp = Path(tmp_name)
         _copy_tests(project, tmp)
@@ -215,6 +216,7 @@ def _run_one(
                 "NOXSHIP_GUARD_DIST": dist_name,
                 "NOXSHIP_GUARD_VERSION": dist_version,
                 "NOXSHIP_GUARD_REPORT": str(guard_report),
+                "NOXSHIP_GUARD_COVERAGE_XML": str(coverage_xml),
                 "COVERAGE_FILE": str(guard_dir / ".coverage"),
                 "VIRTUAL_ENV": str(venv),
             }
@@ -273,12 +275,13 @@ def _run_one(
                 f"test_wheel on Python {interp.version}: the tests failed against the installed "
                 f"wheel {wheel.filename}{hint}"
             )
-        run(
-            [python, "-m", "coverage", "xml", f"--rcfile={rcfile}", "-q", "-o", coverage_xml],
-            env=env,
-            cwd=tmp,
-            what="coverage xml",
-        )
+        if not coverage_xml.is_file():  # the guard writes it; this is the fallback
+            run(
+                [python, "-m", "coverage", "xml", f"--rcfile={rcfile}", "-q", "-o", coverage_xml],
+                env=env,
+                cwd=tmp,
+                what="coverage xml",
+            )
     modules_seen = proof.get("modules", {})
     return WheelTestResult(
         python=interp.version,

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from noxship.build import build
 from noxship.dist import Distribution
 from noxship.errors import ConfigError, CredentialsError, IndexConflictError, PublishError
 from noxship.gitlab import api_credentials, create_release
@@ -31,18 +30,6 @@ def gitlab() -> Iterator[FakeGitLab]:
         yield fake
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, list[Distribution]]:
-    import shutil
-
-    from tests.conftest import PROJECTS, git_repo
-
-    dest = tmp_path_factory.mktemp("gl") / "good"
-    shutil.copytree(PROJECTS / "good", dest)
-    project = Project.load(git_repo(dest))
-    return project, build(project)
-
-
 def ci_env(gitlab: FakeGitLab, **extra: str) -> dict[str, str]:
     return {
         "GITLAB_CI": "true",
@@ -57,9 +44,9 @@ def once(dists: list[Distribution]) -> dict[str, list[str]]:
 
 
 def test_job_token_publish_then_republish(
-    gitlab: FakeGitLab, built: tuple[Project, list[Distribution]]
+    gitlab: FakeGitLab, good_release: tuple[Project, list[Distribution]]
 ) -> None:
-    project, dists = built
+    project, dists = good_release
     env = ci_env(gitlab, CI_JOB_TOKEN=JOB_TOKEN)
     target = resolve_target("gitlab", env, project.name)
     assert target.upload_url == f"{gitlab.api_url}/projects/1217/packages/pypi"
@@ -84,7 +71,7 @@ def test_job_token_publish_then_republish(
 
 
 def test_duplicate_upload_is_refused_with_400(
-    gitlab: FakeGitLab, built: tuple[Project, list[Distribution]]
+    gitlab: FakeGitLab, good_release: tuple[Project, list[Distribution]]
 ) -> None:
     """What GitLab does when a file is sent twice: why noxship looks first."""
     import os
@@ -93,7 +80,7 @@ def test_duplicate_upload_is_refused_with_400(
 
     from noxship.targets import twine_environment
 
-    project, dists = built
+    project, dists = good_release
     env = ci_env(gitlab, CI_JOB_TOKEN=JOB_TOKEN)
     target = resolve_target("gitlab", env, project.name)
     creds = resolve_credentials(target, env)
@@ -107,9 +94,9 @@ def test_duplicate_upload_is_refused_with_400(
 
 
 def test_personal_token_uses_private_token_header(
-    gitlab: FakeGitLab, built: tuple[Project, list[Distribution]]
+    gitlab: FakeGitLab, good_release: tuple[Project, list[Distribution]]
 ) -> None:
-    project, dists = built
+    project, dists = good_release
     env = ci_env(gitlab, GITLAB_TOKEN=PAT, CI_JOB_TOKEN=JOB_TOKEN)
     target = resolve_target("gitlab", env, project.name)
     creds = resolve_credentials(target, env)
@@ -120,9 +107,9 @@ def test_personal_token_uses_private_token_header(
 
 
 def test_deploy_token_reads_the_simple_index(
-    gitlab: FakeGitLab, built: tuple[Project, list[Distribution]]
+    gitlab: FakeGitLab, good_release: tuple[Project, list[Distribution]]
 ) -> None:
-    project, dists = built
+    project, dists = good_release
     env = ci_env(
         gitlab, GITLAB_DEPLOY_USER="gitlab+deploy-token-1", GITLAB_DEPLOY_TOKEN=DEPLOY_TOKEN
     )
@@ -139,11 +126,11 @@ def test_deploy_token_reads_the_simple_index(
 
 
 def test_fuzzy_package_names_are_compared_exactly(
-    gitlab: FakeGitLab, built: tuple[Project, list[Distribution]]
+    gitlab: FakeGitLab, good_release: tuple[Project, list[Distribution]]
 ) -> None:
     """The Packages API matches ``package_name`` as a substring: ``good`` also
     finds ``goodies``, whose file of the same name must not count."""
-    project, dists = built
+    project, dists = good_release
     wheel = next(d for d in dists if d.kind == "wheel")
     gitlab.packages.append(
         Package(900, "goodies", "0.1.0", [PackageFile(901, wheel.filename, b"other", "0" * 64)])
@@ -157,9 +144,9 @@ def test_fuzzy_package_names_are_compared_exactly(
 
 
 def test_conflicting_file_stops_before_any_upload(
-    gitlab: FakeGitLab, built: tuple[Project, list[Distribution]]
+    gitlab: FakeGitLab, good_release: tuple[Project, list[Distribution]]
 ) -> None:
-    project, dists = built
+    project, dists = good_release
     wheel = next(d for d in dists if d.kind == "wheel")
     gitlab.packages.append(
         Package(900, project.name, "0.1.0", [PackageFile(901, wheel.filename, b"x", "f" * 64)])
@@ -172,9 +159,9 @@ def test_conflicting_file_stops_before_any_upload(
 
 
 def test_wrong_token_is_one_clear_error(
-    gitlab: FakeGitLab, built: tuple[Project, list[Distribution]]
+    gitlab: FakeGitLab, good_release: tuple[Project, list[Distribution]]
 ) -> None:
-    project, dists = built
+    project, dists = good_release
     env = ci_env(gitlab, GITLAB_TOKEN="SENTINEL-revoked-token")
     target = resolve_target("gitlab", env, project.name)
     with pytest.raises(PublishError, match="answered 401") as info:
@@ -233,7 +220,9 @@ def test_job_token_in_the_wrong_header_is_refused(gitlab: FakeGitLab) -> None:
 
 
 @pytest.mark.usefixtures("gitlab")
-def test_missing_gitlab_variables_are_named(built: tuple[Project, list[Distribution]]) -> None:
-    project, _ = built
+def test_missing_gitlab_variables_are_named(
+    good_release: tuple[Project, list[Distribution]],
+) -> None:
+    project, _ = good_release
     with pytest.raises(ConfigError, match="CI_PROJECT_ID"):
         resolve_target("gitlab", {"CI_API_V4_URL": "http://127.0.0.1:1/api/v4"}, project.name)

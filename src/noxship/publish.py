@@ -202,23 +202,27 @@ def publish(
     args = [sys.executable, "-m", "twine", "upload", "--disable-progress-bar"]
     if verbose:
         args.append("--verbose")
+
     # All files in one twine call first. twine uploads them in order and stops
     # at the first failure, so the files it reported before the failing one
     # arrived; the failing one's fate is in doubt, and the index settles it.
     # From then on, one twine call per file.
+    def twine_upload(files: Sequence[Distribution]) -> None:
+        output = run(
+            [*args, *(d.path for d in files)],
+            env=env,
+            capture=True,
+            redactor=redactor,
+            what=f"twine upload to {target.name}",
+            timeout=900,
+        )
+        sys.stderr.write(output)
+        uploaded.extend(d.filename for d in files)
+
     pending: dict[str, ToolError] = {}
     if len(to_upload) > 1:
         try:
-            output = run(
-                [*args, *(d.path for d in to_upload)],
-                env=env,
-                capture=True,
-                redactor=redactor,
-                what=f"twine upload to {target.name}",
-                timeout=900,
-            )
-            sys.stderr.write(output)
-            uploaded.extend(d.filename for d in to_upload)
+            twine_upload(to_upload)
             to_upload = []
         except ToolError as exc:
             names = {d.filename for d in to_upload}
@@ -240,16 +244,7 @@ def publish(
             failure = pending.pop(dist.filename, None)
             if failure is None:
                 try:
-                    output = run(
-                        [*args, dist.path],
-                        env=env,
-                        capture=True,
-                        redactor=redactor,
-                        what=f"twine upload to {target.name}",
-                        timeout=900,
-                    )
-                    sys.stderr.write(output)
-                    uploaded.append(dist.filename)
+                    twine_upload([dist])
                     break
                 except ToolError as exc:
                     failure = exc

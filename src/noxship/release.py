@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from noxship.errors import ConfigError
 from noxship.project import Project
 from noxship.publish import PublishReport
+from noxship.targets import Credentials, Target
 
-__all__ = ["print_report", "publish_planned", "publish_to", "tag_release"]
+__all__ = ["print_report", "publish_planned", "publish_to", "resolve_targets", "tag_release"]
 
 logger = logging.getLogger("noxship")
 
@@ -26,6 +27,26 @@ def print_report(report: PublishReport, label: str | None = None) -> None:
     for filename, digest in report.sha256.items():
         state = "uploaded" if filename in report.uploaded else "already published"
         print(f"  {digest}  {filename}  ({state})")
+
+
+def resolve_targets(
+    project: Project, targets: Sequence[str], environ: Mapping[str, str]
+) -> list[tuple[Target, Credentials]]:
+    """Resolve every target and its credentials, before anything is uploaded.
+
+    Raises:
+        ConfigError: an unknown target, or missing GitLab variables (exit 2).
+        CredentialsError: a target has no credentials (exit 3).
+    """
+    from noxship.targets import resolve_credentials, resolve_target
+
+    resolved = []
+    for name in targets:
+        target = resolve_target(name, environ, project.name)
+        credentials = resolve_credentials(target, environ)
+        logger.info("credentials for %s: %s", name, credentials.source)
+        resolved.append((target, credentials))
+    return resolved
 
 
 def publish_to(
@@ -59,12 +80,8 @@ def publish_to(
 
     from noxship.dist import find_distributions
     from noxship.publish import publish
-    from noxship.targets import resolve_credentials, resolve_target
 
-    resolved = []
-    for name in targets:  # every target's credentials before any upload
-        target = resolve_target(name, environ, project.name)
-        resolved.append((target, resolve_credentials(target, environ)))
+    resolved = resolve_targets(project, targets, environ)
     expected = Version(version) if version else project.version
     dists = find_distributions(project.root / "dist", project.name, expected)
     reports = []

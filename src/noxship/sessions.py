@@ -220,14 +220,10 @@ def _credentials_env(project: Project) -> dict[str, str]:
 
 
 def _check_credentials(targets: Sequence[str]) -> None:
-    from noxship.targets import credential_environment, resolve_credentials, resolve_target
+    from noxship.release import resolve_targets
 
     project = _project()
-    environ = credential_environment(project.root, os.environ)
-    for name in targets:
-        target = resolve_target(name, environ, project.name)
-        credentials = resolve_credentials(target, environ)
-        logger.info("credentials for %s: %s", name, credentials.source)
+    resolve_targets(project, targets, _credentials_env(project))
 
 
 @nox.session(venv_backend="none", default=False)

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from noxship.local_index import LocalIndex
+from noxship.publish.local_index import LocalIndex
 from noxship.project import Project
 
 REPO = Path(__file__).resolve().parent.parent

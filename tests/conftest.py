@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from noxship.dist import Distribution
+from noxship.build.dist import Distribution
 from noxship.project import Project
 from tests.servers import DevpiServer, IndexUnderTest, pypiserver_index
 

@@ -16,11 +16,15 @@ each behaviour names its source:
   project access token (any user name), a deploy token (its user name), or the
   job token (user ``gitlab-ci-token``). A request without valid credentials
   gets 401 with ``WWW-Authenticate: Basic realm="GitLab Packages Registry"``.
-- [DUPLICATE] ``../shared/reference/indexes.md``: uploading a file whose name
-  the package already holds answers 400 Bad Request.
+- [DUPLICATE] "PyPI packages in the package registry", "Publish a PyPI
+  package": uploading a file whose name the package version already holds
+  answers 400 Bad Request (seen as "400 Bad Request" by twine).
 - [PACKAGES-API] "Packages API" (``doc/api/packages.md``): ``GET
-  /projects/:id/packages`` with ``package_type``, ``package_name`` (a fuzzy
-  match: the name is searched as a substring, case-insensitively),
+  /projects/:id/packages`` with ``package_type``, ``package_name`` ("Filter
+  the project packages with a fuzzy search by name": GitLab's
+  ``Gitlab::SQL::Pattern.fuzzy_search``, ``lib/gitlab/sql/pattern.rb``, matches
+  ``ILIKE '%term%'`` when the term has at least 3 characters and ``ILIKE
+  'term'`` below that; see :func:`fuzzy_match`),
   ``package_version``, ``page``, ``per_page``; ``GET
   /projects/:id/packages/:package_id/package_files`` lists ``file_name``,
   ``size``, ``file_md5``, ``file_sha1``, ``file_sha256``. Paginated with the
@@ -37,8 +41,8 @@ each behaviour names its source:
   ``assets:links``; answers 201 with the release; 409 ``Release already
   exists`` when the tag has one; 422 ``Ref is not specified`` when the tag is
   new and no ``ref`` is given; ``GET /projects/:id/releases/:tag_name`` shows
-  one (404 when there is none). ``../shared/reference/ci-variables.md``: the job
-  token may call all Releases API endpoints.
+  one (404 when there is none). "CI/CD job token": the job token may call all
+  Releases API endpoints.
 
 Everything else answers 404 ``{"message": "404 Not Found"}``.
 """
@@ -63,6 +67,16 @@ from requests_toolbelt.multipart.decoder import (  # type: ignore[import-untyped
 from tests.local_http import LocalHTTPServer, OwnedHandler
 
 JOB_TOKEN_USER = "gitlab-ci-token"
+MIN_CHARS_FOR_PARTIAL_MATCHING = 3  # lib/gitlab/sql/pattern.rb
+
+
+def fuzzy_match(term: str, name: str) -> bool:
+    """GitLab's fuzzy name filter ([PACKAGES-API]): case-insensitive; a substring
+    match for terms of 3 or more characters, an exact match for shorter ones."""
+    term, name = term.lower(), name.lower()
+    if len(term) >= MIN_CHARS_FOR_PARTIAL_MATCHING:
+        return term in name
+    return term == name
 
 
 @dataclasses.dataclass
@@ -350,7 +364,7 @@ class _Handler(OwnedHandler):
             return
         if path == "packages":
             kind = query.get("package_type", [None])[0]
-            name = query.get("package_name", [""])[0].lower()
+            name = query.get("package_name", [""])[0]
             version = query.get("package_version", [None])[0]
             items = [
                 {
@@ -362,7 +376,7 @@ class _Handler(OwnedHandler):
                 }
                 for p in self.gitlab.packages
                 if kind in (None, "pypi")
-                and name in p.name.lower()  # fuzzy, as documented
+                and fuzzy_match(name, p.name)
                 and version in (None, p.version)
             ]
             self._paginated(items, query)

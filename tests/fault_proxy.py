@@ -5,6 +5,10 @@ as configured, spoils the uploads (``POST`` requests): answers 503 without
 forwarding, drops the connection in the middle of reading the upload, drops it
 after the index has stored the file (the client then cannot know it arrived),
 or answers slowly. Every fault is counted down, so each loop is bounded.
+
+With ``pair=True`` it makes a race between two publishes certain: uploads
+meet two by two at a barrier (each publish looked the index up before it
+sent its upload), then go to the index one after the other.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Faults:
         status: the status of the ``fail`` answers.
         delay: seconds to wait before answering every request.
         skip: let this many uploads through untouched before the faults start.
+        pair: hold each upload until a second one arrives, then forward both in turn.
     """
 
     fail: int = 0
@@ -40,6 +45,7 @@ class Faults:
     status: int = 503
     delay: float = 0.0
     skip: int = 0
+    pair: bool = False
 
 
 class FaultProxy(LocalHTTPServer):
@@ -63,6 +69,8 @@ class FaultProxy(LocalHTTPServer):
         self.faults = Faults()
         self.uploads: list[str] = []
         self.lock = threading.Lock()
+        self.barrier = threading.Barrier(2, timeout=120)
+        self.in_turn = threading.Lock()
         super().__init__()
 
     @property
@@ -101,6 +109,12 @@ class _Handler(OwnedHandler):
         if fault == "fail":
             self.owner.uploads.append(str(self.owner.faults.status))
             self._answer(self.owner.faults.status, b"injected fault\n")
+            return
+        if self.owner.faults.pair:
+            self.owner.barrier.wait()
+            with self.owner.in_turn:
+                status = self._forward(body)
+            self.owner.uploads.append(str(status))
             return
         status = self._forward(body, answer=fault != "drop_after")
         self.owner.uploads.append("dropped after" if fault == "drop_after" else str(status))

@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from noxship.dist import sha256_of
-from noxship.local_index import LocalIndex, free_port
-from noxship.secrets import Secret
-from noxship.targets import Credentials, Target
+from noxship.build.dist import sha256_of
+from noxship.environment import Secret
+from noxship.publish import Credentials, Target
+from noxship.publish.local_index import LocalIndex, free_port
 
 BIN = Path(sys.executable).parent
 
@@ -54,7 +54,7 @@ class IndexUnderTest(Protocol):
 
 
 class PypiserverIndex:
-    """A fresh :class:`~noxship.local_index.LocalIndex` (pypiserver)."""
+    """A fresh :class:`~noxship.publish.local_index.LocalIndex` (pypiserver)."""
 
     kind = "pypiserver"
 

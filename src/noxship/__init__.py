@@ -1,12 +1,15 @@
 """noxship: a complete, safe release pipeline for Python projects, as Nox sessions.
 
-The public API, for scripts and other tools; the Nox sessions live in
-:mod:`noxship.sessions` (import it from a ``noxfile.py`` to register them).
+Import :mod:`noxship.sessions` from a ``noxfile.py`` to register the sessions.
+The stages, in the order data flows through them, each a subpackage with its
+public API under ``__all__``: :mod:`noxship.project`, :mod:`noxship.plan`,
+:mod:`noxship.build`, :mod:`noxship.wheeltest`, :mod:`noxship.publish`,
+:mod:`noxship.release`. This module holds only the version and the errors.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from importlib.metadata import PackageNotFoundError, version
 
 from noxship.errors import (
     ConfigError,
@@ -18,11 +21,9 @@ from noxship.errors import (
     PlanError,
     PublishError,
     ToolError,
+    UsageError,
     WheelTestError,
 )
-
-if TYPE_CHECKING:
-    from noxship.project import Project
 
 __all__ = [
     "ConfigError",
@@ -32,21 +33,14 @@ __all__ = [
     "IndexConflictError",
     "NoxshipError",
     "PlanError",
-    "Project",
     "PublishError",
     "ToolError",
+    "UsageError",
     "WheelTestError",
     "__version__",
 ]
 
-__version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> object:
-    # Project is imported on first use, so that ``noxship plan`` and the
-    # pytest plugin do not pay for packaging at start-up (PEP 562).
-    if name == "Project":
-        from noxship.project import Project
-
-        return Project
-    raise AttributeError(f"module 'noxship' has no attribute {name!r}")
+try:
+    __version__ = version("noxship")
+except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+    __version__ = "0+unknown"

@@ -1,56 +1,53 @@
 """Run external tools: log the command line (never a secret: credentials go
 through the environment), stream or capture the output, turn failure into a
-:class:`~noxship.errors.ToolError`."""
+:class:`~noxship.errors.ToolError`; find uv and a venv's interpreter."""
 
 from __future__ import annotations
 
 import logging
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from noxship.environment import Redactor, clean_env
 from noxship.errors import ToolError
-from noxship.secrets import Redactor
 
-__all__ = ["CREDENTIAL_VARIABLES", "clean_env", "run"]
+__all__ = ["run", "uv_binary", "venv_python"]
 
 logger = logging.getLogger("noxship")
 
-CREDENTIAL_VARIABLES = (
-    "TWINE_PASSWORD",
-    "TWINE_USERNAME",
-    "PYPI_TOKEN",
-    "TEST_PYPI_TOKEN",
-    "PYPI_ID_TOKEN",
-    "TESTPYPI_ID_TOKEN",
-    "GITLAB_TOKEN",
-    "CI_JOB_TOKEN",
-    "CI_DEPLOY_PASSWORD",
-    "GITLAB_DEPLOY_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "GITHUB_TOKEN",
-)
-"""Variables removed from the environment of every tool that does not need them."""
 
+def uv_binary() -> str:
+    """Return the path of uv: the one on ``PATH``, else the one the ``uv``
+    distribution (a dependency of noxship) installs.
 
-def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Return this process's environment without credentials, plus ``extra``.
-
-    Variables named in :data:`CREDENTIAL_VARIABLES` and any
-    ``NOXSHIP_TARGET_*_PASSWORD`` are removed, so the project's tests and build
-    backends never see a token.
+    Raises:
+        ToolError: neither is present.
     """
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in CREDENTIAL_VARIABLES
-        and not (k.startswith("NOXSHIP_TARGET_") and k.endswith(("_PASSWORD", "_USERNAME")))
-    }
-    env.update(extra or {})
-    return env
+    found = shutil.which("uv")
+    if found:
+        return found
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        raise ToolError("uv not found: reinstall noxship (it depends on uv)") from None
+
+
+def venv_python(venv: Path) -> Path:
+    """Return the interpreter of the virtual environment ``venv``.
+
+    ``Scripts\\python.exe`` on Windows, ``bin/python`` elsewhere (the layout
+    ``venv`` and uv create; Python docs, "venv: How venvs work").
+    """
+    if os.name == "nt":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
 
 
 def run(
@@ -67,12 +64,13 @@ def run(
 
     Args:
         args: the command line; it is logged, so it must hold no secret.
-        env: the whole environment for the command; default :func:`clean_env`.
+        env: the whole environment for the command; default
+            :func:`~noxship.environment.clean_env`.
         cwd: the working directory.
         capture: return the output instead of streaming it to stderr/stdout;
-            the output is then logged only on failure.
+            the output is then shown only on failure.
         redactor: masks secrets in captured output before it is shown.
-        what: a short description for the error message (``"twine upload"``).
+        what: a short description for the error message (``"uv pip install"``).
         timeout: seconds before the command is killed.
 
     Returns:

@@ -1,8 +1,11 @@
-"""The ``noxship`` command.
+"""The ``noxship`` command: arguments in, exit codes out.
 
-Exit codes (see ``docs/errors.md``): 0 done (including a plan that publishes
-nothing); 1 a step failed; 2 bad input; 3 missing credentials; 4 a conflicting
-file on a target.
+Exit codes (README.md, ``noxship --help``): 0 done (including a plan that
+publishes nothing); 1 a step failed, or an unexpected error; 2 bad input
+(arguments, pyproject, CI variables, ``dist/``, unknown target); 3 missing or
+refused credentials; 4 a file of the same name but other content on a target.
+Every failure is one line, ``noxship: error: <what is wrong>: <what to do>``;
+``--verbose`` adds the traceback, with credentials masked.
 """
 
 from __future__ import annotations
@@ -10,20 +13,34 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from noxship.errors import ExitCode, NoxshipError
+from noxship.environment import Redactor, redactor_for
+from noxship.errors import ConfigError, ExitCode, failure_line
+from noxship.options import OneLineParser
 
 __all__ = ["main"]
 
+_EPILOG = (
+    "exit codes: 0 done; 1 a step failed; 2 bad input; 3 missing or refused credentials; "
+    "4 a file of the same name but other content is on a target"
+)
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="noxship", description="A safe release pipeline for Python projects, as Nox sessions."
+    common = OneLineParser(add_help=False)
+    common.add_argument(
+        "--verbose", action="store_true", help="show tracebacks (and twine's detail)"
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    init = sub.add_parser("init", help="write noxfile.py into a project")
+    parser = OneLineParser(
+        prog="noxship",
+        description="A safe release pipeline for Python projects, as Nox sessions.",
+        epilog=_EPILOG,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    init = sub.add_parser("init", parents=[common], help="write noxfile.py into a project")
     init.add_argument("directory", nargs="?", default=".", type=Path)
     init.add_argument("--force", action="store_true", help="overwrite existing files")
     init.add_argument(
@@ -32,11 +49,14 @@ def _parser() -> argparse.ArgumentParser:
         help="also write .gitlab-ci.yml (the noxship component) or "
         ".github/workflows/release.yml (the noxship action)",
     )
-    plan = sub.add_parser("plan", help="print what this pipeline publishes, and why")
+    plan = sub.add_parser(
+        "plan", parents=[common], help="print what this pipeline publishes, and why"
+    )
     plan.add_argument("--format", choices=["text", "json", "dotenv", "github"], default="text")
     plan.add_argument("--project", type=Path, default=Path("."), help="project directory")
     pub = sub.add_parser(
         "publish",
+        parents=[common],
         help="publish dist/ as the release plan says (or to --target NAME), then tag",
         description="Publish <project>/dist: without options, to the release plan's targets "
         "and then tag; --only NAME keeps only those of the plan's targets (one CI job per "
@@ -45,7 +65,6 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--target", action="append", default=[], help="a target, by hand")
     pub.add_argument("--only", action="append", default=[], help="one of the plan's targets")
     pub.add_argument("--project", type=Path, default=Path("."), help="project directory")
-    pub.add_argument("--verbose", action="store_true", help="run twine with --verbose")
     return parser
 
 
@@ -56,8 +75,6 @@ def _init(args: argparse.Namespace) -> None:
         # Check both files before writing either, so a refusal writes nothing.
         ci_path = args.directory / CI_FILES[args.ci]
         if ci_path.exists() and not args.force:
-            from noxship.errors import ConfigError
-
             raise ConfigError(
                 f"{ci_path} exists: keep it, or run `noxship init --force` to replace it"
             )
@@ -71,8 +88,7 @@ def _init(args: argparse.Namespace) -> None:
 
 
 def _plan(args: argparse.Namespace) -> None:
-    from noxship.ci import plan_from_environment
-    from noxship.plan_output import render
+    from noxship.plan import plan_from_environment, render
     from noxship.project import Project
 
     project = Project.load(args.project, check_requires_python=False)
@@ -82,15 +98,16 @@ def _plan(args: argparse.Namespace) -> None:
     render(plan, args.format, os.environ, project_name=name)
 
 
-def _publish(args: argparse.Namespace) -> None:
+def _publish(args: argparse.Namespace, redactor: Redactor) -> None:
     from noxship.log import configure_logging
     from noxship.project import Project
+    from noxship.publish import credential_environment
     from noxship.release import check_options, publish_planned, publish_to
-    from noxship.targets import credential_environment
 
     check_options(args.target, args.only)
     project = Project.load(args.project)
     environ = credential_environment(project.root, os.environ)
+    redactor.add_all(redactor_for(environ))
     configure_logging(environ)
     if args.target:
         publish_to(project, args.target, environ, verbose=args.verbose)
@@ -99,20 +116,28 @@ def _publish(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (``docs/errors.md``: 0 done, 1 a
-    step failed, 2 bad input, 3 missing credentials, 4 a file name taken on a target
-    with other content)."""
-    args = _parser().parse_args(argv)
+    """Run the command line and return its exit code (see the module docstring).
+
+    No exception leaves this function but ``SystemExit`` from ``--help`` and
+    ``KeyboardInterrupt``: every failure is one redacted line on stderr.
+    """
+    redactor = redactor_for(os.environ)
+    verbose = False
     try:
+        args = _parser().parse_args(argv)
+        verbose = args.verbose
         if args.command == "init":
             _init(args)
         elif args.command == "publish":
-            _publish(args)
+            _publish(args, redactor)
         else:
             _plan(args)
-    except NoxshipError as exc:
-        print(f"noxship: error: {exc}", file=sys.stderr)
-        return int(exc.exit_code)
+    except Exception as exc:  # the top-level catch: one line per failure
+        if verbose:
+            sys.stderr.write(redactor("".join(traceback.format_exception(exc))))
+        line, code = failure_line(exc, redactor)
+        print(line, file=sys.stderr)
+        return int(code)
     return int(ExitCode.OK)
 
 

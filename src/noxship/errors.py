@@ -2,12 +2,16 @@
 
 Every exception carries a message that says what is wrong and what to do, in
 one line. Only :mod:`noxship.cli` and :mod:`noxship.sessions` turn them into an
-exit code or a failed Nox session.
+exit code or a failed Nox session, both through :func:`failure_line`, which
+also turns any other exception into one line with exit code 1.
+
+This module imports nothing from noxship: every other module may import it.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 __all__ = [
     "ConfigError",
@@ -19,21 +23,23 @@ __all__ = [
     "PlanError",
     "PublishError",
     "ToolError",
+    "UsageError",
     "WheelTestError",
+    "failure_line",
 ]
 
 
 class ExitCode(enum.IntEnum):
-    """Exit codes of the ``noxship`` command (documented in ``docs/errors.md``)."""
+    """Exit codes of the ``noxship`` command (README.md, ``docs/errors.md``)."""
 
     OK = 0
     """The command did what it was asked, including a plan that publishes nothing."""
     FAILURE = 1
-    """A step of the pipeline failed: a build, a test run, an upload."""
+    """A step of the pipeline failed: a build, a test run, an upload; or an unexpected error."""
     USAGE = 2
-    """Bad input: inconsistent CI variables, a bad ``pyproject.toml``, an unknown target."""
+    """Bad input: arguments, inconsistent CI variables, a bad ``pyproject.toml``, an unknown target."""
     CREDENTIALS = 3
-    """A target needs credentials that are not set."""
+    """A target needs credentials that are not set, or the index refused them."""
     CONFLICT = 4
     """A file with the same name but other content is already on the target."""
 
@@ -55,8 +61,15 @@ class NoxshipError(Exception):
         return self.message
 
 
+class UsageError(NoxshipError):
+    """The command line or a session's options after ``--`` are wrong."""
+
+    exit_code = ExitCode.USAGE
+
+
 class ConfigError(NoxshipError):
-    """``pyproject.toml`` or ``[tool.noxship]`` is missing, malformed or inconsistent."""
+    """``pyproject.toml``, ``[tool.noxship]`` or a ``NOXSHIP_*`` variable is missing,
+    malformed or inconsistent."""
 
     exit_code = ExitCode.USAGE
 
@@ -75,7 +88,8 @@ class DistributionError(NoxshipError):
 
 
 class CredentialsError(NoxshipError):
-    """A target needs credentials that are not set; the message names the variables."""
+    """A target needs credentials that are not set, or its index refused them
+    (HTTP 401 or 403); the message names the variables."""
 
     exit_code = ExitCode.CREDENTIALS
 
@@ -105,3 +119,31 @@ class ToolError(NoxshipError):
     def __init__(self, message: str, output: str = "") -> None:
         super().__init__(message)
         self.output = output
+
+
+def failure_line(exc: BaseException, redact: Callable[[str], str]) -> tuple[str, ExitCode]:
+    """Return the one line shown for ``exc`` and the exit code it maps to.
+
+    A :class:`NoxshipError` gives its own message and exit code. Any other
+    exception is a defect or an unforeseen failure: it gives its type and
+    message, with exit code 1 and a hint to re-run with ``--verbose`` for the
+    traceback. The text goes through ``redact`` (a
+    :class:`~noxship.environment.Redactor`), so no credential reaches the line.
+
+    Args:
+        exc: the exception that ended the command or session.
+        redact: masks secrets and URL credentials in text.
+
+    Returns:
+        ``("noxship: error: <message>", exit code)``.
+    """
+    if isinstance(exc, NoxshipError):
+        message, code = str(exc), exc.exit_code
+    else:
+        detail = " ".join(str(exc).split()) or "no message"
+        message = (
+            f"unexpected {type(exc).__name__}: {detail}: re-run with --verbose for the "
+            "traceback, and report it if it is noxship's fault"
+        )
+        code = ExitCode.FAILURE
+    return redact(f"noxship: error: {message}"), code

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from noxship.errors import ConfigError
+from noxship.project import Project
 
 __all__ = ["CI_FILES", "NOXFILE", "write_ci", "write_noxfile"]
 
@@ -185,8 +186,6 @@ def write_noxfile(directory: Path, *, force: bool = False) -> Path:
 
 
 def _pythons(directory: Path) -> list[str]:
-    from noxship.project import Project
-
     spec = Project.load(directory).requires_python
     wanted = [v for v in PYTHONS if spec.contains(v, prereleases=True)]
     if not wanted:
@@ -223,7 +222,6 @@ def write_ci(
     import json
 
     from noxship import __version__
-    from noxship.project import Project
 
     if provider not in CI_FILES:
         raise ConfigError(f"unknown CI provider {provider!r}: use gitlab or github")

@@ -6,28 +6,29 @@ import logging
 import sys
 from collections.abc import Mapping
 
-from noxship.secrets import Redactor
+from noxship.environment import Redactor, redactor_for
 
 __all__ = ["configure_logging"]
 
 logger = logging.getLogger("noxship")
 
 
-def configure_logging(environ: Mapping[str, str]) -> None:
+def configure_logging(environ: Mapping[str, str]) -> Redactor:
     """Send the ``noxship`` logger to stderr as ``noxship > message``, with every
-    credential value found in ``environ`` masked (:class:`~noxship.secrets.Redactor`).
+    credential value found in ``environ`` masked.
 
     Libraries' debug logs (urllib3, requests, python-gitlab, twine) are held at
     WARNING: nox sets the root logger to DEBUG.
-    """
-    from noxship._run import CREDENTIAL_VARIABLES
 
-    redactor = Redactor(
-        v
-        for k, v in environ.items()
-        if k in CREDENTIAL_VARIABLES
-        or (k.startswith("NOXSHIP_TARGET_") and k.endswith("_PASSWORD"))
-    )
+    Args:
+        environ: the environment the credentials are read from (with ``.env``
+            merged on a laptop).
+
+    Returns:
+        The redactor installed on the handler; callers add further secrets
+        (a token minted at run time) to it and use it for their own output.
+    """
+    redactor = redactor_for(environ)
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
@@ -36,6 +37,6 @@ def configure_logging(environ: Mapping[str, str]) -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    # nox sets the root logger to DEBUG; libraries' debug chatter is not ours to show.
     for name in ("urllib3", "passlib", "requests", "gitlab", "twine"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    return redactor

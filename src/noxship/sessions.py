@@ -21,19 +21,22 @@ session            what it does
 
 from __future__ import annotations
 
-import argparse
 import functools
 import logging
 import os
 import shutil
+import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import nox
 
-from noxship.errors import NoxshipError
+from noxship.environment import redactor_for
+from noxship.errors import failure_line
 from noxship.log import configure_logging
+from noxship.options import SessionOptions, parse_session_options
 from noxship.project import Project
 
 if TYPE_CHECKING:
@@ -43,6 +46,8 @@ __all__ = [
     "build",
     "clean",
     "lint",
+    "preflight_pypi",
+    "preflight_testpypi",
     "publish",
     "release_local",
     "release_prod",
@@ -60,17 +65,29 @@ logger = logging.getLogger("noxship")
 
 
 def _guarded(func: F) -> F:
-    """Turn a NoxshipError into ``session.error`` with its one-line message."""
+    """Turn any failure into ``session.error`` with one redacted line.
+
+    A :class:`~noxship.errors.NoxshipError` gives its own message; anything
+    else a one-line summary (:func:`~noxship.errors.failure_line`), and with
+    ``-- --verbose`` the traceback, credentials masked. Nox's own exceptions
+    (a failed ``session.run``, ``session.error``) pass through.
+    """
 
     @functools.wraps(func)
     def wrapper(session: nox.Session) -> None:
-        from noxship.targets import credential_environment
+        from noxship.publish.credentials import credential_environment
 
-        configure_logging(credential_environment(Path.cwd(), os.environ))
+        redactor = configure_logging(credential_environment(Path.cwd(), os.environ))
+        redactor.add_all(redactor_for(os.environ))
         try:
             func(session)
-        except NoxshipError as exc:
-            session.error(str(exc))
+        except Exception as exc:  # the sessions' top-level catch
+            if type(exc).__module__.split(".")[0] == "nox":
+                raise
+            if "--verbose" in session.posargs:
+                sys.stderr.write(redactor("".join(traceback.format_exception(exc))))
+            line, _ = failure_line(exc, redactor)
+            session.error(line.removeprefix("noxship: error: "))
 
     return wrapper  # type: ignore[return-value]
 
@@ -79,30 +96,27 @@ def _project() -> Project:
     return Project.load(Path.cwd())
 
 
-def _options(posargs: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="nox -s SESSION --", add_help=False)
-    parser.add_argument("--target", action="append", default=[])
-    parser.add_argument("--only", action="append", default=[])
-    parser.add_argument("--python", dest="pythons", action="append", default=[])
-    parser.add_argument("--verbose", action="store_true")
-    opts, rest = parser.parse_known_args(list(posargs))
-    opts.rest = rest
-    return opts
+def _options(
+    session: nox.Session, allowed: Sequence[str], *, passthrough: bool = False
+) -> SessionOptions:
+    return parse_session_options(
+        session.name, session.posargs, allowed=allowed, passthrough=passthrough
+    )
 
 
-def _preview_version(project: Project) -> Version | None:
-    """The ``.devN`` version when the release plan is a preview build, else ``None``."""
+def _planned_preview_version(project: Project) -> Version | None:
+    """The plan's ``.devN`` version when this pipeline builds a preview, else ``None``."""
     from packaging.version import Version
 
-    from noxship.ci import plan_from_environment
+    from noxship.plan import PlanKind, plan_from_environment
 
     plan = plan_from_environment(project, os.environ)
-    if plan.kind == "preview" and plan.version:
+    if plan.kind is PlanKind.PREVIEW and plan.version:
         return Version(plan.version)
     return None
 
 
-def _pythons(opts: argparse.Namespace) -> list[str] | None:
+def _pythons(opts: SessionOptions) -> list[str] | None:
     wanted = list(opts.pythons)
     env = os.environ.get("NOXSHIP_PYTHONS", "")
     wanted += [p for p in env.replace(",", " ").split() if p]
@@ -140,8 +154,9 @@ def build(session: nox.Session) -> None:
     """Build the sdist, then the wheel from it; twine check --strict; dist/SHA256SUMS."""
     from noxship.build import build as do_build
 
+    _options(session, allowed=())
     project = _project()
-    version = _preview_version(project)
+    version = _planned_preview_version(project)
     if version is not None:
         logger.info(
             "preview build: version %s (the working tree keeps %s)", version, project.version
@@ -158,15 +173,15 @@ def test_wheel(session: nox.Session) -> None:
     Posargs: ``--python 3.12`` (repeatable) limits the Pythons, as does
     ``NOXSHIP_PYTHONS``; other arguments go to pytest.
     """
-    from noxship.wheeltest import test_wheel as do_test_wheel
+    from noxship.wheeltest import run_wheel_tests
 
-    opts = _options(session.posargs)
+    opts = _options(session, allowed=("--python",), passthrough=True)
     project = _project()
-    for result in do_test_wheel(
+    for result in run_wheel_tests(
         project,
         pythons=_pythons(opts),
         pytest_args=opts.rest,
-        version=_preview_version(project),
+        version=_planned_preview_version(project),
     ):
         logger.info(
             "Python %s: tests passed against the installed wheel; reports %s, %s",
@@ -179,7 +194,8 @@ def test_wheel(session: nox.Session) -> None:
 @nox.session(venv_backend="none")
 @_guarded
 def clean(session: nox.Session) -> None:
-    """Remove dist/, build/ (and the reports in it), *.egg-info and .noxship/."""
+    """Remove dist/, build/ (and the reports in it) and *.egg-info."""
+    _options(session, allowed=())
     root = Path.cwd()
     for path in [
         root / "dist",
@@ -190,6 +206,12 @@ def clean(session: nox.Session) -> None:
         if path.exists():
             logger.info("removing %s", path.relative_to(root))
             shutil.rmtree(path)
+
+
+def _credentials_env(project: Project) -> dict[str, str]:
+    from noxship.publish import credential_environment
+
+    return credential_environment(project.root, os.environ)
 
 
 @nox.session(venv_backend="none")
@@ -203,7 +225,7 @@ def publish(session: nox.Session) -> None:
     """
     from noxship.release import check_options, publish_planned, publish_to
 
-    opts = _options(session.posargs)
+    opts = _options(session, allowed=("--target", "--only"))
     check_options(opts.target, opts.only)
     project = _project()
     environ = _credentials_env(project)
@@ -213,31 +235,26 @@ def publish(session: nox.Session) -> None:
         publish_planned(project, environ, only=opts.only, verbose=opts.verbose)
 
 
-def _credentials_env(project: Project) -> dict[str, str]:
-    from noxship.targets import credential_environment
-
-    return credential_environment(project.root, os.environ)
-
-
-def _check_credentials(targets: Sequence[str]) -> None:
+def _check_credentials(session: nox.Session, targets: Sequence[str]) -> None:
     from noxship.release import resolve_targets
 
+    _options(session, allowed=())
     project = _project()
     resolve_targets(project, targets, _credentials_env(project))
 
 
 @nox.session(venv_backend="none", default=False)
 @_guarded
-def preflight_test(session: nox.Session) -> None:
+def preflight_testpypi(session: nox.Session) -> None:
     """Check credentials for TestPyPI (runs first in release_test)."""
-    _check_credentials(["testpypi"])
+    _check_credentials(session, ["testpypi"])
 
 
 @nox.session(venv_backend="none", default=False)
 @_guarded
-def preflight_prod(session: nox.Session) -> None:
+def preflight_pypi(session: nox.Session) -> None:
     """Check credentials for TestPyPI and PyPI (runs first in release_prod)."""
-    _check_credentials(["testpypi", "pypi"])
+    _check_credentials(session, ["testpypi", "pypi"])
 
 
 @nox.session(venv_backend="none", requires=["build", "test_wheel"])
@@ -247,39 +264,30 @@ def release_local(session: nox.Session) -> None:
 
     The index's files live in a temporary directory, or in ``NOXSHIP_LOCAL_INDEX_DIR``.
     """
-    from noxship.dist import find_distributions
-    from noxship.local_index import LocalIndex
-    from noxship.publish import publish as do_publish
-    from noxship.release import print_report
-    from noxship.targets import Credentials, Target
+    from noxship.release import publish_local
 
-    project = _project()
-    dists = find_distributions(project.root / "dist", project.name, project.version)
+    _options(session, allowed=())
     keep = os.environ.get("NOXSHIP_LOCAL_INDEX_DIR")
-    with LocalIndex(Path(keep).resolve() if keep else None) as index:
-        logger.info("embedded index: %s", index.simple_url)
-        target = Target("local", index.url, index.simple_url)
-        credentials = Credentials(index.username, index.password, "the embedded index's user")
-        report = do_publish(dists, target, credentials, environ=os.environ)
-        print_report(report, "the embedded index")
-    logger.info("stopped the embedded index")
+    publish_local(_project(), Path(keep).resolve() if keep else None)
 
 
-@nox.session(venv_backend="none", requires=["preflight_test", "lint", "build", "test_wheel"])
+@nox.session(venv_backend="none", requires=["preflight_testpypi", "lint", "build", "test_wheel"])
 @_guarded
 def release_test(session: nox.Session) -> None:
     """Lint, build, test the wheel, publish to TestPyPI and install back from it."""
     from noxship.release import publish_to
 
+    _options(session, allowed=())
     project = _project()
     publish_to(project, ["testpypi"], _credentials_env(project))
 
 
-@nox.session(venv_backend="none", requires=["preflight_prod", "release_test"])
+@nox.session(venv_backend="none", requires=["preflight_pypi", "release_test"])
 @_guarded
 def release_prod(session: nox.Session) -> None:
     """Everything in release_test, then publish to PyPI."""
     from noxship.release import publish_to
 
+    _options(session, allowed=())
     project = _project()
     publish_to(project, ["pypi"], _credentials_env(project))

@@ -16,8 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from noxship.dist import sha256_of
-from noxship.local_index import LocalIndex
+from noxship.build.dist import sha256_of
+from noxship.publish.local_index import LocalIndex
 from tests.fake_gitlab import FakeGitLab
 from tests.pipeline_tools import gitlab_ci_local, init_gitlab_project
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from noxship.build import build
-from noxship.dist import Distribution
-from noxship.errors import IndexConflictError, PublishError
+from noxship.build.dist import Distribution
+from noxship.environment import Redactor
+from noxship.errors import CredentialsError, ExitCode, IndexConflictError, PublishError
 from noxship.project import Project
-from noxship.publish import RetryPolicy, publish
-from noxship.targets import Credentials, Target, twine_environment
+from noxship.publish import Credentials, RetryPolicy, Target, publish
 from tests.servers import IndexUnderTest
 
 
@@ -59,7 +59,13 @@ def test_interrupted_publish_completes_on_rerun(
     # A run that stopped after the wheel: only the wheel reached the index.
     subprocess.run(
         [sys.executable, "-m", "twine", "upload", "--disable-progress-bar", str(wheel.path)],
-        env=twine_environment(target, creds, dict(os.environ), {}),
+        env={
+            **os.environ,
+            "TWINE_REPOSITORY_URL": target.repository_url,
+            "TWINE_USERNAME": creds.username,
+            "TWINE_PASSWORD": creds.password.reveal() if creds.password else "",
+            "TWINE_NON_INTERACTIVE": "1",
+        },
         check=True,
         capture_output=True,
     )
@@ -84,19 +90,20 @@ def test_conflicting_rebuild_stops_before_any_upload(
     assert index.files() == before  # the new sdist was not uploaded either
 
 
-def test_wrong_password_fails_without_retrying(
+def test_wrong_password_is_a_credentials_error_without_retrying(
     index: IndexUnderTest, built: tuple[Project, list[Distribution]]
 ) -> None:
-    from noxship.secrets import Secret
+    from noxship.environment import Secret
 
     _, dists = built
     target, _ = target_of(index)
     wrong = Credentials(
         index.credentials().username, Secret("SENTINEL-wrong-password", "test"), "test"
     )
-    with pytest.raises(PublishError, match="not transient") as info:
+    with pytest.raises(CredentialsError, match="refused the credentials") as info:
         publish(dists, target, wrong, retry=RetryPolicy(attempts=3, base_delay=0))
     assert "SENTINEL" not in str(info.value)
+    assert info.value.exit_code == ExitCode.CREDENTIALS
     assert index.files() == {}
 
 
@@ -109,4 +116,4 @@ def test_install_check_takes_the_package_from_the_target_only(
 
     _, dists = built
     with pytest.raises(PublishError, match="does not install and import from"):
-        install_check(dists, index.target(), index.credentials())
+        install_check(dists, index.target(), index.credentials(), Redactor())

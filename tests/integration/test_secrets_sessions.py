@@ -16,8 +16,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from noxship._run import CREDENTIAL_VARIABLES
-from noxship.local_index import LocalIndex
+from noxship.environment import CREDENTIAL_VARIABLES
+from noxship.publish.local_index import LocalIndex
 from tests.conftest import run_nox
 from tests.fault_proxy import FaultProxy, Faults
 
@@ -94,8 +94,8 @@ def test_no_sentinel_anywhere(sample: Callable[..., Path], tmp_path: Path) -> No
                 gitlab_mr,
                 1,
             ),
-            "preflight_test": (["-s", "preflight_test"], env, 0),
-            "preflight_prod": (["-s", "preflight_prod"], env, 0),
+            "preflight_testpypi": (["-s", "preflight_testpypi"], env, 0),
+            "preflight_pypi": (["-s", "preflight_pypi"], env, 0),
             "release_test": (["-s", "release_test"], env, 1),
             "release_prod": (["-s", "release_prod"], env, 1),
         }

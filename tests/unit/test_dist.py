@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from noxship.dist import CHECKSUMS_NAME, find_distributions, wheel_top_level, write_checksums
+from noxship.build.dist import CHECKSUMS_NAME, find_distributions, wheel_top_level, write_checksums
 from noxship.errors import DistributionError
 
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from noxship.ci import detect, plan_from_environment
 from noxship.errors import ConfigError, ExitCode, PlanError
-from noxship.plan import Policy, make_plan, release_version
+from noxship.plan import Policy, detect, make_plan, plan_from_environment, release_version
 from noxship.project import Project
 
 DOCS = Path(__file__).parents[2] / "docs" / "decisions.md"
@@ -273,7 +272,12 @@ def test_decision_table(
 ) -> None:
     plan = plan_from_environment(project, env_with_payload(env, payload, tmp_path))
     assert (plan.kind, plan.version, plan.targets, plan.tag) == (kind, version, targets, tag)
+    # The reasons say what was decided: the version and each target are named.
+    said = " ".join(plan.reasons)
     assert plan.reasons and all(plan.reasons)
+    for word in (version, *targets, tag):
+        if word:
+            assert word in said, (word, plan.reasons)
 
 
 @pytest.mark.parametrize(

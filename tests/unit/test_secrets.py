@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from noxship.secrets import HIDDEN, Redactor, Secret, sanitize_url
+from noxship.environment import HIDDEN, Redactor, Secret, sanitize_url
 
 SENTINEL = "pypi-SENTINEL-0123456789"
 
@@ -39,7 +39,12 @@ def test_sanitize_url() -> None:
 
 def test_redactor_filters_log_records(caplog: pytest.LogCaptureFixture) -> None:
     log = logging.getLogger("noxship.test")
-    log.addFilter(Redactor([SENTINEL]))
-    with caplog.at_level(logging.INFO, logger="noxship.test"):
-        log.info("value %s", SENTINEL)
+    redactor = Redactor([SENTINEL])
+    log.addFilter(redactor)
+    try:
+        with caplog.at_level(logging.INFO, logger="noxship.test"):
+            log.info("value %s", SENTINEL)
+    finally:
+        log.removeFilter(redactor)
     assert SENTINEL not in caplog.text
+    assert "value <hidden>" in caplog.text

@@ -4,12 +4,15 @@ import pytest
 from pypi_simple import PYPI_SIMPLE_ENDPOINT
 from twine.utils import DEFAULT_REPOSITORY, TEST_REPOSITORY
 
+from noxship.environment import Secret
 from noxship.errors import ConfigError, CredentialsError, ExitCode
-from noxship.targets import (
+from noxship.publish import (
+    CredentialKind,
+    Credentials,
     credential_environment,
     resolve_credentials,
     resolve_target,
-    twine_environment,
+    url_with_credentials,
 )
 
 SENTINEL = "SENTINEL-secret-value"
@@ -17,9 +20,9 @@ SENTINEL = "SENTINEL-secret-value"
 
 def test_builtin_urls_come_from_twine_and_pypi_simple() -> None:
     pypi = resolve_target("pypi", {}, "x")
-    assert (pypi.upload_url, pypi.index_url) == (DEFAULT_REPOSITORY, PYPI_SIMPLE_ENDPOINT)
+    assert (pypi.repository_url, pypi.index_url) == (DEFAULT_REPOSITORY, PYPI_SIMPLE_ENDPOINT)
     test = resolve_target("testpypi", {})
-    assert test.upload_url == TEST_REPOSITORY
+    assert test.repository_url == TEST_REPOSITORY
     assert test.index_url.endswith("/simple/")
 
 
@@ -31,7 +34,7 @@ def test_env_overrides_builtin_and_defines_new_targets() -> None:
         "NOXSHIP_TARGET_MIRROR_INDEX_URL": "http://127.0.0.1:2/simple/",
     }
     assert resolve_target("testpypi", env).index_url == "http://127.0.0.1:1/simple/"
-    assert resolve_target("mirror", env).upload_url == "http://127.0.0.1:2/"
+    assert resolve_target("mirror", env).repository_url == "http://127.0.0.1:2/"
 
 
 def test_unknown_target() -> None:
@@ -45,7 +48,7 @@ def test_gitlab_target_needs_ci_variables() -> None:
     target = resolve_target(
         "gitlab", {"CI_API_V4_URL": "https://gl.example/api/v4", "CI_PROJECT_ID": "7"}
     )
-    assert target.upload_url == "https://gl.example/api/v4/projects/7/packages/pypi"
+    assert target.repository_url == "https://gl.example/api/v4/projects/7/packages/pypi"
     assert target.index_url == "https://gl.example/api/v4/projects/7/packages/pypi/simple/"
 
 
@@ -53,6 +56,7 @@ def test_gitlab_target_needs_ci_variables() -> None:
     ("name", "env", "username", "source"),
     [
         ("pypi", {"PYPI_ID_TOKEN": "x", "PYPI_TOKEN": "t"}, "__token__", "trusted publishing"),
+        ("pypi", {"NOXSHIP_TARGET_PYPI_PASSWORD": SENTINEL}, "__token__", "TARGET_PYPI_PASSWORD"),
         (
             "pypi",
             {"ACTIONS_ID_TOKEN_REQUEST_URL": "u", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"},
@@ -60,6 +64,12 @@ def test_gitlab_target_needs_ci_variables() -> None:
             "GitHub Actions OIDC",
         ),
         ("pypi", {"PYPI_TOKEN": SENTINEL, "TWINE_PASSWORD": "p"}, "__token__", "PYPI_TOKEN"),
+        (
+            "gitlab",
+            {"CI_JOB_TOKEN": "j", "TWINE_PASSWORD": SENTINEL},
+            "__token__",
+            "TWINE_PASSWORD",
+        ),
         ("testpypi", {"TEST_PYPI_TOKEN": SENTINEL}, "__token__", "TEST_PYPI_TOKEN"),
         ("testpypi", {"TWINE_USERNAME": "me", "TWINE_PASSWORD": SENTINEL}, "me", "TWINE_PASSWORD"),
         ("gitlab", {"GITLAB_TOKEN": SENTINEL, "CI_JOB_TOKEN": "j"}, "__token__", "GITLAB_TOKEN"),
@@ -72,7 +82,11 @@ def test_credential_order(name: str, env: dict[str, str], username: str, source:
     creds = resolve_credentials(resolve_target(name, env), env)
     assert creds.username == username
     assert source in creds.source
-    assert SENTINEL not in repr(creds)
+    if creds.password is None:
+        assert creds.kind is CredentialKind.TRUSTED_PUBLISHING
+    else:
+        assert creds.password.reveal() == SENTINEL  # each row's winner holds the sentinel
+        assert SENTINEL not in repr(creds) and SENTINEL not in f"{creds}"
 
 
 @pytest.mark.parametrize(
@@ -84,22 +98,38 @@ def test_missing_credentials_name_the_variables(name: str, wanted: str) -> None:
     assert info.value.exit_code == ExitCode.CREDENTIALS
 
 
-def test_twine_environment_carries_credentials_not_argv() -> None:
-    env = {"PYPI_TOKEN": SENTINEL}
-    target = resolve_target("pypi", env)
-    twine_env = twine_environment(target, resolve_credentials(target, env), {}, env)
-    assert twine_env["TWINE_PASSWORD"] == SENTINEL
-    assert twine_env["TWINE_REPOSITORY_URL"] == DEFAULT_REPOSITORY
-    assert twine_env["TWINE_NON_INTERACTIVE"] == "1"
-
-
-def test_trusted_publishing_passes_the_id_token_only() -> None:
+def test_trusted_publishing_holds_no_secret() -> None:
     env = {"TESTPYPI_ID_TOKEN": SENTINEL}
-    target = resolve_target("testpypi", env)
-    creds = resolve_credentials(target, env)
-    twine_env = twine_environment(target, creds, {}, env)
-    assert "TWINE_PASSWORD" not in twine_env
-    assert twine_env["TESTPYPI_ID_TOKEN"] == SENTINEL
+    creds = resolve_credentials(resolve_target("testpypi", env), env)
+    assert creds.password is None and creds.trusted_publishing
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://[::1]:8080/simple/", "http://u%3Ax:p%40w@[::1]:8080/simple/"),
+        ("https://gl.example/api/v4/simple/", "https://u%3Ax:p%40w@gl.example/api/v4/simple/"),
+    ],
+)
+def test_url_with_credentials_keeps_ipv6_brackets(url: str, expected: str) -> None:
+    """Review 1: the host was rebuilt from ``hostname``, which drops IPv6 brackets."""
+    creds = Credentials("u:x", Secret("p@w", "test"), "test")
+    assert url_with_credentials(url, creds) == expected
+    assert url_with_credentials(url, None) == url
+
+
+def test_index_url_override_drops_the_pypi_page_and_the_packages_api() -> None:
+    env = {"NOXSHIP_TARGET_GITLAB_INDEX_URL": "http://127.0.0.1:1/simple/",
+           "CI_API_V4_URL": "https://gl.example/api/v4", "CI_PROJECT_ID": "7"}  # fmt: skip
+    assert resolve_target("gitlab", env).index_overridden
+    assert not resolve_target(
+        "gitlab", {**env, "NOXSHIP_TARGET_GITLAB_INDEX_URL": ""}
+    ).index_overridden
+    assert resolve_target("pypi", {}, "x").page_url == "https://pypi.org/project/x/"
+    assert (
+        resolve_target("pypi", {"NOXSHIP_TARGET_PYPI_INDEX_URL": "http://h/"}, "x").page_url is None
+    )
+    assert resolve_target("pypi", {}).is_pypi and not resolve_target("gitlab", env).is_pypi
 
 
 def test_dotenv_read_on_laptop_only(tmp_path) -> None:  # type: ignore[no-untyped-def]

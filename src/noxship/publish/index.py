@@ -1,4 +1,5 @@
-"""What a target already holds: its simple index, read with pypi-simple.
+"""What a target already holds: its simple index, read with pypi-simple, or
+GitLab's Packages API.
 
 The simple repository API is PEP 503 (HTML) and PEP 691 (JSON); file digests
 come from the ``#sha256=`` URL fragment or the JSON ``hashes`` (PEP 503, 691).
@@ -7,12 +8,14 @@ come from the ``#sha256=`` URL fragment or the JSON ``hashes`` (PEP 503, 691).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from noxship.errors import PublishError
-from noxship.targets import Credentials, Target
+from noxship.environment import sanitize_url
+from noxship.errors import CredentialsError, PublishError
+from noxship.publish.credentials import Credentials
+from noxship.publish.targets import Target
 
-__all__ = ["IndexFile", "list_files"]
+__all__ = ["IndexFile", "Lister", "list_files"]
 
 _TIMEOUT = 30.0
 
@@ -33,6 +36,22 @@ class IndexFile:
     url: str
 
 
+Lister = Callable[[], Mapping[str, IndexFile]]
+"""Reads, each time it is called, file name -> file of the project on a target."""
+
+
+def _refused(target: Target, status: int, project_name: str) -> Exception:
+    where = f"index of target {target.name} ({sanitize_url(target.index_url)})"
+    if status in (401, 403):
+        return CredentialsError(
+            f"{where} refused the credentials (HTTP {status}) for project {project_name}: "
+            "check the token and its scope"
+        )
+    return PublishError(
+        f"{where} answered HTTP {status} for project {project_name}: check the index URL"
+    )
+
+
 def list_files(
     target: Target, project_name: str, credentials: Credentials | None = None
 ) -> dict[str, IndexFile]:
@@ -48,12 +67,12 @@ def list_files(
         File name -> file; empty when the index does not know the project (404).
 
     Raises:
-        PublishError: the index cannot be reached or answers with an error.
+        CredentialsError: the index answered 401 or 403.
+        PublishError: the index cannot be reached, answers with another error,
+            or answers with a page that is not a simple index.
     """
     import requests
-    from pypi_simple import NoSuchProjectError, PyPISimple
-
-    from noxship.secrets import sanitize_url
+    from pypi_simple import NoSuchProjectError, PyPISimple, UnsupportedContentTypeError
 
     auth = None
     if credentials is not None and credentials.password is not None:
@@ -63,12 +82,15 @@ def list_files(
             page = client.get_project_page(project_name, timeout=_TIMEOUT)
     except NoSuchProjectError:
         return {}
-    except requests.HTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "?"
+    except UnsupportedContentTypeError as exc:
         raise PublishError(
-            f"index of target {target.name} ({sanitize_url(target.index_url)}) answered "
-            f"HTTP {status} for project {project_name}: check the index URL and credentials"
+            f"index of target {target.name} ({sanitize_url(target.index_url)}) answered with "
+            f"{exc.content_type or 'no content type'}, not a simple index (PEP 503, 691): "
+            "check the index URL (a login page or proxy answered)"
         ) from None
+    except requests.HTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else 0
+        raise _refused(target, status, project_name) from None
     except requests.RequestException as exc:
         raise PublishError(
             f"cannot reach the index of target {target.name} ({sanitize_url(target.index_url)}): "

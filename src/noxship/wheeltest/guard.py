@@ -15,7 +15,8 @@ reads. It is configured by environment variables:
   start-up of a second ``coverage xml`` process).
 
 When a guarded module is imported from outside the venv (the source tree, say),
-the run stops with exit code 4 and a message naming the file.
+the run stops with exit code 9 (:data:`EXIT_CODE`: outside pytest's own exit
+codes 0-5 and noxship's 0-4) and a message naming the file.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import sys
 
 import pytest
 
-EXIT_CODE = 4
+EXIT_CODE = 9
 _violations: list[str] = []
 
 

@@ -4,8 +4,8 @@ and the tests.
 pypiserver is started as ``python -m pypiserver run`` on a free port with an
 htpasswd file holding one throw-away user (random password, written with
 :class:`passlib.apache.HtpasswdFile`), and polled on ``/health`` until ready.
-It answers uploads of an existing file with an error, like the GitLab package
-registry (``../shared/reference/indexes.md``).
+It answers an upload of an existing file with an error (pypiserver without
+``--overwrite``), as the GitLab package registry does.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ import warnings
 from pathlib import Path
 from types import TracebackType
 
-from noxship._run import clean_env
+from noxship.environment import Secret, clean_env
 from noxship.errors import ToolError
-from noxship.secrets import Secret
 
 __all__ = ["LocalIndex", "free_port"]
 
@@ -35,6 +34,55 @@ def free_port() -> int:
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def write_htpasswd(path: Path, username: str, password: Secret) -> None:
+    """Write an Apache htpasswd file with one user (passlib's ``HtpasswdFile``,
+    the format pypiserver's ``-P`` reads)."""
+    with warnings.catch_warnings():
+        # passlib imports the stdlib crypt module, deprecated since Python 3.11.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
+
+    ht = HtpasswdFile(str(path), new=True)
+    ht.set_password(username, password.reveal())
+    ht.save()
+
+
+def _pypiserver_argv(port: int, htpasswd: Path, packages: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "pypiserver", "run",
+        "-i", "127.0.0.1", "-p", str(port),
+        "-P", str(htpasswd), "-a", "update",
+        "--disable-fallback",
+        str(packages),
+    ]  # fmt: skip
+
+
+def wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: float) -> None:
+    """Poll ``<url>health`` until pypiserver answers 200 (bounded by ``timeout`` seconds).
+
+    Raises:
+        ToolError: the server exited, or did not answer in time.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ToolError(
+                f"pypiserver exited with code {proc.returncode} on start: "
+                f"{log.read_text(errors='replace')[-500:].strip()}"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.05)
+    raise ToolError(
+        f"pypiserver did not answer on {url} within {timeout:.0f} s: "
+        "check that pypiserver is installed (pip install 'pypiserver[passlib]')"
+    )
 
 
 class LocalIndex:
@@ -90,66 +138,24 @@ class LocalIndex:
         self.packages = self._packages or workdir / "packages"
         self.packages.mkdir(parents=True, exist_ok=True)
         htpasswd = workdir / "htpasswd"
-        with warnings.catch_warnings():
-            # passlib imports the stdlib crypt module, deprecated since Python 3.11.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
-
-        ht = HtpasswdFile(str(htpasswd), new=True)
-        ht.set_password(self.username, self.password.reveal())
-        ht.save()
+        write_htpasswd(htpasswd, self.username, self.password)
         self.port = free_port()
-        log = (workdir / "server.log").open("wb")
+        log_path = workdir / "server.log"
+        log = log_path.open("wb")
         self._stack.callback(log.close)
         self._proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pypiserver",
-                "run",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-P",
-                str(htpasswd),
-                "-a",
-                "update",
-                "--disable-fallback",
-                str(self.packages),
-            ],
+            _pypiserver_argv(self.port, htpasswd, self.packages),
             stdout=log,
             stderr=subprocess.STDOUT,
             env=clean_env(),
         )
         self._stack.callback(self._stop)
         try:
-            self._wait_ready(workdir / "server.log")
+            wait_ready(self._proc, self.url, log_path, self._startup_timeout)
         except BaseException:
             self._stack.close()
             raise
         return self
-
-    def _wait_ready(self, log: Path) -> None:
-        assert self._proc is not None
-        deadline = time.monotonic() + self._startup_timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise ToolError(
-                    f"pypiserver exited with code {self._proc.returncode} on start: "
-                    f"{log.read_text(errors='replace')[-500:].strip()}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.url}health", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        raise ToolError(
-            f"pypiserver did not answer on {self.url} within {self._startup_timeout:.0f} s: "
-            "check that pypiserver is installed (pip install 'pypiserver[passlib]')"
-        )
 
     def _stop(self) -> None:
         if self._proc is None:

@@ -1,7 +1,7 @@
 """The release decision: CI context + project -> an immutable :class:`Plan`.
 
 Pure: no I/O, no ``os.environ``. Every decision carries a human-readable reason.
-The default policy (``docs/decisions.md`` shows it with one example per row):
+The default policy:
 
 - a push to the default branch whose commit title is a release message
   (``1.4.0``, ``v1.4.0: notes``, ``release 1.4.0``) releases that version to the
@@ -20,16 +20,26 @@ versions, so a preview is a developmental release (PEP 440 "Developmental releas
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 from collections.abc import Mapping
 
 from packaging.version import InvalidVersion, Version
 
-from noxship.ci import CIContext
 from noxship.errors import ConfigError, PlanError
+from noxship.plan.providers import CIContext, Local, detect
 from noxship.project import NoxshipConfig, Project
 
-__all__ = ["DEFAULT_RELEASE_PATTERN", "Plan", "Policy", "make_plan", "release_version"]
+__all__ = [
+    "DEFAULT_RELEASE_PATTERN",
+    "Plan",
+    "PlanKind",
+    "Policy",
+    "make_plan",
+    "plan_from_environment",
+    "preview_version",
+    "release_version",
+]
 
 DEFAULT_RELEASE_PATTERN = (
     r"^(?:v|release:?\s+v?)?(?P<version>\d+\.\d+\.\d+[0-9A-Za-z.!+_-]*)(?=$|[\s:,;])"
@@ -40,14 +50,25 @@ DEFAULT_RELEASE_PATTERN = (
 _TAG_PATTERN = re.compile(r"^v(?P<version>\d.*)$")
 
 
+class PlanKind(str, enum.Enum):
+    """What a plan does."""
+
+    RELEASE = "release"
+    """Publish a release and tag it."""
+    PREVIEW = "preview"
+    """Publish a developmental release (PEP 440 ``.devN``) of a merge or pull request."""
+    NONE = "none"
+    """Publish nothing."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Plan:
     """What this pipeline publishes, and why.
 
     Attributes:
         provider: ``gitlab``, ``github`` or ``local``.
-        event: the pipeline's event (see :class:`~noxship.ci.CIContext`).
-        kind: ``release``, ``preview`` or ``none``.
+        event: the pipeline's event (see :class:`~noxship.plan.providers.CIContext`).
+        kind: release, preview or nothing.
         version: the PEP 440 version to build, or ``None`` when nothing is published.
         targets: target names, in publishing order.
         tag: the tag to create after the last target, or ``None``.
@@ -56,18 +77,19 @@ class Plan:
 
     provider: str
     event: str
-    kind: str
+    kind: PlanKind
     version: str | None
     targets: tuple[str, ...]
     tag: str | None
     reasons: tuple[str, ...]
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON form: ``provider``, ``event``, ``version``, ``targets``, ``tag``, ``reasons``."""
+        """The JSON form: ``provider``, ``event``, ``kind``, ``version``, ``targets``,
+        ``tag``, ``reasons``."""
         return {
             "provider": self.provider,
             "event": self.event,
-            "kind": self.kind,
+            "kind": self.kind.value,
             "version": self.version,
             "targets": list(self.targets),
             "tag": self.tag,
@@ -144,34 +166,115 @@ def _checked(text: str, project: Project, where: str) -> Version:
     return version
 
 
-def _preview_version(project: Project, run_number: str | None, ctx: CIContext) -> Version:
+def preview_version(project: Project, ctx: CIContext) -> Version:
+    """Return the preview build's version: the project's version with ``.dev<run
+    number>`` (PEP 440 "Developmental releases"; PyPI refuses local versions).
+
+    Raises:
+        PlanError: the version is dynamic, or the run number is not a number.
+    """
     if project.version is None:
         raise PlanError(
             "a preview build needs a static version in pyproject.toml to add .devN to; "
             "the version is dynamic: set [project] version"
         )
+    run_number = ctx.run_number
     if not run_number or not run_number.isdigit():
-        variable = "CI_PIPELINE_IID" if ctx.provider == "gitlab" else "GITHUB_RUN_NUMBER"
-        raise PlanError(f"{variable} is not set to a number: a preview build needs it for .devN")
-    v = project.version
-    text = v.base_version
-    if v.pre:
-        text += f"{v.pre[0]}{v.pre[1]}"
-    if v.post is not None:
-        text += f".post{v.post}"
-    return Version(f"{text}.dev{int(run_number)}")
+        raise PlanError(
+            f"{ctx.run_number_variable or 'the run number'} is not set to a number: "
+            "a preview build needs it for .devN"
+        )
+    return project.version.__replace__(dev=int(run_number), local=None)
+
+
+def _nothing(ctx: CIContext, reason: str) -> Plan:
+    return Plan(ctx.provider, ctx.event, PlanKind.NONE, None, (), None, (reason,))
+
+
+def _release(ctx: CIContext, policy: Policy, version: Version, why: str, tag: str | None) -> Plan:
+    if not policy.release_targets:
+        return _nothing(ctx, f"{why}, but no release targets are configured")
+    reasons = (
+        why,
+        f"release {version} to {', '.join(policy.release_targets)}, in that order",
+        f"then tag v{version}" if tag else "no new tag: the tag exists",
+    )
+    return Plan(
+        ctx.provider,
+        ctx.event,
+        PlanKind.RELEASE,
+        str(version),
+        policy.release_targets,
+        tag,
+        reasons,
+    )
+
+
+def _tag_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
+    match = _TAG_PATTERN.match(ctx.tag or "")
+    if not match:
+        return _nothing(ctx, f"tag {ctx.tag!r} is not a version tag v<version>: nothing to release")
+    where = "release" if ctx.event == "release" else "tag"
+    version = _checked(match.group("version"), project, f"{where} {ctx.tag}")
+    if ctx.tag != f"v{version}":
+        raise PlanError(
+            f"{where} {ctx.tag} is not in the normalised form v{version} (PEP 440): "
+            f"tag v{version} instead"
+        )
+    return _release(ctx, policy, version, f"{where} {ctx.tag} of version {version}", None)
+
+
+def _request_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
+    kind = "merge request" if ctx.event == "merge_request" else "pull request"
+    if ctx.from_fork:
+        return _nothing(ctx, f"{kind} from a fork: it has no access to secrets, so no preview")
+    version = preview_version(project, ctx)
+    if not policy.preview_targets:
+        return _nothing(ctx, f"{kind}, but no preview targets are configured")
+    reasons = (
+        f"{kind} pipeline: preview build {version} (developmental release, PEP 440)",
+        f"preview {version} to {', '.join(policy.preview_targets)}",
+    )
+    return Plan(
+        ctx.provider,
+        ctx.event,
+        PlanKind.PREVIEW,
+        str(version),
+        policy.preview_targets,
+        None,
+        reasons,
+    )
+
+
+def _push_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
+    if not ctx.default_branch or ctx.branch != ctx.default_branch:
+        return _nothing(
+            ctx,
+            f"push to branch {ctx.branch!r}, not the default branch "
+            f"{ctx.default_branch!r}: releases come only from the default branch",
+        )
+    text = release_version(ctx.commit_title, policy.release_pattern)
+    if text is None:
+        return _nothing(
+            ctx,
+            f"push to the default branch {ctx.branch!r} whose commit title "
+            f"{ctx.commit_title!r} is not a release message (such as 1.4.0 or v1.4.0: notes)",
+        )
+    version = _checked(text, project, f"commit title {ctx.commit_title!r}")
+    why = f"push to the default branch {ctx.branch!r} with release message {ctx.commit_title!r}"
+    return _release(ctx, policy, version, why, f"v{version}")
 
 
 def make_plan(ctx: CIContext, project: Project, policy: Policy | None = None) -> Plan:
     """Decide what this pipeline publishes.
 
     Args:
-        ctx: the CI context (from :func:`noxship.ci.detect`).
+        ctx: the CI context (from :func:`noxship.plan.providers.detect`).
         project: the project; its static version is checked against a release.
         policy: targets and release pattern; default :class:`Policy`.
 
     Returns:
-        The plan; an empty one (kind ``none``) says why nothing is published.
+        The plan; an empty one (kind :attr:`PlanKind.NONE`) says why nothing is published.
 
     Raises:
         PlanError: a release message or tag announces a version that is not valid
@@ -179,77 +282,27 @@ def make_plan(ctx: CIContext, project: Project, policy: Policy | None = None) ->
             or a static version.
     """
     policy = policy or Policy()
-    base = {"provider": ctx.provider, "event": ctx.event}
-
-    def nothing(reason: str) -> Plan:
-        return Plan(**base, kind="none", version=None, targets=(), tag=None, reasons=(reason,))
-
-    def release(version: Version, why: str, tag: str | None) -> Plan:
-        reasons = [why]
-        if not policy.release_targets:
-            return nothing(f"{why}, but no release targets are configured")
-        reasons.append(f"release {version} to {', '.join(policy.release_targets)}, in that order")
-        reasons.append(f"then tag v{version}" if tag else "no new tag: the tag exists")
-        return Plan(
-            **base,
-            kind="release",
-            version=str(version),
-            targets=policy.release_targets,
-            tag=tag,
-            reasons=tuple(reasons),
-        )
-
-    if ctx.provider == "local":
-        return nothing("no CI detected: on a laptop, sessions name their targets explicitly")
+    if ctx.provider == Local.name:
+        return _nothing(ctx, "no CI detected: on a laptop, sessions name their targets explicitly")
     if ctx.event in ("tag", "release"):
-        match = _TAG_PATTERN.match(ctx.tag or "")
-        if not match:
-            return nothing(f"tag {ctx.tag!r} is not a version tag v<version>: nothing to release")
-        where = "release" if ctx.event == "release" else "tag"
-        version = _checked(match.group("version"), project, f"{where} {ctx.tag}")
-        if ctx.tag != f"v{version}":
-            raise PlanError(
-                f"{where} {ctx.tag} is not in the normalised form v{version} (PEP 440): "
-                f"tag v{version} instead"
-            )
-        return release(version, f"{where} {ctx.tag} of version {version}", None)
+        return _tag_plan(ctx, project, policy)
     if ctx.event in ("merge_request", "pull_request"):
-        kind = "merge request" if ctx.event == "merge_request" else "pull request"
-        if ctx.from_fork:
-            return nothing(f"{kind} from a fork: it has no access to secrets, so no preview")
-        version = _preview_version(project, ctx.run_number, ctx)
-        if not policy.preview_targets:
-            return nothing(f"{kind}, but no preview targets are configured")
-        return Plan(
-            **base,
-            kind="preview",
-            version=str(version),
-            targets=policy.preview_targets,
-            tag=None,
-            reasons=(
-                f"{kind} pipeline: preview build {version} (developmental release, PEP 440)",
-                f"preview {version} to {', '.join(policy.preview_targets)}",
-            ),
-        )
+        return _request_plan(ctx, project, policy)
     if ctx.event == "push":
-        if not ctx.default_branch or ctx.branch != ctx.default_branch:
-            return nothing(
-                f"push to branch {ctx.branch!r}, not the default branch "
-                f"{ctx.default_branch!r}: releases come only from the default branch"
-            )
-        text = release_version(ctx.commit_title, policy.release_pattern)
-        if text is None:
-            return nothing(
-                f"push to the default branch {ctx.branch!r} whose commit title "
-                f"{ctx.commit_title!r} is not a release message (such as 1.4.0 or v1.4.0: notes)"
-            )
-        version = _checked(text, project, f"commit title {ctx.commit_title!r}")
-        return release(
-            version,
-            f"push to the default branch {ctx.branch!r} with release message {ctx.commit_title!r}",
-            f"v{version}",
-        )
-    return nothing(
+        return _push_plan(ctx, project, policy)
+    return _nothing(
+        ctx,
         f"{ctx.provider} {ctx.event} pipeline: only pushes, tags, releases and "
-        "merge/pull requests publish"
+        "merge/pull requests publish",
     )
+
+
+def plan_from_environment(project: Project, env: Mapping[str, str]) -> Plan:
+    """Detect the CI context in ``env`` and plan for ``project`` (:func:`make_plan`,
+    with :meth:`Policy.from_config`).
+
+    Raises:
+        PlanError: as :func:`~noxship.plan.providers.detect` and :func:`make_plan`.
+        ConfigError: the release pattern is invalid.
+    """
+    return make_plan(detect(env), project, Policy.from_config(project.config, env))

@@ -1,30 +1,49 @@
 """Publishing a project's ``dist/`` as the release plan says, or to named
-targets, then tagging: what ``nox -s publish`` and ``noxship publish`` do.
+targets, then tagging: what ``nox -s publish``, the release chains and
+``noxship publish`` do.
 
-Order (issue "safe publishing"): every target's credentials are resolved
-before anything is uploaded; targets go in the plan's order and a failure
-stops the later ones; the tag is made only after the plan's last target.
+Order: every target's credentials are resolved before anything is uploaded;
+targets go in the plan's order and a failure stops the later ones; the tag is
+made only after the plan's last target.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from packaging.version import Version
+
+from noxship.build.dist import find_distributions
+from noxship.environment import sanitize_url
 from noxship.errors import ConfigError
+from noxship.plan.planner import plan_from_environment
 from noxship.project import Project
-from noxship.publish import PublishReport
-from noxship.targets import Credentials, Target
+from noxship.publish.credentials import Credentials
+from noxship.publish.local_index import LocalIndex
+from noxship.publish.publisher import PublishReport, publish
+from noxship.publish.targets import Target, resolve_credentials, resolve_target
+from noxship.release.tagging import tag_release
 
-__all__ = ["print_report", "publish_planned", "publish_to", "resolve_targets", "tag_release"]
+__all__ = [
+    "check_options",
+    "print_report",
+    "publish_local",
+    "publish_planned",
+    "publish_to",
+    "resolve_targets",
+]
 
 logger = logging.getLogger("noxship")
 
 
 def print_report(report: PublishReport, label: str | None = None) -> None:
-    """Print the index URL and each file's sha256, and whether this run uploaded it."""
-    print(f"published to {label or report.target.name}: {report.target.index_url}")
-    for filename, digest in report.sha256.items():
+    """Print the index URL (credentials masked) and each file's sha256, and whether
+    this run uploaded it."""
+    print(f"published to {label or report.target.name}: {sanitize_url(report.target.index_url)}")
+    for filename, digest in report.digests.items():
         state = "uploaded" if filename in report.uploaded else "already published"
         print(f"  {digest}  {filename}  ({state})")
 
@@ -38,8 +57,6 @@ def resolve_targets(
         ConfigError: an unknown target, or missing GitLab variables (exit 2).
         CredentialsError: a target has no credentials (exit 3).
     """
-    from noxship.targets import resolve_credentials, resolve_target
-
     resolved = []
     for name in targets:
         target = resolve_target(name, environ, project.name)
@@ -76,11 +93,6 @@ def publish_to(
         IndexConflictError: a file name is taken with other content (exit 4).
         PublishError: an upload or the verification failed (exit 1).
     """
-    from packaging.version import Version
-
-    from noxship.dist import find_distributions
-    from noxship.publish import publish
-
     resolved = resolve_targets(project, targets, environ)
     expected = Version(version) if version else project.version
     dists = find_distributions(project.root / "dist", project.name, expected)
@@ -115,8 +127,6 @@ def publish_planned(
         PlanError: the CI variables are inconsistent (exit 2); and as
             :func:`publish_to` and :func:`tag_release`.
     """
-    from noxship.ci import plan_from_environment
-
     plan = plan_from_environment(project, environ)
     for reason in plan.reasons:
         logger.info("plan: %s", reason)
@@ -139,60 +149,6 @@ def publish_planned(
     return reports
 
 
-def tag_release(
-    project: Project,
-    environ: Mapping[str, str],
-    provider: str,
-    tag: str,
-    version: str,
-    targets: Sequence[str],
-) -> None:
-    """Create the release tag after the last target.
-
-    GitLab: a Release through the Releases API with ``ref`` set, which creates
-    the tag and works with the job token (GitLab Releases API docs); a Release
-    that exists for the same commit counts as done. GitHub: ``git tag`` and
-    ``git push origin refs/tags/<tag>`` (the workflow's token needs
-    ``contents: write``). Locally: the command is printed, not run.
-
-    Raises:
-        CredentialsError: on GitLab, neither ``GITLAB_TOKEN`` nor ``CI_JOB_TOKEN``.
-        PublishError: the API refused, or the tag exists for another commit.
-        ToolError: git failed.
-    """
-    if provider == "gitlab":
-        from noxship.gitlab import api_credentials, create_release
-        from noxship.targets import resolve_target
-
-        links = []
-        for name in targets:
-            page = resolve_target(name, environ, project.name).page_url
-            if page:
-                links.append(
-                    (
-                        f"{name}: {project.name} {version}",
-                        f"{page}{version}/" if name in ("pypi", "testpypi") else page,
-                    )
-                )
-        create_release(
-            api_credentials(environ),
-            environ,
-            tag=tag,
-            ref=environ.get("CI_COMMIT_SHA", "HEAD"),
-            name=f"{project.name} {version}",
-            description=f"Published to {', '.join(targets)} by noxship.",
-            links=links,
-        )
-        logger.info("created GitLab release %s", tag)
-    elif provider == "github":
-        from noxship._run import run
-
-        run(["git", "tag", tag, environ.get("GITHUB_SHA", "HEAD")], what="git tag")
-        run(["git", "push", "origin", f"refs/tags/{tag}"], what="git push")
-    else:
-        print(f"to tag this release: git tag {tag} && git push origin {tag}")
-
-
 def check_options(targets: Sequence[str], only: Sequence[str]) -> None:
     """Refuse ``--target`` together with ``--only``.
 
@@ -203,3 +159,28 @@ def check_options(targets: Sequence[str], only: Sequence[str]) -> None:
         raise ConfigError(
             "give either --target NAME (publish by hand) or --only NAME (follow the plan), not both"
         )
+
+
+def publish_local(project: Project, packages: Path | None = None) -> PublishReport:
+    """Publish ``<project>/dist`` to an embedded pypiserver on 127.0.0.1 and install
+    it back: ``release_local``.
+
+    Args:
+        project: the project.
+        packages: where the index keeps its files; default a temporary directory
+            (``NOXSHIP_LOCAL_INDEX_DIR`` in the session).
+
+    Raises:
+        DistributionError: ``dist/`` is empty, stale or of another project.
+        ToolError: pypiserver did not start.
+        PublishError: the upload, verification or install check failed.
+    """
+    dists = find_distributions(project.root / "dist", project.name, project.version)
+    with LocalIndex(packages) as index:
+        logger.info("embedded index: %s", index.simple_url)
+        target = Target("local", index.url, index.simple_url)
+        credentials = Credentials(index.username, index.password, "the embedded index's user")
+        report = publish(dists, target, credentials, environ=os.environ)
+        print_report(report, "the embedded index")
+    logger.info("stopped the embedded index")
+    return report

@@ -1,9 +1,10 @@
 """Read the running CI system's variables into one neutral :class:`CIContext`.
 
-One small class per provider names the variables it reads. Sources: GitLab's
-predefined CI/CD variables and GitHub Actions' default environment variables and
-event payloads (``../shared/reference/ci-variables.md``). Nothing here touches
-``os.environ``: the caller passes the environment in.
+One small class per provider names the variables it reads; adding a provider
+is adding a class to :data:`PROVIDERS`. Sources: GitLab's "Predefined CI/CD
+variables reference"; GitHub's "Variables reference" (default environment
+variables) and "Events that trigger workflows" (event payloads). Nothing here
+touches ``os.environ``: the caller passes the environment in.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from noxship.errors import PlanError
 
-__all__ = ["CIContext", "GitHub", "GitLab", "Local", "detect", "plan_from_environment"]
+__all__ = ["PROVIDERS", "CIContext", "GitHub", "GitLab", "Local", "Provider", "detect"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,7 +24,7 @@ class CIContext:
     """What the planner needs to know about the running pipeline.
 
     Attributes:
-        provider: ``"gitlab"``, ``"github"`` or ``"local"``.
+        provider: the provider's :attr:`Provider.name` (``gitlab``, ``github``, ``local``).
         event: ``push``, ``tag``, ``merge_request``, ``pull_request``, ``release``,
             ``schedule`` or another provider-specific name.
         branch: the branch pushed to, for branch pipelines.
@@ -31,6 +32,7 @@ class CIContext:
         tag: the tag name, for tag pipelines and releases.
         commit_title: the first line of the commit message.
         run_number: GitLab's ``CI_PIPELINE_IID`` or GitHub's ``GITHUB_RUN_NUMBER``.
+        run_number_variable: the name of the variable ``run_number`` came from.
         from_fork: the merge/pull request comes from a fork.
         sha: the commit id.
     """
@@ -42,6 +44,7 @@ class CIContext:
     tag: str | None = None
     commit_title: str | None = None
     run_number: str | None = None
+    run_number_variable: str = ""
     from_fork: bool = False
     sha: str | None = None
 
@@ -50,10 +53,32 @@ def _title(message: str | None) -> str | None:
     return message.strip().splitlines()[0].strip() if message and message.strip() else None
 
 
-class GitLab:
+class Provider:
+    """A CI system: how to detect it and read its variables."""
+
+    name: ClassVar[str]
+    variables: ClassVar[tuple[str, ...]] = ()
+
+    @staticmethod
+    def detect(env: Mapping[str, str]) -> bool:
+        """Tell whether ``env`` is this provider's."""
+        raise NotImplementedError
+
+    @classmethod
+    def context(cls, env: Mapping[str, str]) -> CIContext:
+        """Read the provider's variables.
+
+        Raises:
+            PlanError: the variables are missing or inconsistent.
+        """
+        raise NotImplementedError
+
+
+class GitLab(Provider):
     """GitLab CI/CD, detected by ``GITLAB_CI=true``."""
 
-    variables: ClassVar[tuple[str, ...]] = (
+    name = "gitlab"
+    variables = (
         "CI_PIPELINE_SOURCE",
         "CI_DEFAULT_BRANCH",
         "CI_COMMIT_BRANCH",
@@ -71,8 +96,8 @@ class GitLab:
     def detect(env: Mapping[str, str]) -> bool:
         return env.get("GITLAB_CI") == "true"
 
-    @staticmethod
-    def context(env: Mapping[str, str]) -> CIContext:
+    @classmethod
+    def context(cls, env: Mapping[str, str]) -> CIContext:
         """Read GitLab's predefined variables.
 
         Raises:
@@ -86,6 +111,8 @@ class GitLab:
                 "pipeline, or unset GITLAB_CI"
             )
         tag = env.get("CI_COMMIT_TAG") or None
+        fork = False
+        event = "tag" if tag else source
         if source == "merge_request_event":
             if not env.get("CI_MERGE_REQUEST_IID"):
                 raise PlanError(
@@ -95,26 +122,35 @@ class GitLab:
             source_project = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID")
             fork = bool(source_project) and source_project != env.get("CI_PROJECT_ID")
             event = "merge_request"
-        else:
-            fork = False
-            event = "tag" if tag else source
         return CIContext(
-            provider="gitlab",
+            provider=cls.name,
             event=event,
             branch=env.get("CI_COMMIT_BRANCH") or None,
             default_branch=env.get("CI_DEFAULT_BRANCH") or None,
             tag=tag,
             commit_title=env.get("CI_COMMIT_TITLE") or _title(env.get("CI_COMMIT_MESSAGE")),
             run_number=env.get("CI_PIPELINE_IID") or None,
+            run_number_variable="CI_PIPELINE_IID",
             from_fork=fork,
             sha=env.get("CI_COMMIT_SHA") or None,
         )
 
 
-class GitHub:
+def _object(value: object) -> dict[str, object]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    """``value`` when it is a non-empty JSON string, else ``None``."""
+    return value if isinstance(value, str) and value else None
+
+
+class GitHub(Provider):
     """GitHub Actions, detected by ``GITHUB_ACTIONS=true``."""
 
-    variables: ClassVar[tuple[str, ...]] = (
+    name = "github"
+    variables = (
         "GITHUB_EVENT_NAME",
         "GITHUB_REF",
         "GITHUB_REF_NAME",
@@ -129,7 +165,7 @@ class GitHub:
         return env.get("GITHUB_ACTIONS") == "true"
 
     @staticmethod
-    def _payload(env: Mapping[str, str]) -> dict[str, Any]:
+    def _payload(env: Mapping[str, str]) -> dict[str, object]:
         path = env.get("GITHUB_EVENT_PATH")
         if not path:
             raise PlanError("GITHUB_EVENT_PATH is not set: run inside GitHub Actions")
@@ -145,6 +181,15 @@ class GitHub:
             raise PlanError(f"the GitHub event payload {path} is not a JSON object")
         return data
 
+    @staticmethod
+    def _refs(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+        ref, ref_type = env.get("GITHUB_REF", ""), env.get("GITHUB_REF_TYPE", "")
+        if ref.startswith("refs/tags/") or ref_type == "tag":
+            return None, env.get("GITHUB_REF_NAME") or ref.removeprefix("refs/tags/")
+        if ref.startswith("refs/heads/"):
+            return ref.removeprefix("refs/heads/"), None
+        return None, None
+
     @classmethod
     def context(cls, env: Mapping[str, str]) -> CIContext:
         """Read GitHub's variables and the event payload.
@@ -156,48 +201,49 @@ class GitHub:
         if not event:
             raise PlanError("GITHUB_ACTIONS=true but GITHUB_EVENT_NAME is not set")
         payload = cls._payload(env)
-        repo = payload.get("repository") or {}
-        ref, ref_type = env.get("GITHUB_REF", ""), env.get("GITHUB_REF_TYPE", "")
-        tag = branch = None
-        if ref.startswith("refs/tags/") or ref_type == "tag":
-            tag = env.get("GITHUB_REF_NAME") or ref.removeprefix("refs/tags/")
-        elif ref.startswith("refs/heads/"):
-            branch = ref.removeprefix("refs/heads/")
+        repo = _object(payload.get("repository"))
+        branch, tag = cls._refs(env)
         fork = False
         if event == "release":
-            tag = (payload.get("release") or {}).get("tag_name") or tag
-            if payload.get("action") not in (None, "published"):
-                event = f"release_{payload.get('action')}"
+            tag = _text(_object(payload.get("release")).get("tag_name")) or tag
+            action = payload.get("action")
+            if action not in (None, "published"):
+                event = f"release_{action}"
         elif event in ("pull_request", "pull_request_target"):
-            head_repo = ((payload.get("pull_request") or {}).get("head") or {}).get("repo") or {}
-            fork = head_repo.get("full_name") != repo.get("full_name")
+            head = _object(_object(payload.get("pull_request")).get("head"))
+            fork = _object(head.get("repo")).get("full_name") != repo.get("full_name")
         elif event == "push" and tag:
             event = "tag"
         return CIContext(
-            provider="github",
+            provider=cls.name,
             event=event,
             branch=branch,
-            default_branch=repo.get("default_branch"),
+            default_branch=_text(repo.get("default_branch")),
             tag=tag,
-            commit_title=_title((payload.get("head_commit") or {}).get("message")),
+            commit_title=_title(_text(_object(payload.get("head_commit")).get("message"))),
             run_number=env.get("GITHUB_RUN_NUMBER") or None,
+            run_number_variable="GITHUB_RUN_NUMBER",
             from_fork=fork,
             sha=env.get("GITHUB_SHA") or None,
         )
 
 
-class Local:
+class Local(Provider):
     """No CI: a laptop. Nothing is published by plan; sessions name targets."""
 
-    variables: ClassVar[tuple[str, ...]] = ()
+    name = "local"
 
     @staticmethod
     def detect(env: Mapping[str, str]) -> bool:
         return True
 
-    @staticmethod
-    def context(env: Mapping[str, str]) -> CIContext:
-        return CIContext(provider="local", event="local")
+    @classmethod
+    def context(cls, env: Mapping[str, str]) -> CIContext:
+        return CIContext(provider=cls.name, event="local")
+
+
+PROVIDERS: tuple[type[Provider], ...] = (GitLab, GitHub, Local)
+"""The providers, in detection order (:class:`Local` always matches)."""
 
 
 def detect(env: Mapping[str, str]) -> CIContext:
@@ -208,24 +254,11 @@ def detect(env: Mapping[str, str]) -> CIContext:
     Raises:
         PlanError: the variables are inconsistent, or ``NOXSHIP_PROVIDER`` is unknown.
     """
-    providers: dict[str, type[GitLab] | type[GitHub] | type[Local]] = {
-        "gitlab": GitLab,
-        "github": GitHub,
-        "local": Local,
-    }
+    by_name = {p.name: p for p in PROVIDERS}
     forced = env.get("NOXSHIP_PROVIDER")
     if forced:
-        if forced not in providers:
-            raise PlanError(f"NOXSHIP_PROVIDER={forced!r} is unknown: use gitlab, github or local")
-        return providers[forced].context(env)
-    for provider in (GitLab, GitHub, Local):
-        if provider.detect(env):
-            return provider.context(env)
-    raise AssertionError("Local always matches")  # pragma: no cover
-
-
-def plan_from_environment(project: Any, env: Mapping[str, str]) -> Any:
-    """Detect the CI context in ``env`` and plan for ``project`` (see :func:`noxship.plan.make_plan`)."""
-    from noxship.plan import Policy, make_plan
-
-    return make_plan(detect(env), project, Policy.from_config(project.config, env))
+        if forced not in by_name:
+            raise PlanError(f"NOXSHIP_PROVIDER={forced!r} is unknown: use {', '.join(by_name)}")
+        return by_name[forced].context(env)
+    provider = next(p for p in PROVIDERS if p.detect(env))
+    return provider.context(env)

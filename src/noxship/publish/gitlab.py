@@ -12,17 +12,31 @@ with the ``JOB-TOKEN`` header, any other token with ``PRIVATE-TOKEN``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
+import requests
 from packaging.utils import canonicalize_name
 
-from noxship.errors import ConfigError, PublishError
-from noxship.index import IndexFile
-from noxship.secrets import sanitize_url
-from noxship.targets import JOB_TOKEN_USERNAME, Credentials, Target
+from noxship.environment import Secret, sanitize_url
+from noxship.errors import ConfigError, CredentialsError, PublishError
+from noxship.publish.credentials import (
+    JOB_TOKEN_USERNAME,
+    TOKEN_USERNAME,
+    CredentialKind,
+    Credentials,
+)
+from noxship.publish.index import IndexFile
+from noxship.publish.targets import Target
+
+if TYPE_CHECKING:
+    from gitlab import Gitlab
+    from gitlab.v4.objects import Project as GitLabProject
 
 __all__ = ["api_credentials", "create_release", "list_package_files"]
+
+logger = logging.getLogger("noxship")
 
 
 def api_credentials(environ: Mapping[str, str]) -> Credentials:
@@ -35,10 +49,6 @@ def api_credentials(environ: Mapping[str, str]) -> Credentials:
     Raises:
         CredentialsError: neither variable is set.
     """
-    from noxship.errors import CredentialsError
-    from noxship.secrets import Secret
-    from noxship.targets import TOKEN_USERNAME
-
     if environ.get("GITLAB_TOKEN"):
         return Credentials(
             TOKEN_USERNAME, Secret(environ["GITLAB_TOKEN"], "GITLAB_TOKEN"), "GITLAB_TOKEN"
@@ -48,7 +58,7 @@ def api_credentials(environ: Mapping[str, str]) -> Credentials:
             JOB_TOKEN_USERNAME,
             Secret(environ["CI_JOB_TOKEN"], "CI_JOB_TOKEN"),
             "CI_JOB_TOKEN",
-            "job-token",
+            CredentialKind.JOB_TOKEN,
         )
     raise CredentialsError(
         "cannot call the GitLab API: set GITLAB_TOKEN (api scope) or run in GitLab CI "
@@ -56,7 +66,7 @@ def api_credentials(environ: Mapping[str, str]) -> Credentials:
     )
 
 
-def _client(credentials: Credentials, environ: Mapping[str, str]) -> Any:
+def _client(credentials: Credentials, environ: Mapping[str, str]) -> Gitlab:
     import gitlab
 
     api = environ.get("CI_API_V4_URL", "")
@@ -64,17 +74,17 @@ def _client(credentials: Credentials, environ: Mapping[str, str]) -> Any:
         raise ConfigError("target gitlab needs CI_API_V4_URL: run in GitLab CI, or set it")
     server = api.rstrip("/").removesuffix("/api/v4")
     token = credentials.password.reveal() if credentials.password is not None else None
-    if credentials.kind == "deploy-token":
-        raise ConfigError(
+    if credentials.kind is CredentialKind.DEPLOY_TOKEN:
+        raise CredentialsError(
             "a GitLab deploy token cannot call the REST API (Releases, Packages): "
             "set GITLAB_TOKEN (api scope) or run in GitLab CI for the job token"
         )
-    if credentials.kind == "job-token" or credentials.username == JOB_TOKEN_USERNAME:
+    if credentials.kind is CredentialKind.JOB_TOKEN or credentials.username == JOB_TOKEN_USERNAME:
         return gitlab.Gitlab(server, job_token=token, timeout=30)
     return gitlab.Gitlab(server, private_token=token, timeout=30)
 
 
-def _project(credentials: Credentials, environ: Mapping[str, str]) -> Any:
+def _project(credentials: Credentials, environ: Mapping[str, str]) -> GitLabProject:
     project_id = environ.get("CI_PROJECT_ID")
     if not project_id:
         raise ConfigError("target gitlab needs CI_PROJECT_ID: run in GitLab CI, or set it")
@@ -117,13 +127,17 @@ def list_package_files(
                     pf.file_name, getattr(pf, "file_sha256", None), target.index_url
                 )
     except gitlab.exceptions.GitlabError as exc:
-        raise PublishError(
+        error = CredentialsError if exc.response_code in (401, 403) else PublishError
+        raise error(
             f"GitLab packages API at {sanitize_url(environ.get('CI_API_V4_URL', ''))} answered "
             f"{exc.response_code or 'no answer'} listing packages of project "
             f"{environ.get('CI_PROJECT_ID')}: check the token's scope (api or read_package_registry)"
         ) from None
-    except OSError as exc:
-        raise PublishError(f"cannot reach the GitLab API: {type(exc).__name__}") from None
+    except (OSError, requests.RequestException) as exc:
+        raise PublishError(
+            f"cannot reach the GitLab API at {sanitize_url(environ.get('CI_API_V4_URL', ''))}: "
+            f"{type(exc).__name__}; check CI_API_V4_URL and the network"
+        ) from None
     return files
 
 
@@ -174,16 +188,20 @@ def create_release(
             # A re-run of a release job: the release exists. Fine when it is
             # for the same commit; anything else needs a person.
             return _existing_release(project, tag, ref)
-        raise PublishError(
+        error = CredentialsError if exc.response_code in (401, 403) else PublishError
+        raise error(
             f"GitLab refused to create release {tag} (HTTP {exc.response_code}): "
             "check that the token may create releases (job token, or api scope)"
+        ) from None
+    except requests.RequestException as exc:
+        raise PublishError(
+            f"cannot reach the GitLab API to create release {tag}: {type(exc).__name__}; "
+            "check CI_API_V4_URL and the network, then re-run the job"
         ) from None
     return str(release.tag_name)
 
 
-def _existing_release(project: Any, tag: str, ref: str) -> str:
-    import logging
-
+def _existing_release(project: GitLabProject, tag: str, ref: str) -> str:
     import gitlab.exceptions
 
     try:
@@ -198,5 +216,5 @@ def _existing_release(project: Any, tag: str, ref: str) -> str:
             f"release {tag} already exists for commit {commit[:12]}, not {ref[:12]}: "
             "a version is released once; bump the version"
         )
-    logging.getLogger("noxship").info("release %s already exists for this commit", tag)
+    logger.info("release %s already exists for this commit", tag)
     return tag

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
-from noxship.errors import PlanError
-from noxship.plan import Plan
+from noxship.errors import ConfigError, PlanError
+from noxship.plan.planner import Plan
 
 __all__ = ["dotenv_lines", "markdown_summary", "render"]
 
@@ -24,7 +24,7 @@ def dotenv_lines(plan: Plan, project_name: str | None = None) -> str:
     values = {
         "NOXSHIP_PLAN_PROVIDER": plan.provider,
         "NOXSHIP_PLAN_EVENT": plan.event,
-        "NOXSHIP_PLAN_KIND": plan.kind,
+        "NOXSHIP_PLAN_KIND": plan.kind.value,
         "NOXSHIP_PLAN_VERSION": plan.version or "",
         "NOXSHIP_PLAN_TARGETS": ",".join(plan.targets),
         "NOXSHIP_PLAN_TAG": plan.tag or "",
@@ -39,7 +39,7 @@ def markdown_summary(plan: Plan) -> str:
     rows = [
         ("provider", plan.provider),
         ("event", plan.event),
-        ("kind", plan.kind),
+        ("kind", plan.kind.value),
         ("version", plan.version or "-"),
         ("targets", ", ".join(plan.targets) or "-"),
         ("tag", plan.tag or "-"),
@@ -48,6 +48,16 @@ def markdown_summary(plan: Plan) -> str:
     lines += [f"| {k} | `{v}` |" for k, v in rows]
     lines += ["", *(f"- {r}" for r in plan.reasons), ""]
     return "\n".join(lines)
+
+
+def _append(variable: str, path: str, text: str) -> None:
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot append to {variable}={path} ({exc.strerror}): point it at a writable file"
+        ) from None
 
 
 def render(
@@ -65,6 +75,7 @@ def render(
 
     Raises:
         PlanError: ``github`` was asked for without ``GITHUB_OUTPUT``.
+        ConfigError: ``GITHUB_OUTPUT`` or ``GITHUB_STEP_SUMMARY`` is not a writable file.
     """
     out = out or sys.stdout
     if fmt == "json":
@@ -75,15 +86,15 @@ def render(
         output = env.get("GITHUB_OUTPUT")
         if not output:
             raise PlanError("--format github needs GITHUB_OUTPUT: run it in a GitHub Actions step")
-        with open(output, "a", encoding="utf-8") as f:
-            f.write(
-                f"version={plan.version or ''}\ntargets={','.join(plan.targets)}\n"
-                f"tag={plan.tag or ''}\nkind={plan.kind}\nproject={project_name or ''}\n"
-            )
+        _append(
+            "GITHUB_OUTPUT",
+            output,
+            f"version={plan.version or ''}\ntargets={','.join(plan.targets)}\n"
+            f"tag={plan.tag or ''}\nkind={plan.kind.value}\nproject={project_name or ''}\n",
+        )
         summary = env.get("GITHUB_STEP_SUMMARY")
         if summary:
-            with open(summary, "a", encoding="utf-8") as f:
-                f.write(markdown_summary(plan))
+            _append("GITHUB_STEP_SUMMARY", summary, markdown_summary(plan))
         out.write(markdown_summary(plan))
     else:
         out.write(

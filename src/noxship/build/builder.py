@@ -7,47 +7,56 @@ so two builds of one commit give byte-identical files with backends that honour 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from packaging.version import Version
 
-from noxship._run import clean_env
-from noxship.dist import CHECKSUMS_NAME, Distribution, find_distributions, write_checksums
+from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, write_checksums
+from noxship.environment import clean_env
 from noxship.errors import ConfigError, ToolError
 from noxship.project import Project
 
 __all__ = ["build", "source_date_epoch"]
 
+logger = logging.getLogger("noxship")
+
 
 def source_date_epoch(root: Path) -> str | None:
     """Return the committer time of ``HEAD`` (Unix seconds) when ``root`` is in git.
 
-    Returns ``None`` outside git or without commits. A value already in the
-    environment wins.
+    Returns ``None``, with a warning that the build will not be reproducible,
+    when git is missing, ``root`` is not in a git work tree, or it has no
+    commit. A value already in the environment wins.
     """
     if os.environ.get("SOURCE_DATE_EPOCH"):
         return os.environ["SOURCE_DATE_EPOCH"]
     git = shutil.which("git")
-    if git is None:
-        return None
-    try:
-        out = subprocess.run(
+    why = "git is not installed"
+    if git is not None:
+        proc = subprocess.run(
             [git, "log", "-1", "--format=%ct"],
             cwd=root,
             capture_output=True,
             text=True,
             timeout=30,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out or None
+            check=False,
+        )
+        out = proc.stdout.strip()
+        if proc.returncode == 0 and out:
+            return out
+        why = (proc.stderr.strip().splitlines() or ["no commit yet"])[-1]
+    logger.warning(
+        "SOURCE_DATE_EPOCH is not set and cannot be read from git (%s): this build is "
+        "not reproducible; commit the project in git, or set SOURCE_DATE_EPOCH",
+        why,
+    )
+    return None
 
 
 _COPY_IGNORE = (".git", ".nox", ".venv", "dist", "build", "__pycache__", "*.egg-info", ".*_cache")
@@ -60,10 +69,10 @@ def _with_version(project: Project, version: Version, dest: Path) -> Path:
     shutil.copytree(project.root, dest, ignore=shutil.ignore_patterns(*_COPY_IGNORE), symlinks=True)
     path = dest / "pyproject.toml"
     doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    table: Any = doc.get("project")
-    if table is None or "version" not in table:
-        table = doc.get("tool", {}).get("poetry")
-    if table is None or "version" not in table:
+    tool = doc.get("tool")
+    candidates = (doc.get("project"), tool.get("poetry") if isinstance(tool, Mapping) else None)
+    table = next((t for t in candidates if isinstance(t, MutableMapping) and "version" in t), None)
+    if table is None:
         raise ConfigError(
             "cannot set the preview version: pyproject.toml has no static version "
             "([project] version or [tool.poetry] version)"
@@ -78,13 +87,10 @@ def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[s
     the ``build`` library: one isolated environment (made by uv) serves both, so
     the build requirements are installed once. The backend's hooks run in
     subprocesses with ``env`` (no credentials; ``SOURCE_DATE_EPOCH``)."""
-    import logging
     import tarfile
 
     from build import BuildBackendException, BuildException, ProjectBuilder
     from build.env import DefaultIsolatedEnv
-
-    log = logging.getLogger("noxship")
 
     def runner(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
@@ -96,7 +102,7 @@ def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[s
             builder = ProjectBuilder.from_isolated_env(isolated, source, runner=runner)
             isolated.install(builder.build_system_requires)
             isolated.install(builder.get_requires_for_build("sdist"))
-            log.info("building the sdist of %s", source)
+            logger.info("building the sdist of %s", source)
             sdist = Path(builder.build("sdist", dist_dir))
             unpacked = tmp / "sdist"
             with tarfile.open(sdist) as tar:
@@ -104,7 +110,7 @@ def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[s
             (top,) = unpacked.iterdir()
             from_sdist = ProjectBuilder.from_isolated_env(isolated, top, runner=runner)
             isolated.install(from_sdist.get_requires_for_build("wheel"))
-            log.info("building the wheel from %s", sdist.name)
+            logger.info("building the wheel from %s", sdist.name)
             from_sdist.build("wheel", dist_dir)
     except (BuildException, BuildBackendException, subprocess.CalledProcessError) as exc:
         raise ToolError(f"build failed: {exc}: see the backend's output above") from None

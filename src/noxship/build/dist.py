@@ -2,16 +2,19 @@
 PEP 440 versions and sha256 digests, and what a wheel holds.
 
 File names are parsed with :mod:`packaging.utils` (wheel names: PEP 427 and the
-binary distribution format spec; sdist names: PEP 625).
+binary distribution format spec; sdist names: PEP 625); a wheel's ``METADATA``
+with :mod:`packaging.metadata` (core metadata spec).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -25,11 +28,17 @@ from packaging.version import Version
 
 from noxship.errors import DistributionError
 
+if TYPE_CHECKING:
+    from packaging.metadata import Metadata
+
 __all__ = [
     "CHECKSUMS_NAME",
+    "DistKind",
     "Distribution",
     "find_distributions",
     "sha256_of",
+    "wheel_files",
+    "wheel_metadata",
     "wheel_top_level",
     "write_checksums",
 ]
@@ -47,6 +56,15 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+class DistKind(str, enum.Enum):
+    """The two kinds of distribution files."""
+
+    SDIST = "sdist"
+    """A source distribution, ``<name>-<version>.tar.gz`` (PEP 625)."""
+    WHEEL = "wheel"
+    """A built distribution, ``<name>-<version>-<tags>.whl`` (PEP 427)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Distribution:
     """One sdist or wheel file.
@@ -55,13 +73,13 @@ class Distribution:
         path: the file.
         name: its PEP 503 normalised distribution name.
         version: its PEP 440 version.
-        kind: ``"sdist"`` or ``"wheel"``.
+        kind: sdist or wheel.
     """
 
     path: Path
     name: NormalizedName
     version: Version
-    kind: str
+    kind: DistKind
 
     @property
     def filename(self) -> str:
@@ -84,10 +102,10 @@ class Distribution:
         try:
             if path.name.endswith(".whl"):
                 name, version, _, _ = parse_wheel_filename(path.name)
-                return cls(path, name, version, "wheel")
+                return cls(path, name, version, DistKind.WHEEL)
             if path.name.endswith(".tar.gz"):
                 name, version = parse_sdist_filename(path.name)
-                return cls(path, name, version, "sdist")
+                return cls(path, name, version, DistKind.SDIST)
         except (InvalidWheelFilename, InvalidSdistFilename):
             return None
         return None
@@ -98,7 +116,7 @@ def find_distributions(
     project_name: str,
     version: Version | None = None,
     *,
-    require: Sequence[str] = ("sdist", "wheel"),
+    require: Sequence[DistKind] = (DistKind.SDIST, DistKind.WHEEL),
 ) -> list[Distribution]:
     """List the project's distributions in ``dist_dir``, sdist first.
 
@@ -106,7 +124,7 @@ def find_distributions(
         dist_dir: the directory, usually ``dist/``.
         project_name: the distribution name; compared after PEP 503 normalisation.
         version: the expected version; default: all files must share one version.
-        require: kinds that must be present (``"sdist"``, ``"wheel"``).
+        require: kinds that must be present.
 
     Returns:
         The distributions, sdist first, then wheels by name.
@@ -154,11 +172,11 @@ def find_distributions(
         count = sum(d.kind == kind for d in found)
         if count == 0:
             raise DistributionError(
-                f"{dist_dir} holds no {kind} of {wanted}: run `nox -s build` first"
+                f"{dist_dir} holds no {kind.value} of {wanted}: run `nox -s build` first"
             )
-        if kind == "sdist" and count > 1:
+        if kind is DistKind.SDIST and count > 1:
             raise DistributionError(f"{dist_dir} holds {count} sdists of {wanted}: rebuild dist/")
-    found.sort(key=lambda d: (d.kind != "sdist", d.filename))
+    found.sort(key=lambda d: (d.kind is not DistKind.SDIST, d.filename))
     return found
 
 
@@ -197,3 +215,31 @@ def wheel_top_level(wheel: Path) -> list[str]:
             if stem.isidentifier():
                 names.add(stem)
     return sorted(names)
+
+
+def wheel_metadata(wheel: Path) -> Metadata:
+    """Read the core metadata (``<name>-<version>.dist-info/METADATA``) of ``wheel``.
+
+    Returns:
+        The metadata, parsed by :meth:`packaging.metadata.Metadata.from_email`
+        (not validated beyond name and version).
+
+    Raises:
+        DistributionError: the wheel is unreadable or holds no ``METADATA``.
+    """
+    from packaging.metadata import Metadata
+
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            names = [
+                n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+            ]
+            if len(names) != 1:
+                raise DistributionError(
+                    f"{wheel.name} holds {len(names)} .dist-info/METADATA files, not one: "
+                    "it is not a valid wheel (binary distribution format spec); rebuild it"
+                )
+            data = zf.read(names[0])
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise DistributionError(f"cannot read wheel {wheel}: {exc}: rebuild it") from None
+    return Metadata.from_email(data, validate=False)

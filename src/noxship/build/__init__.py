@@ -1,0 +1,39 @@
+"""Build the distributions: the sdist, then the wheel from that sdist, checked
+and summed.
+
+Owns: the build itself (:mod:`.builder`: the ``build`` library, reproducible
+with ``SOURCE_DATE_EPOCH``, preview versions in a copy of the tree) and the
+files in ``dist/`` (:mod:`.dist`: names, versions, digests, a wheel's contents
+and metadata).
+May import: :mod:`noxship.project`, :mod:`noxship.environment`,
+:mod:`noxship.errors` and libraries; nothing from wheeltest, publish or release.
+"""
+
+from __future__ import annotations
+
+from noxship.build.builder import build, source_date_epoch
+from noxship.build.dist import (
+    CHECKSUMS_NAME,
+    DistKind,
+    Distribution,
+    find_distributions,
+    sha256_of,
+    wheel_files,
+    wheel_metadata,
+    wheel_top_level,
+    write_checksums,
+)
+
+__all__ = [
+    "CHECKSUMS_NAME",
+    "DistKind",
+    "Distribution",
+    "build",
+    "find_distributions",
+    "sha256_of",
+    "source_date_epoch",
+    "wheel_files",
+    "wheel_metadata",
+    "wheel_top_level",
+    "write_checksums",
+]

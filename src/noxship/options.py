@@ -1,0 +1,89 @@
+"""Command-line parsing that fails in one line: an :class:`argparse.ArgumentParser`
+that raises :class:`~noxship.errors.UsageError` instead of printing usage and
+exiting, and the options of the Nox sessions (what follows ``--``), where an
+unknown option is refused with the nearest known one."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from collections.abc import Sequence
+from typing import NoReturn
+
+from noxship.errors import UsageError
+
+__all__ = ["OneLineParser", "SessionOptions", "parse_session_options"]
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are a :class:`UsageError` (exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}: see `{self.prog} --help`")
+
+
+def _nearest(option: str, known: Sequence[str]) -> str:
+    match = difflib.get_close_matches(option.split("=")[0], known, n=1, cutoff=0.6)
+    return f"; did you mean {match[0]}?" if match else f"; known options: {', '.join(known)}"
+
+
+class SessionOptions(argparse.Namespace):
+    """What a session's ``--`` arguments say.
+
+    Attributes:
+        target: ``--target NAME`` values (publish by hand).
+        only: ``--only NAME`` values (the plan's targets to publish).
+        pythons: ``--python 3.X`` values (test_wheel).
+        verbose: ``--verbose``: tracebacks, and twine's verbose output.
+        rest: arguments for pytest (test_wheel only).
+    """
+
+    target: list[str]
+    only: list[str]
+    pythons: list[str]
+    verbose: bool
+    rest: list[str]
+
+
+def parse_session_options(
+    session: str, posargs: Sequence[str], *, allowed: Sequence[str], passthrough: bool = False
+) -> SessionOptions:
+    """Parse the arguments after ``--`` of session ``session``.
+
+    Args:
+        session: the session's name, for messages.
+        posargs: the arguments.
+        allowed: the options this session takes, of ``--target``, ``--only``,
+            ``--python``, ``--verbose``.
+        passthrough: give unknown arguments to pytest (``test_wheel``) instead of
+            refusing them; an unknown option close to a known one (a typo) is
+            still refused.
+
+    Raises:
+        UsageError: an unknown option, or a known one without its value.
+    """
+    parser = OneLineParser(prog=f"nox -s {session} --", add_help=False, allow_abbrev=False)
+    if "--target" in allowed:
+        parser.add_argument("--target", action="append", default=[])
+    if "--only" in allowed:
+        parser.add_argument("--only", action="append", default=[])
+    if "--python" in allowed:
+        parser.add_argument("--python", dest="pythons", action="append", default=[])
+    parser.add_argument("--verbose", action="store_true")
+    opts, rest = parser.parse_known_args(list(posargs), namespace=SessionOptions())
+    known = [*allowed, "--verbose"]
+    for arg in rest:
+        if not arg.startswith("-"):
+            if passthrough:
+                continue
+            raise UsageError(
+                f"nox -s {session} -- takes no argument {arg!r}: use {', '.join(known)}"
+            )
+        close = difflib.get_close_matches(arg.split("=")[0], known, n=1, cutoff=0.75)
+        if not passthrough or close:
+            raise UsageError(f"nox -s {session} -- has no option {arg}{_nearest(arg, known)}")
+    for name in ("target", "only", "pythons"):
+        if not hasattr(opts, name):
+            setattr(opts, name, [])
+    opts.rest = rest
+    return opts

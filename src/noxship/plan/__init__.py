@@ -1,0 +1,38 @@
+"""The release plan: CI variables in, an immutable decision with reasons out.
+
+Owns: the CI providers (:mod:`.providers`: variables in, a neutral
+:class:`CIContext` out), the pure decision (:mod:`.planner`) and its outputs
+(:mod:`.output`: text, JSON, dotenv, GitHub step outputs).
+May import: :mod:`noxship.project`, :mod:`noxship.errors` and libraries;
+nothing from build, wheeltest, publish or release.
+"""
+
+from __future__ import annotations
+
+from noxship.plan.output import render
+from noxship.plan.planner import (
+    DEFAULT_RELEASE_PATTERN,
+    Plan,
+    PlanKind,
+    Policy,
+    make_plan,
+    plan_from_environment,
+    preview_version,
+    release_version,
+)
+from noxship.plan.providers import PROVIDERS, CIContext, detect
+
+__all__ = [
+    "DEFAULT_RELEASE_PATTERN",
+    "PROVIDERS",
+    "CIContext",
+    "Plan",
+    "PlanKind",
+    "Policy",
+    "detect",
+    "make_plan",
+    "plan_from_environment",
+    "preview_version",
+    "release_version",
+    "render",
+]

@@ -1,0 +1,97 @@
+"""The ``[tool.noxship]`` table: noxship's settings for one project."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from noxship.errors import ConfigError
+
+__all__ = ["DEFAULT_TEST_GROUPS", "NoxshipConfig"]
+
+DEFAULT_TEST_GROUPS: tuple[str, ...] = ("test", "tests", "testing", "dev")
+"""Group names searched, in this order, for the test dependencies."""
+
+_WHERE = "[tool.noxship]"
+
+
+def _str_list(table: Mapping[str, object], key: str) -> tuple[str, ...] | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{_WHERE}.{key} must be a list of strings: fix pyproject.toml")
+    return tuple(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class NoxshipConfig:
+    """The ``[tool.noxship]`` table.
+
+    Attributes:
+        test_groups: group names searched for the test dependencies
+            (``test-groups``), default :data:`DEFAULT_TEST_GROUPS`.
+        test_dependencies: explicit test requirements (``test-dependencies``);
+            when set, no group is searched.
+        pytest_args: arguments given to pytest in ``test_wheel`` (``pytest-args``).
+        test_paths: directories and files copied out of the source tree for
+            ``test_wheel`` (``test-paths``), default pytest's ``testpaths`` or ``tests``.
+        pythons: Python versions for ``test_wheel`` (``pythons``), default every
+            version on the machine that ``requires-python`` admits.
+        release_targets: targets of a release (``release-targets``).
+        preview_targets: targets of a preview build (``preview-targets``).
+        release_pattern: regular expression for a release commit title
+            (``release-pattern``); its group ``version`` is the version.
+    """
+
+    test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
+    test_dependencies: tuple[str, ...] | None = None
+    pytest_args: tuple[str, ...] = ()
+    test_paths: tuple[str, ...] | None = None
+    pythons: tuple[str, ...] | None = None
+    release_targets: tuple[str, ...] = ("testpypi", "pypi")
+    preview_targets: tuple[str, ...] = ("testpypi",)
+    release_pattern: str | None = None
+
+    KEYS = frozenset(
+        {
+            "test-groups",
+            "test-dependencies",
+            "pytest-args",
+            "test-paths",
+            "pythons",
+            "release-targets",
+            "preview-targets",
+            "release-pattern",
+        }
+    )
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, object]) -> NoxshipConfig:
+        """Build the settings from a ``[tool.noxship]`` table.
+
+        Raises:
+            ConfigError: a key is unknown or has the wrong type.
+        """
+        unknown = sorted(set(table) - cls.KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{_WHERE} has unknown key(s) {', '.join(unknown)}: "
+                f"use only {', '.join(sorted(cls.KEYS))}"
+            )
+        pattern = table.get("release-pattern")
+        if pattern is not None and not isinstance(pattern, str):
+            raise ConfigError(f"{_WHERE}.release-pattern must be a string: fix pyproject.toml")
+        defaults = cls()
+        return cls(
+            test_groups=_str_list(table, "test-groups") or defaults.test_groups,
+            test_dependencies=_str_list(table, "test-dependencies"),
+            pytest_args=_str_list(table, "pytest-args") or (),
+            test_paths=_str_list(table, "test-paths"),
+            pythons=_str_list(table, "pythons"),
+            release_targets=_str_list(table, "release-targets") or defaults.release_targets,
+            preview_targets=_str_list(table, "preview-targets") or defaults.preview_targets,
+            release_pattern=pattern,
+        )

@@ -1,0 +1,131 @@
+"""Read ``pyproject.toml`` into plain Python values, and the tables in it.
+
+Sources: PEP 518 (the file), PEP 621 (``[project]``), Poetry's ``[tool.poetry]``
+table for projects that keep their metadata there. TOML is read with the
+standard library's ``tomllib`` (Python 3.11+) or tomlkit (3.10).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from noxship.errors import ConfigError
+
+__all__ = ["PyProject", "TomlTable", "load_toml"]
+
+TomlTable = Mapping[str, object]
+"""A TOML table as plain Python values."""
+
+
+def _parse(text: str) -> dict[str, object]:
+    """Parse TOML text; raise ``ValueError`` (both parsers' errors derive from it)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib.loads(text)
+    import tomlkit  # pragma: no cover - Python 3.10 only
+
+    return dict(tomlkit.parse(text).unwrap())  # pragma: no cover
+
+
+def load_toml(path: Path) -> dict[str, object]:
+    """Read a TOML file.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The parsed document as plain Python values.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not UTF-8 or not valid TOML.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path} not found: run noxship from the project's root directory, "
+            "where pyproject.toml is"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        # tomllib.TOMLDecodeError, tomlkit's ParseError and UnicodeDecodeError
+        # are all ValueErrors.
+        return _parse(data.decode())
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}): fix the file") from None
+
+
+def table(data: TomlTable, *keys: str) -> TomlTable:
+    """Return the table at ``keys`` (``"tool", "poetry"``), or an empty one.
+
+    Raises:
+        ConfigError: a value on the way is not a table.
+    """
+    current: TomlTable = data
+    for i, key in enumerate(keys):
+        value = current.get(key, {})
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"pyproject.toml: [{'.'.join(keys[: i + 1])}] must be a table")
+        current = value
+    return current
+
+
+@dataclasses.dataclass(frozen=True)
+class PyProject:
+    """A parsed ``pyproject.toml``.
+
+    Attributes:
+        path: the file.
+        data: the whole document.
+    """
+
+    path: Path
+    data: TomlTable = dataclasses.field(repr=False)
+
+    @classmethod
+    def read(cls, root: Path) -> PyProject:
+        """Read ``<root>/pyproject.toml`` (see :func:`load_toml` for the errors)."""
+        path = root / "pyproject.toml"
+        return cls(path, load_toml(path))
+
+    @property
+    def root(self) -> Path:
+        """The project directory."""
+        return self.path.parent
+
+    @property
+    def project(self) -> TomlTable:
+        """The ``[project]`` table (PEP 621), empty when absent."""
+        return table(self.data, "project")
+
+    @property
+    def poetry(self) -> TomlTable:
+        """The ``[tool.poetry]`` table, empty when absent."""
+        return table(self.data, "tool", "poetry")
+
+    def tool(self, name: str) -> TomlTable:
+        """The ``[tool.<name>]`` table, empty when absent."""
+        return table(self.data, "tool", name)
+
+    @property
+    def dynamic(self) -> tuple[str, ...]:
+        """The ``[project] dynamic`` field names (PEP 621)."""
+        value = self.project.get("dynamic", [])
+        return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+    @property
+    def name(self) -> str:
+        """The distribution name as written (``[project]``, else ``[tool.poetry]``).
+
+        Raises:
+            ConfigError: neither table names the project.
+        """
+        name = self.project.get("name") or self.poetry.get("name")
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f'{self.path} names no project: add [project] name = "..." (PEP 621)')
+        return name

@@ -1,0 +1,139 @@
+"""After an upload: the target's index holds every file with the same sha256,
+and the release installs from it and imports."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from noxship._run import run, uv_binary, venv_python
+from noxship.build.dist import DistKind, Distribution, wheel_top_level
+from noxship.environment import Redactor, clean_env, sanitize_url, without_index_settings
+from noxship.errors import PublishError, ToolError
+from noxship.publish.credentials import Credentials, url_with_credentials
+from noxship.publish.index import Lister
+from noxship.publish.targets import Target
+
+__all__ = ["install_check", "verify_index"]
+
+logger = logging.getLogger("noxship")
+
+
+def verify_index(
+    dists: Sequence[Distribution],
+    target: Target,
+    lister: Lister,
+    *,
+    attempts: int = 6,
+    delay: float = 2.0,
+) -> None:
+    """Check that every file is on the target's index with the same sha256.
+
+    An index may show a new file a little late (a CDN in front of PyPI), so the
+    lookup is repeated up to ``attempts`` times, ``delay`` seconds apart.
+
+    Raises:
+        PublishError: a file is missing or has another sha256 after the last attempt.
+    """
+    problems: list[str] = []
+    for i in range(attempts):
+        now = lister()
+        problems = []
+        for dist in dists:
+            found = now.get(dist.filename)
+            if found is None:
+                problems.append(f"{dist.filename} is missing")
+            elif found.sha256 is not None and found.sha256 != dist.sha256:
+                problems.append(f"{dist.filename} has sha256 {found.sha256}, not {dist.sha256}")
+        if not problems:
+            logger.info("verified on %s: %s", target.name, ", ".join(d.filename for d in dists))
+            return
+        if i + 1 < attempts:
+            time.sleep(delay)
+    raise PublishError(
+        f"after the upload, the index of {target.name} does not match: {'; '.join(problems)}: "
+        "check the index, then re-run publish"
+    )
+
+
+def install_check(
+    dists: Sequence[Distribution],
+    target: Target,
+    credentials: Credentials | None,
+    redactor: Redactor,
+    *,
+    public_index: str | None = None,
+) -> None:
+    """Install the release from the target's index into a fresh venv with uv and import it.
+
+    First the package alone (``--no-deps``), with the target as uv's only
+    index: :func:`~noxship.environment.without_index_settings` removes every
+    pip and uv index setting, and ``--refresh-package`` makes uv ask the index
+    rather than trust its cache, so the package can only come from the target.
+    Then its dependencies, with the public index added after the target
+    (``UV_EXTRA_INDEX_URL``). The index URL, with any credentials, reaches uv
+    through its environment, never its command line.
+
+    Args:
+        dists: the release's files; the version and import names come from them.
+        target: the index to install from.
+        credentials: for a private index.
+        redactor: masks the credentials in uv's output.
+        public_index: the index for dependencies, default PyPI's simple API.
+
+    Raises:
+        PublishError: the install or the import failed.
+    """
+    from pypi_simple import PYPI_SIMPLE_ENDPOINT
+
+    name, version = dists[0].name, dists[0].version
+    wheels = [d for d in dists if d.kind is DistKind.WHEEL]
+    modules = wheel_top_level(wheels[0].path) if wheels else [name.replace("-", "_")]
+    base = without_index_settings(clean_env())
+    base["UV_INDEX_URL"] = url_with_credentials(target.index_url, credentials)
+    tmp = Path(tempfile.mkdtemp(prefix="noxship-install-check-"))
+    try:
+        venv = tmp / "venv"
+        # This Python: uv would otherwise look for (or download) another one.
+        run([uv_binary(), "venv", "--quiet", "--python", sys.executable, venv], what="uv venv")
+        python = venv_python(venv)
+        install: list[str | Path] = [uv_binary(), "pip", "install", "--quiet", "--python", python]
+        requirement = f"{name}=={version}"
+        steps: list[tuple[list[str | Path], dict[str, str], str]] = [
+            (
+                [*install, "--no-deps", "--refresh-package", name, requirement],
+                base,
+                f"uv pip install from {target.name}",
+            ),
+            (
+                [*install, requirement],
+                {**base, "UV_EXTRA_INDEX_URL": public_index or PYPI_SIMPLE_ENDPOINT},
+                "uv pip install dependencies",
+            ),
+            (
+                [python, "-c", "; ".join(f"import {m}" for m in modules)],
+                clean_env(),
+                "import check",
+            ),
+        ]
+        try:
+            for argv, env, what in steps:
+                run(argv, env=env, cwd=tmp, capture=True, redactor=redactor, what=what)
+        except ToolError as exc:
+            raise PublishError(
+                f"{name} {version} does not install and import from {target.name}: {exc}"
+            ) from None
+        logger.info(
+            "installed %s %s from %s (its only index) and imported %s",
+            name,
+            version,
+            sanitize_url(target.index_url),
+            ", ".join(modules),
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,30 @@
+"""Release: the chains that publish ``dist/`` as the plan says or to named
+targets, and the tag after the last target.
+
+Owns: :mod:`.chains` (publish to the plan's targets, to named targets, or to
+the embedded index; the report) and :mod:`.tagging` (one tagger per CI provider).
+May import: every stage before it (project, plan, build, publish) and the base
+modules; only :mod:`noxship.sessions` and :mod:`noxship.cli` import it.
+"""
+
+from __future__ import annotations
+
+from noxship.release.chains import (
+    check_options,
+    print_report,
+    publish_local,
+    publish_planned,
+    publish_to,
+    resolve_targets,
+)
+from noxship.release.tagging import tag_release
+
+__all__ = [
+    "check_options",
+    "print_report",
+    "publish_local",
+    "publish_planned",
+    "publish_to",
+    "resolve_targets",
+    "tag_release",
+]

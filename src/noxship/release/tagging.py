@@ -1,0 +1,120 @@
+"""Tag a release after its last target, the way each CI provider allows.
+
+One class per provider (:data:`TAGGERS`, keyed by the provider's name):
+GitLab creates a Release through the Releases API with ``ref`` set, which
+creates the tag and works with the job token (GitLab docs, "Releases API" and
+"CI/CD job token"); a Release that exists for the same commit counts as done.
+GitHub runs ``git tag`` and ``git push origin refs/tags/<tag>`` (the
+workflow's token needs ``contents: write``). Locally the command is printed,
+not run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from noxship._run import run
+from noxship.errors import ConfigError
+from noxship.plan.providers import GitHub, GitLab, Local
+from noxship.project import Project
+from noxship.publish.gitlab import api_credentials, create_release
+from noxship.publish.targets import resolve_target
+
+__all__ = ["TAGGERS", "tag_release"]
+
+logger = logging.getLogger("noxship")
+
+
+def _commit(environ: Mapping[str, str], variable: str) -> str:
+    sha = environ.get(variable)
+    if not sha:
+        raise ConfigError(
+            f"{variable} is not set: the tag needs the commit the pipeline built; "
+            "run in CI, or set it to the commit's SHA"
+        )
+    return sha
+
+
+class Tagger:
+    """Creates the release tag on one CI provider."""
+
+    provider: ClassVar[str]
+
+    @staticmethod
+    def tag(
+        project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
+    ) -> None:
+        raise NotImplementedError
+
+
+class GitLabTagger(Tagger):
+    provider = GitLab.name
+
+    @staticmethod
+    def tag(
+        project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
+    ) -> None:
+        ref = _commit(environ, "CI_COMMIT_SHA")
+        links = []
+        for name in targets:
+            target = resolve_target(name, environ, project.name)
+            if target.page_url:
+                url = f"{target.page_url}{version}/" if target.is_pypi else target.page_url
+                links.append((f"{name}: {project.name} {version}", url))
+        create_release(
+            api_credentials(environ),
+            environ,
+            tag=tag,
+            ref=ref,
+            name=f"{project.name} {version}",
+            description=f"Published to {', '.join(targets)} by noxship.",
+            links=links,
+        )
+        logger.info("created GitLab release %s", tag)
+
+
+class GitHubTagger(Tagger):
+    provider = GitHub.name
+
+    @staticmethod
+    def tag(
+        project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
+    ) -> None:
+        run(["git", "tag", tag, _commit(environ, "GITHUB_SHA")], what="git tag")
+        run(["git", "push", "origin", f"refs/tags/{tag}"], what="git push")
+
+
+class LocalTagger(Tagger):
+    provider = Local.name
+
+    @staticmethod
+    def tag(
+        project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
+    ) -> None:
+        print(f"to tag this release: git tag {tag} && git push origin {tag}")
+
+
+TAGGERS: Mapping[str, type[Tagger]] = {
+    t.provider: t for t in (GitLabTagger, GitHubTagger, LocalTagger)
+}
+
+
+def tag_release(
+    project: Project,
+    environ: Mapping[str, str],
+    provider: str,
+    tag: str,
+    version: str,
+    targets: Sequence[str],
+) -> None:
+    """Create the release tag after the last target.
+
+    Raises:
+        ConfigError: the commit variable (``CI_COMMIT_SHA``, ``GITHUB_SHA``) is missing.
+        CredentialsError: on GitLab, neither ``GITLAB_TOKEN`` nor ``CI_JOB_TOKEN``.
+        PublishError: the API refused, or the tag exists for another commit.
+        ToolError: git failed.
+    """
+    TAGGERS[provider].tag(project, environ, tag, version, targets)

@@ -1,0 +1,24 @@
+"""Test the built wheel: the project's suite in a fresh venv per Python, against
+the installed wheel only.
+
+Owns: the run (:mod:`.runner`), the interpreters (:mod:`.interpreters`), the
+guard plugin copied into each run (:mod:`.guard`; it imports nothing from
+noxship) and the diagnosis of what the wheel misses (:mod:`.diagnosis`).
+May import: :mod:`noxship.build`, :mod:`noxship.project`, the base modules
+and libraries; nothing from publish or release.
+"""
+
+from __future__ import annotations
+
+from noxship.wheeltest.diagnosis import missing_from_wheel
+from noxship.wheeltest.interpreters import Interpreter, find_interpreters
+from noxship.wheeltest.runner import WheelTestResult, find_wheel, run_wheel_tests
+
+__all__ = [
+    "Interpreter",
+    "WheelTestResult",
+    "find_interpreters",
+    "find_wheel",
+    "missing_from_wheel",
+    "run_wheel_tests",
+]

@@ -1,0 +1,310 @@
+"""Run the project's test suite against the *built wheel*, never the source tree.
+
+For each supported Python on the machine: a fresh venv (uv), the wheel file and
+the test dependencies installed into it, the test paths copied to a temporary
+directory outside the source tree, and pytest run there under coverage with the
+guard plugin (:mod:`noxship.wheeltest.guard`), which fails the run if the
+package is imported from anywhere but that venv. Coverage uses
+``sys.monitoring`` (PEP 669, ``COVERAGE_CORE=sysmon``) on Python 3.12 and
+later, coverage.py's C tracer before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from packaging.version import Version
+
+from noxship._run import run, uv_binary, venv_python
+from noxship.build.dist import (
+    DistKind,
+    Distribution,
+    find_distributions,
+    wheel_metadata,
+    wheel_top_level,
+)
+from noxship.environment import clean_env
+from noxship.errors import DistributionError, ToolError, WheelTestError
+from noxship.project import Project, TestDependencies
+from noxship.wheeltest.diagnosis import IGNORED_DIRS, missing_from_wheel
+from noxship.wheeltest.interpreters import Interpreter, find_interpreters
+
+__all__ = ["WheelTestResult", "find_wheel", "run_wheel_tests"]
+
+logger = logging.getLogger("noxship")
+
+GUARD_MODULE = "noxship_wheel_guard"
+_CONFIG_FILES = (
+    "pytest.ini",
+    ".pytest.ini",
+    "pyproject.toml",
+    "tox.ini",
+    "setup.cfg",
+    "conftest.py",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class WheelTestResult:
+    """What one test run against the installed wheel produced.
+
+    Attributes:
+        python: the interpreter's version, ``"3.12.1"``.
+        junit_xml: the JUnit XML report.
+        coverage_xml: the Cobertura XML coverage report of the installed package.
+        imported_from: module name -> file it was imported from (the guard's proof,
+            also written to ``imports-py3.X.json`` beside the reports).
+    """
+
+    __test__ = False
+
+    python: str
+    junit_xml: Path
+    coverage_xml: Path
+    imported_from: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """One interpreter's run: where everything goes."""
+
+    project: Project
+    wheel: Distribution
+    interpreter: Interpreter
+    reports: Path
+
+    @property
+    def tag(self) -> str:
+        return f"py{self.interpreter.minor}"
+
+    @property
+    def venv(self) -> Path:
+        return self.project.root / ".nox" / f"noxship-test_wheel-{self.interpreter.minor}"
+
+    @property
+    def junit(self) -> Path:
+        return self.reports / f"junit-{self.tag}.xml"
+
+    @property
+    def coverage_xml(self) -> Path:
+        return self.reports / f"coverage-{self.tag}.xml"
+
+
+def find_wheel(project: Project, dist_dir: Path, version: Version | None = None) -> Distribution:
+    """Return the one wheel of the project in ``dist_dir``, of ``version``
+    (default: the project's version; a preview build passes its ``.devN`` one).
+
+    Raises:
+        DistributionError: there is no wheel of the project, or more than one.
+    """
+    dists = find_distributions(
+        dist_dir, project.name, version or project.version, require=(DistKind.WHEEL,)
+    )
+    wheels = [d for d in dists if d.kind is DistKind.WHEEL]
+    if len(wheels) > 1:
+        names = ", ".join(w.filename for w in wheels)
+        raise DistributionError(
+            f"{dist_dir} holds {len(wheels)} wheels of {project.name} ({names}): "
+            "test_wheel tests exactly one; run `nox -s build` to rebuild dist/"
+        )
+    return wheels[0]
+
+
+def _test_paths(project: Project) -> list[str]:
+    if project.config.test_paths is not None:
+        return list(project.config.test_paths)
+    ini = project.pyproject.tool("pytest").get("ini_options")
+    paths = ini.get("testpaths") if isinstance(ini, dict) else None
+    if isinstance(paths, list) and paths:
+        return [str(p) for p in paths]
+    return [p for p in ("tests", "test", "testing") if (project.root / p).exists()]
+
+
+def _copy_tests(project: Project, dest: Path) -> None:
+    for name in _CONFIG_FILES:
+        src = project.root / name
+        if src.is_file():
+            shutil.copy2(src, dest / name)
+    ignore = shutil.ignore_patterns(*IGNORED_DIRS, "*.pyc")
+    for rel in _test_paths(project):
+        src = project.root / rel
+        if src.is_dir():
+            shutil.copytree(src, dest / rel, ignore=ignore, symlinks=True)
+        elif src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+
+
+def _install(r: _Run, deps: TestDependencies) -> Path:
+    """Make the venv and install the wheel, the test dependencies, pytest and coverage."""
+    uv = uv_binary()
+    run(
+        [uv, "venv", "--quiet", "--clear", "--python", r.interpreter.executable, r.venv],
+        what="uv venv",
+    )
+    python = venv_python(r.venv)
+    wheel_req = str(r.wheel.path)
+    if deps.extras:
+        wheel_req = f"{r.wheel.path}[{','.join(deps.extras)}]"
+    run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            python,
+            wheel_req,
+            *deps.requirements,
+            "pytest",
+            "coverage",
+        ],
+        what="uv pip install",
+    )
+    return python
+
+
+def _guard_env(r: _Run, guard_dir: Path) -> dict[str, str]:
+    """The pytest run's environment: no credentials; the guard's settings."""
+    meta = wheel_metadata(r.wheel.path)
+    env = clean_env(
+        {
+            "PYTHONPATH": str(guard_dir),
+            "NOXSHIP_GUARD_MODULES": ",".join(wheel_top_level(r.wheel.path)),
+            "NOXSHIP_GUARD_PREFIX": str(r.venv.resolve()),
+            "NOXSHIP_GUARD_DIST": meta.name,
+            "NOXSHIP_GUARD_VERSION": str(meta.version),
+            "NOXSHIP_GUARD_REPORT": str(guard_dir / "report.json"),
+            "NOXSHIP_GUARD_COVERAGE_XML": str(r.coverage_xml),
+            "COVERAGE_FILE": str(guard_dir / ".coverage"),
+            "VIRTUAL_ENV": str(r.venv),
+        }
+    )
+    if tuple(map(int, r.interpreter.minor.split("."))) >= (3, 12):
+        env["COVERAGE_CORE"] = "sysmon"  # sys.monitoring, PEP 669: several times cheaper
+    env.pop("PYTHONHOME", None)
+    return env
+
+
+def _pytest(r: _Run, python: Path, tmp: Path, pytest_args: Sequence[str]) -> ToolError | None:
+    """Run pytest under coverage with the guard from a copy of the tests in ``tmp``."""
+    guard_dir = tmp / ".noxship-guard"
+    guard_dir.mkdir()
+    shutil.copy2(Path(__file__).with_name("guard.py"), guard_dir / f"{GUARD_MODULE}.py")
+    rcfile = guard_dir / "coveragerc"
+    rcfile.write_text("[run]\n", encoding="utf-8")
+    r.coverage_xml.unlink(missing_ok=True)
+    argv: list[str | Path] = [python, "-m", "coverage", "run", f"--rcfile={rcfile}"]
+    argv += [f"--source={','.join(wheel_top_level(r.wheel.path))}", "-m", "pytest"]
+    argv += ["-p", GUARD_MODULE, "-p", "no:cacheprovider", f"--junitxml={r.junit}"]
+    argv += [*r.project.config.pytest_args, *pytest_args]
+    env = _guard_env(r, guard_dir)
+    try:
+        run(argv, env=env, cwd=tmp, what=f"pytest on Python {r.interpreter.version}")
+    except ToolError as exc:
+        return exc
+    if not r.coverage_xml.is_file():  # the guard writes it; this is the fallback
+        run(
+            [python, "-m", "coverage", "xml", f"--rcfile={rcfile}", "-q", "-o", r.coverage_xml],
+            env=env,
+            cwd=tmp,
+            what="coverage xml",
+        )
+    return None
+
+
+def _judge(r: _Run, guard_report: Path, failure: ToolError | None) -> dict[str, str]:
+    """Raise for a guard violation or a failed run; return where each module came from."""
+    proof: dict[str, object] = {}
+    if guard_report.is_file():
+        proof = json.loads(guard_report.read_text(encoding="utf-8"))
+        shutil.copy2(guard_report, r.reports / f"imports-{r.tag}.json")
+    violations = proof.get("violations")
+    if isinstance(violations, list) and violations:
+        raise WheelTestError(
+            f"test_wheel on Python {r.interpreter.version}: the tests imported the package from "
+            f"outside the installed wheel ({'; '.join(map(str, violations))}): "
+            "make the tests import the package by name, not by path"
+        )
+    if failure is not None:
+        missing = missing_from_wheel(r.project.root, r.wheel.path)
+        hint = (
+            f"; these files are in the source tree but not in the wheel: {', '.join(missing)}"
+            " (include them in the package, e.g. remove them from `exclude` or add them "
+            "to `include` in pyproject.toml)"
+            if missing
+            else ""
+        )
+        raise WheelTestError(
+            f"test_wheel on Python {r.interpreter.version}: the tests failed against the "
+            f"installed wheel {r.wheel.filename}{hint}"
+        )
+    modules = proof.get("modules")
+    return {str(k): str(v) for k, v in modules.items()} if isinstance(modules, dict) else {}
+
+
+def _run_one(r: _Run, pytest_args: Sequence[str]) -> WheelTestResult:
+    deps = r.project.test_dependencies()
+    logger.info("test dependencies: %s", deps.source)
+    python = _install(r, deps)
+    with tempfile.TemporaryDirectory(prefix="noxship-test_wheel-") as tmp_name:
+        tmp = Path(tmp_name)
+        _copy_tests(r.project, tmp)
+        failure = _pytest(r, python, tmp, pytest_args)
+        imported = _judge(r, tmp / ".noxship-guard" / "report.json", failure)
+    return WheelTestResult(r.interpreter.version, r.junit, r.coverage_xml, imported)
+
+
+def run_wheel_tests(
+    project: Project,
+    dist_dir: Path | None = None,
+    *,
+    pythons: Sequence[str] | None = None,
+    pytest_args: Sequence[str] = (),
+    reports: Path | None = None,
+    version: Version | None = None,
+) -> list[WheelTestResult]:
+    """Test the wheel in ``dist_dir`` on each supported Python present on the machine.
+
+    Args:
+        project: the project whose wheel and tests are used.
+        dist_dir: where the wheel is, default ``<root>/dist``.
+        pythons: feature versions to test (``["3.12"]``); default
+            ``[tool.noxship] pythons``, else all that ``requires-python`` admits.
+        pytest_args: extra pytest arguments (after ``[tool.noxship] pytest-args``).
+        reports: directory for ``junit-py3.X.xml`` and ``coverage-py3.X.xml``,
+            default ``<root>/build/reports``.
+        version: the version of the wheel to test, default the project's (a
+            preview build's wheel has the plan's ``.devN`` version).
+
+    Returns:
+        One result per interpreter, oldest first.
+
+    Raises:
+        DistributionError: no wheel, or more than one, for the project.
+        WheelTestError: the tests failed, or imported the package from outside
+            the venv; a failure names files the wheel leaves out.
+        ToolError: no supported interpreter is present, or uv failed.
+    """
+    dist_dir = dist_dir or project.root / "dist"
+    wheel = find_wheel(project, dist_dir, version)
+    interpreters = find_interpreters(project, pythons)
+    if not interpreters:
+        raise ToolError(
+            f"no Python interpreter on this machine satisfies requires-python "
+            f"{project.requires_python or '(any)'}"
+            + (f" among {', '.join(pythons)}" if pythons else "")
+            + ": install one (for example with uv python install)"
+        )
+    reports = reports or project.root / "build" / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    logger.info(
+        "testing %s on Python %s", wheel.filename, ", ".join(i.version for i in interpreters)
+    )
+    return [_run_one(_Run(project, wheel, i, reports), pytest_args) for i in interpreters]

@@ -109,7 +109,7 @@ class DevpiServer:
         root = secrets.token_urlsafe(16)
         serverdir = self.workdir / "server"
         subprocess.run(
-            [str(BIN / "devpi-init"), "--serverdir", str(serverdir), "--root-passwd", root],
+            [str(BIN / "devpi-init"), "--serverdir", str(serverdir), f"--root-passwd={root}"],
             check=True,
             capture_output=True,
             timeout=120,
@@ -152,11 +152,11 @@ class DevpiServer:
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)
         self._devpi("use", self.url)
-        self._devpi("login", "root", "--password", root)
+        self._devpi("login", "root", f"--password={root}")
         self._devpi(
             "user", "-c", self.username, f"password={self.password.reveal()}", "email=t@t.invalid"
         )
-        self._devpi("login", self.username, "--password", self.password.reveal())
+        self._devpi("login", self.username, f"--password={self.password.reveal()}")
         return self
 
     def new_index(self) -> DevpiIndex:

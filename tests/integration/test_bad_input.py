@@ -19,6 +19,9 @@ from noxship.errors import ExitCode
 from noxship.publish.local_index import LocalIndex
 from tests.conftest import PROJECTS, git_repo
 
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
+
 Setup = Callable[[Path], None]
 
 

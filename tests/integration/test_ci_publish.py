@@ -18,6 +18,9 @@ import pytest
 from tests.conftest import run_nox
 from tests.fake_gitlab import FakeGitLab
 
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
+
 JOB_TOKEN = "SENTINEL-ci-job-token-91b2"
 
 

@@ -24,6 +24,9 @@ from noxship.publish import PublishReport, RetryPolicy, Target, publish
 from tests.fault_proxy import FaultProxy, Faults
 from tests.servers import IndexUnderTest
 
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
+
 FAST = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2)
 
 

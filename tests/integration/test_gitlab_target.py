@@ -15,6 +15,9 @@ from noxship.publish import RetryPolicy, publish, resolve_credentials, resolve_t
 from noxship.publish.gitlab import api_credentials, create_release
 from tests.fake_gitlab import FakeGitLab, Package, PackageFile
 
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
+
 JOB_TOKEN = "SENTINEL-job-token-5e1f"
 PAT = "SENTINEL-glpat-77aa"
 DEPLOY_TOKEN = "SENTINEL-deploy-0c3d"

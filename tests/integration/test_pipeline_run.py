@@ -16,10 +16,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from noxship.build.dist import sha256_of
 from noxship.publish.local_index import LocalIndex
 from tests.fake_gitlab import FakeGitLab
 from tests.pipeline_tools import gitlab_ci_local, init_gitlab_project
+
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
 
 JOB_TOKEN = "SENTINEL-pipeline-job-token-33"
 

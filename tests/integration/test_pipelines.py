@@ -37,6 +37,9 @@ from tests.pipeline_tools import (
     with_origin,
 )
 
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
+
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 
 

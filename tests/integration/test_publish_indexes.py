@@ -19,6 +19,9 @@ from noxship.project import Project
 from noxship.publish import Credentials, RetryPolicy, Target, publish
 from tests.servers import IndexUnderTest
 
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
+
 
 def target_of(index: IndexUnderTest) -> tuple[Target, Credentials]:
     return index.target(), index.credentials()

@@ -6,16 +6,19 @@ The sdists are downloaded once with pip and cached in pytest's cache directory.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import git_repo, run_nox
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 # name, version, Pythons to test the wheel on (packaging's 60,000 tests take minutes each).
 REAL = [("tomlkit", "0.15.2", None), ("packaging", "26.3", "3.12")]
@@ -25,6 +28,8 @@ def fetch_sdist(cache: pytest.Cache, name: str, version: str) -> Path:
     directory = cache.mkdir("noxship-sdists")
     found = list(directory.glob(f"{name}-{version}.tar.gz"))
     if not found:
+        # Download beside the cache and move in atomically: xdist workers share it.
+        partial = Path(tempfile.mkdtemp(dir=directory, prefix=".partial-"))
         subprocess.run(
             [
                 sys.executable,
@@ -36,12 +41,15 @@ def fetch_sdist(cache: pytest.Cache, name: str, version: str) -> Path:
                 "--no-binary",
                 ":all:",
                 "--dest",
-                str(directory),
+                str(partial),
                 f"{name}=={version}",
             ],
             check=True,
             capture_output=True,
         )
+        for downloaded in partial.glob(f"{name}-{version}.tar.gz"):
+            os.replace(downloaded, directory / downloaded.name)
+        shutil.rmtree(partial, ignore_errors=True)
         found = list(directory.glob(f"{name}-{version}.tar.gz"))
     return found[0]
 

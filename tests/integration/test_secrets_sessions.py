@@ -16,10 +16,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from noxship.environment import CREDENTIAL_VARIABLES
 from noxship.publish.local_index import LocalIndex
 from tests.conftest import run_nox
 from tests.fault_proxy import FaultProxy, Faults
+
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
 
 SENTINEL = "SENTINEL7f3a9c"
 ONE_PYTHON = {"NOXSHIP_PYTHONS": f"{sys.version_info[0]}.{sys.version_info[1]}"}
@@ -86,7 +91,7 @@ def test_no_sentinel_anywhere(sample: Callable[..., Path], tmp_path: Path) -> No
             "build": (["-s", "build"], env, 0),
             "test_wheel": (["-s", "test_wheel"], env, 0),
             "release_local": (["-s", "release_local"], env, 0),
-            "publish 403": (["-s", "publish", "--", "--target", "local", "--verbose"], env, 1),
+            "publish 403": (["-s", "publish", "--", "--target", "local", "--verbose"], env, 3),
             "publish 500": (["-s", "publish", "--", "--target", "five", "--verbose"], env, 1),
             "publish bad URL": (["-s", "publish", "--", "--target", "local"], bad_url, 1),
             "publish as planned, trusted publishing": (
@@ -144,7 +149,7 @@ def test_no_sentinel_anywhere(sample: Callable[..., Path], tmp_path: Path) -> No
         results["plan github"] = cli("plan", "--format", "github", run_env=github)
         assert results["plan github"].returncode == 0, results["plan github"].stderr
         results["cli publish 403"] = cli("publish", "--target", "local", "--verbose")
-        assert results["cli publish 403"].returncode == 1
+        assert results["cli publish 403"].returncode == 3  # refused credentials
         results["cli publish 500"] = cli("publish", "--target", "five", "--verbose")
         assert results["cli publish 500"].returncode == 1
         results["cli publish bad URL"] = cli("publish", "--target", "local", run_env=bad_url)

@@ -7,11 +7,17 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from noxship.build import build
 from noxship.project import Project
 from tests.conftest import REPO_ROOT, git_repo
 
-MODULES = sorted([*(p.name for p in (REPO_ROOT / "src" / "noxship").glob("*.py")), "py.typed"])
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
+
+PACKAGE = REPO_ROOT / "src" / "noxship"
+MODULES = sorted([*(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")), "py.typed"])
 
 
 def copy_repo(tmp_path: Path) -> Path:

@@ -7,7 +7,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_nox
+
+# Builds, installs or npm tools: needs the package registries (README.md).
+pytestmark = pytest.mark.network
 
 ONE_PYTHON = {"NOXSHIP_PYTHONS": f"{sys.version_info[0]}.{sys.version_info[1]}"}
 

@@ -111,6 +111,46 @@ class Distribution:
         return None
 
 
+def _project_files(dist_dir: Path, wanted: NormalizedName) -> list[Distribution]:
+    found: list[Distribution] = []
+    for path in sorted(dist_dir.iterdir()):
+        if path.name == CHECKSUMS_NAME or path.is_dir():
+            continue
+        dist = Distribution.from_path(path)
+        if dist is None:
+            raise DistributionError(
+                f"{path} is not a wheel or sdist of a valid name: remove it, or run "
+                "`nox -s build` to rebuild dist/"
+            )
+        if dist.name != wanted:
+            raise DistributionError(
+                f"{path.name} belongs to project {dist.name!r}, not {wanted!r}: "
+                "run `nox -s build` to rebuild dist/"
+            )
+        found.append(dist)
+    if not found:
+        raise DistributionError(f"{dist_dir} holds no distributions: run `nox -s build` first")
+    return found
+
+
+def _check_versions(
+    found: list[Distribution], dist_dir: Path, wanted: str, version: Version | None
+) -> None:
+    versions = {d.version for d in found}
+    listed = ", ".join(sorted(map(str, versions)))
+    if version is not None and version not in versions:
+        raise DistributionError(
+            f"{dist_dir} holds version(s) {listed} of {wanted}, not {version}: "
+            "run `nox -s build` to rebuild dist/"
+        )
+    if len(versions) > 1:
+        expected = version if version is not None else found[0].version
+        raise DistributionError(
+            f"{dist_dir} mixes versions {listed} of {wanted} (expected only {expected}): "
+            "a stale build is left over; run `nox -s build` to rebuild dist/"
+        )
+
+
 def find_distributions(
     dist_dir: Path,
     project_name: str,
@@ -137,37 +177,8 @@ def find_distributions(
     if not dist_dir.is_dir():
         raise DistributionError(f"{dist_dir} does not exist: run `nox -s build` first")
     wanted = canonicalize_name(project_name)
-    found: list[Distribution] = []
-    for path in sorted(dist_dir.iterdir()):
-        if path.name == CHECKSUMS_NAME or path.is_dir():
-            continue
-        dist = Distribution.from_path(path)
-        if dist is None:
-            raise DistributionError(
-                f"{path} is not a wheel or sdist of a valid name: remove it, or run "
-                "`nox -s build` to rebuild dist/"
-            )
-        if dist.name != wanted:
-            raise DistributionError(
-                f"{path.name} belongs to project {dist.name!r}, not {wanted!r}: "
-                "run `nox -s build` to rebuild dist/"
-            )
-        found.append(dist)
-    if not found:
-        raise DistributionError(f"{dist_dir} holds no distributions: run `nox -s build` first")
-    versions = {d.version for d in found}
-    expected = version if version is not None else found[0].version
-    if version is not None and version not in versions:
-        raise DistributionError(
-            f"{dist_dir} holds version(s) {', '.join(sorted(map(str, versions)))} "
-            f"of {wanted}, not {version}: run `nox -s build` to rebuild dist/"
-        )
-    if len(versions) > 1:
-        raise DistributionError(
-            f"{dist_dir} mixes versions {', '.join(sorted(map(str, versions)))} of {wanted} "
-            f"(expected only {expected}): a stale build is left over; "
-            "run `nox -s build` to rebuild dist/"
-        )
+    found = _project_files(dist_dir, wanted)
+    _check_versions(found, dist_dir, wanted, version)
     for kind in require:
         count = sum(d.kind == kind for d in found)
         if count == 0:

@@ -150,11 +150,13 @@ class LocalIndex:
             env=clean_env(),
         )
         self._stack.callback(self._stop)
+        ready = False
         try:
             wait_ready(self._proc, self.url, log_path, self._startup_timeout)
-        except BaseException:
-            self._stack.close()
-            raise
+            ready = True
+        finally:
+            if not ready:
+                self._stack.close()
         return self
 
     def _stop(self) -> None:

@@ -14,10 +14,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from noxship.build.dist import DistKind, Distribution
 from noxship.environment import Redactor
@@ -90,6 +91,21 @@ def preflight(
     return to_upload, skipped
 
 
+@contextlib.contextmanager
+def _uploader(
+    target: Target,
+    credentials: Credentials,
+    redactor: Redactor,
+    verbose: bool,
+    given: Uploader | None,
+) -> Iterator[Uploader]:
+    if given is not None:
+        yield given
+        return
+    with twine_uploader(target, credentials, redactor, verbose=verbose) as twine:
+        yield twine
+
+
 def publish(
     dists: Sequence[Distribution],
     target: Target,
@@ -102,26 +118,23 @@ def publish(
     uploader: Uploader | None = None,
 ) -> PublishReport:
     """Publish ``dists`` to ``target``: pre-flight, upload and settle, verify.
+    Returns what was uploaded and skipped.
 
     Args:
         dists: the release's files (one sdist, wheels), all of one project and version.
         target: where to publish.
         credentials: for the upload and for reading a private index.
-        environ: the environment (GitLab variables, retry settings); default ``os.environ``.
+        environ: GitLab variables, retry settings; default ``os.environ``.
         retry: the backoff policy; default from the environment.
-        check_install: install from the target afterwards; default: every target but PyPI.
+        check_install: install from the target afterwards; default: all but PyPI.
         verbose: twine's verbose output.
-        uploader: sends one file; default twine (tests pass their own).
-
-    Returns:
-        What was uploaded and skipped.
+        uploader: sends one file; default twine.
 
     Raises:
         IndexConflictError: a file name is on the target with other content.
         CredentialsError: the target refused the credentials.
-        PublishError: the upload failed beyond its retries (the message lists
-            what was and was not uploaded; a re-run completes it), or the
-            verification failed.
+        PublishError: an upload failed beyond its retries (the message lists
+            what was published; a re-run completes it), or the verification failed.
     """
     environ = os.environ if environ is None else environ
     retry = retry or RetryPolicy.from_env(environ)
@@ -139,11 +152,8 @@ def publish(
     to_upload, skipped = preflight(dists, lister(), target)
     for dist in skipped:
         logger.info("already published on %s: %s", target.name, dist.filename)
-    if uploader is not None:
-        done = upload_all(to_upload, uploader, lister, target, retry)
-    else:
-        with twine_uploader(target, credentials, redactor, verbose=verbose) as twine:
-            done = upload_all(to_upload, twine, lister, target, retry)
+    with _uploader(target, credentials, redactor, verbose, uploader) as send:
+        done = upload_all(to_upload, send, lister, target, retry)
     verify_index(dists, target, lister)
     do_install = (target.name != "pypi") if check_install is None else check_install
     if do_install:

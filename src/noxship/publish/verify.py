@@ -61,6 +61,30 @@ def verify_index(
     )
 
 
+def _venv(tmp: Path) -> Path:
+    venv = tmp / "venv"
+    # This Python: uv would otherwise look for (or download) another one.
+    run([uv_binary(), "venv", "--quiet", "--python", sys.executable, venv], what="uv venv")
+    return venv_python(venv)
+
+
+def _step(
+    argv: list[str | Path],
+    env: dict[str, str],
+    cwd: Path,
+    redactor: Redactor,
+    what: str,
+    release: str,
+    target: Target,
+) -> None:
+    try:
+        run(argv, env=env, cwd=cwd, capture=True, redactor=redactor, what=what)
+    except ToolError as exc:
+        raise PublishError(
+            f"{release} does not install and import from {target.name}: {exc}"
+        ) from None
+
+
 def install_check(
     dists: Sequence[Distribution],
     target: Target,
@@ -71,13 +95,10 @@ def install_check(
 ) -> None:
     """Install the release from the target's index into a fresh venv with uv and import it.
 
-    First the package alone (``--no-deps``), with the target as uv's only
-    index: :func:`~noxship.environment.without_index_settings` removes every
-    pip and uv index setting, and ``--refresh-package`` makes uv ask the index
-    rather than trust its cache, so the package can only come from the target.
-    Then its dependencies, with the public index added after the target
-    (``UV_EXTRA_INDEX_URL``). The index URL, with any credentials, reaches uv
-    through its environment, never its command line.
+    First the package alone (``--no-deps``, ``--refresh-package``), the target
+    uv's only index (:func:`~noxship.environment.without_index_settings`); then
+    its dependencies, the public index added (``UV_EXTRA_INDEX_URL``). The index
+    URL, with any credentials, reaches uv through its environment only.
 
     Args:
         dists: the release's files; the version and import names come from them.
@@ -96,44 +117,30 @@ def install_check(
     modules = wheel_top_level(wheels[0].path) if wheels else [name.replace("-", "_")]
     base = without_index_settings(clean_env())
     base["UV_INDEX_URL"] = url_with_credentials(target.index_url, credentials)
+    with_deps = {**base, "UV_EXTRA_INDEX_URL": public_index or PYPI_SIMPLE_ENDPOINT}
     tmp = Path(tempfile.mkdtemp(prefix="noxship-install-check-"))
     try:
-        venv = tmp / "venv"
-        # This Python: uv would otherwise look for (or download) another one.
-        run([uv_binary(), "venv", "--quiet", "--python", sys.executable, venv], what="uv venv")
-        python = venv_python(venv)
+        python = _venv(tmp)
         install: list[str | Path] = [uv_binary(), "pip", "install", "--quiet", "--python", python]
         requirement = f"{name}=={version}"
         steps: list[tuple[list[str | Path], dict[str, str], str]] = [
             (
                 [*install, "--no-deps", "--refresh-package", name, requirement],
                 base,
-                f"uv pip install from {target.name}",
+                "uv pip install",
             ),
-            (
-                [*install, requirement],
-                {**base, "UV_EXTRA_INDEX_URL": public_index or PYPI_SIMPLE_ENDPOINT},
-                "uv pip install dependencies",
-            ),
+            ([*install, requirement], with_deps, "uv pip install dependencies"),
             (
                 [python, "-c", "; ".join(f"import {m}" for m in modules)],
                 clean_env(),
                 "import check",
             ),
         ]
-        try:
-            for argv, env, what in steps:
-                run(argv, env=env, cwd=tmp, capture=True, redactor=redactor, what=what)
-        except ToolError as exc:
-            raise PublishError(
-                f"{name} {version} does not install and import from {target.name}: {exc}"
-            ) from None
+        for argv, env, what in steps:
+            _step(argv, env, tmp, redactor, what, f"{name} {version}", target)
         logger.info(
             "installed %s %s from %s (its only index) and imported %s",
-            name,
-            version,
-            sanitize_url(target.index_url),
-            ", ".join(modules),
+            *(name, version, sanitize_url(target.index_url), ", ".join(modules)),
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

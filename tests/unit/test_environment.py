@@ -1,0 +1,64 @@
+"""One home for credentials: every variable README.md's credentials table names
+is a credential, and environments for code noxship does not own hold none."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from noxship.environment import (
+    clean_env,
+    is_credential,
+    redactor_for,
+    without_index_settings,
+)
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+SENTINEL = "SENTINEL-env-4c2a"
+
+
+def readme_credential_variables() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Credentials", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    names = re.findall(r"`([A-Z_][A-Z0-9_<>]+)`", table)
+    prefix = "NOXSHIP_TARGET_<NAME>"
+    full = [n if not n.startswith("_") else prefix + n for n in names]
+    return [n.replace("<NAME>", "MIRROR") for n in full if n != "NAME"]
+
+
+def test_readme_table_is_read() -> None:
+    names = readme_credential_variables()
+    assert {"PYPI_TOKEN", "CI_JOB_TOKEN", "NOXSHIP_TARGET_MIRROR_PASSWORD"} <= set(names)
+
+
+@pytest.mark.parametrize("name", readme_credential_variables())
+def test_every_readme_credential_is_known(name: str) -> None:
+    assert is_credential(name)
+    assert name not in clean_env(environ={name: SENTINEL})
+
+
+def test_target_username_is_removed_and_password_masked() -> None:
+    """Review 4: one module treated NOXSHIP_TARGET_*_USERNAME as secret, another did not."""
+    env = {"NOXSHIP_TARGET_X_USERNAME": "someone", "NOXSHIP_TARGET_X_PASSWORD": SENTINEL}
+    assert clean_env(environ=env) == {}
+    assert redactor_for(env)(f"pw {SENTINEL}") == "pw <hidden>"
+
+
+def test_index_settings_are_removed_for_pip_and_uv() -> None:
+    env = {
+        "PIP_INDEX_URL": "http://x/",
+        "PIP_EXTRA_INDEX_URL": "http://y/",
+        "UV_INDEX": "http://z/",
+        "UV_EXTRA_INDEX_URL": "http://w/",
+        "UV_FIND_LINKS": "/tmp",
+        "UV_CACHE_DIR": "/cache",
+        "PATH": "/bin",
+    }
+    assert without_index_settings(env) == {
+        "UV_CACHE_DIR": "/cache",
+        "PATH": "/bin",
+        "UV_NO_CONFIG": "1",
+    }

@@ -1,0 +1,161 @@
+"""Uploads judged by status, one retry layer, every failure settled on the index:
+each status class without a network (a recorded uploader and index)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+import requests
+
+from noxship.build.dist import DistKind, Distribution, sha256_of
+from noxship.errors import CredentialsError, IndexConflictError, PublishError
+from noxship.publish.index import IndexFile
+from noxship.publish.targets import Target
+from noxship.publish.upload import (
+    Attempt,
+    Outcome,
+    RetryPolicy,
+    classify_exception,
+    classify_status,
+    upload_all,
+)
+
+TARGET = Target("t", "http://127.0.0.1:9/", "http://127.0.0.1:9/simple/")
+POLICY = RetryPolicy(attempts=3, base_delay=1.0, max_delay=4.0)
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        (200, Outcome.STORED),
+        (201, Outcome.STORED),
+        (400, Outcome.REFUSED),
+        (409, Outcome.REFUSED),
+        (301, Outcome.REFUSED),
+        (401, Outcome.DENIED),
+        (403, Outcome.DENIED),
+        (500, Outcome.TRANSIENT),
+        (503, Outcome.TRANSIENT),
+    ],
+)
+def test_classify_status(status: int, outcome: Outcome) -> None:
+    assert classify_status(status) is outcome
+
+
+@pytest.mark.parametrize(
+    ("exc", "outcome"),
+    [
+        (requests.ConnectionError("reset by peer"), Outcome.TRANSIENT),
+        (requests.ReadTimeout("timed out"), Outcome.TRANSIENT),
+        (requests.ConnectTimeout("timed out"), Outcome.TRANSIENT),
+        (requests.TooManyRedirects("loop"), Outcome.REFUSED),
+    ],
+)
+def test_classify_exception(exc: requests.RequestException, outcome: Outcome) -> None:
+    assert classify_exception(exc) is outcome
+
+
+@dataclasses.dataclass
+class World:
+    """An index and an uploader that answers from a script."""
+
+    script: list[Outcome]
+    arrive_anyway: bool = False
+    stored: dict[str, IndexFile] = dataclasses.field(default_factory=dict)
+    sent: list[str] = dataclasses.field(default_factory=list)
+    waits: list[float] = dataclasses.field(default_factory=list)
+
+    def upload(self, dist: Distribution) -> Attempt:
+        self.sent.append(dist.filename)
+        outcome = self.script.pop(0) if self.script else Outcome.STORED
+        if outcome is Outcome.STORED or self.arrive_anyway:
+            self.stored[dist.filename] = IndexFile(dist.filename, dist.sha256, "u")
+        return Attempt(outcome, f"scripted {outcome.value}")
+
+    def lookup(self) -> Mapping[str, IndexFile]:
+        return dict(self.stored)
+
+
+@pytest.fixture
+def dists(tmp_path: Path) -> list[Distribution]:
+    wheel = tmp_path / "good-1.0-py3-none-any.whl"
+    sdist = tmp_path / "good-1.0.tar.gz"
+    wheel.write_bytes(b"wheel")
+    sdist.write_bytes(b"sdist")
+    return [Distribution.from_path(wheel), Distribution.from_path(sdist)]  # type: ignore[list-item]
+
+
+def run(world: World, dists: list[Distribution]) -> tuple[list[str], list[str]]:
+    done = upload_all(dists, world.upload, world.lookup, TARGET, POLICY, sleep=world.waits.append)
+    return done.uploaded, done.skipped
+
+
+def test_5xx_is_retried_with_backoff(dists: list[Distribution]) -> None:
+    world = World([Outcome.TRANSIENT, Outcome.TRANSIENT])
+    assert run(world, dists) == ([d.filename for d in dists], [])
+    assert world.sent == [dists[0].filename] * 3 + [dists[1].filename]
+    assert world.waits == [1.0, 2.0]  # exponential, from tenacity
+
+
+def test_transient_beyond_the_attempts_says_what_is_published(dists: list[Distribution]) -> None:
+    world = World([Outcome.STORED, *[Outcome.TRANSIENT] * 3])
+    with pytest.raises(PublishError) as info:
+        run(world, dists)
+    assert f"published {dists[0].filename}; not published {dists[1].filename}" in str(info.value)
+    assert len(world.sent) == 1 + POLICY.attempts
+
+
+def test_a_reset_after_the_file_arrived_counts_as_uploaded(dists: list[Distribution]) -> None:
+    world = World([Outcome.TRANSIENT], arrive_anyway=True)
+    assert run(world, dists)[0] == [d.filename for d in dists]
+    assert world.sent == [d.filename for d in dists]  # settled by the index, not re-sent
+
+
+def test_a_400_with_the_same_file_on_the_index_was_another_run(dists: list[Distribution]) -> None:
+    world = World([Outcome.REFUSED], arrive_anyway=True)
+    assert run(world, dists) == ([dists[1].filename], [dists[0].filename])
+
+
+def test_a_400_without_the_file_stops_without_retry(dists: list[Distribution]) -> None:
+    world = World([Outcome.REFUSED])
+    with pytest.raises(PublishError, match="refused"):
+        run(world, dists)
+    assert world.sent == [dists[0].filename]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_denied_is_a_credentials_error_without_retry(
+    dists: list[Distribution], status: int
+) -> None:
+    world = World([classify_status(status)])
+    with pytest.raises(CredentialsError, match="refused the credentials"):
+        run(world, dists)
+    assert world.sent == [dists[0].filename]
+
+
+def test_other_content_appearing_is_a_conflict(dists: list[Distribution]) -> None:
+    world = World([Outcome.TRANSIENT])
+    world.stored[dists[0].filename] = IndexFile(dists[0].filename, "0" * 64, "u")
+    with pytest.raises(IndexConflictError, match="appeared on t with other content"):
+        run(world, dists)
+
+
+def test_retry_policy_from_env_refuses_nonsense() -> None:
+    from noxship.errors import ConfigError
+
+    assert RetryPolicy.from_env({"NOXSHIP_UPLOAD_ATTEMPTS": "2"}).attempts == 2
+    for bad in (
+        {"NOXSHIP_UPLOAD_ATTEMPTS": "0"},
+        {"NOXSHIP_UPLOAD_ATTEMPTS": "x"},
+        {"NOXSHIP_RETRY_DELAY": "-1"},
+    ):
+        with pytest.raises(ConfigError, match="NOXSHIP_UPLOAD_ATTEMPTS must be"):
+            RetryPolicy.from_env(bad)
+
+
+def test_distribution_kinds_are_an_enum(dists: list[Distribution]) -> None:
+    assert [d.kind for d in dists] == [DistKind.WHEEL, DistKind.SDIST]
+    assert dists[0].sha256 == sha256_of(dists[0].path)

@@ -338,6 +338,33 @@ CASES = [
         "has no pyproject.toml",
         remove("pyproject.toml"),
     ),
+    Case(
+        "option typo",
+        ["publish", "--targets", "local"],
+        ExitCode.USAGE,
+        "unrecognized arguments: --targets local",
+    ),
+    Case(
+        "GITHUB_OUTPUT is a directory",
+        ["plan", "--format", "github"],
+        ExitCode.USAGE,
+        "cannot append to GITHUB_OUTPUT",
+        env={"GITHUB_OUTPUT": "/"},
+    ),
+    Case(
+        "refused password",
+        LOCAL,
+        ExitCode.CREDENTIALS,
+        "refused the credentials",
+        env={"NOXSHIP_TARGET_LOCAL_PASSWORD": "SENTINEL-wrong"},
+    ),
+    Case(
+        "upload attempts out of range",
+        LOCAL,
+        ExitCode.USAGE,
+        "NOXSHIP_UPLOAD_ATTEMPTS must be a whole number from 1 to 10",
+        env={"NOXSHIP_UPLOAD_ATTEMPTS": "0"},
+    ),
 ]
 
 

@@ -22,13 +22,13 @@ MODULES = sorted([*(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.
 
 def copy_repo(tmp_path: Path) -> Path:
     dest = tmp_path / "noxship"
-    shutil.copytree(
-        REPO_ROOT,
-        dest,
-        ignore=shutil.ignore_patterns(
-            ".git", ".nox", "dist", "build", ".venv", "__pycache__", "*.egg-info", ".*_cache"
-        ),
-    )
+    everywhere = shutil.ignore_patterns("__pycache__", "*.egg-info", ".*_cache", "node_modules")
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        top = {".git", ".nox", "dist", "build", ".venv"} if Path(directory) == REPO_ROOT else set()
+        return set(everywhere(directory, names)) | (top & set(names))
+
+    shutil.copytree(REPO_ROOT, dest, ignore=ignore)
     return git_repo(dest)
 
 

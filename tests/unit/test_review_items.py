@@ -93,3 +93,35 @@ def test_github_payload_of_unexpected_types_is_read_safely(tmp_path: Path) -> No
     ctx = detect({"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
                   "GITHUB_EVENT_PATH": str(payload)})  # fmt: skip
     assert ctx.event == "pull_request" and ctx.default_branch is None
+
+
+def test_a_build_outside_git_says_it_is_not_reproducible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Review 3: the build gave up reproducible builds without a word."""
+    import logging
+
+    from noxship.build import source_date_epoch
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="noxship"):
+        assert source_date_epoch(tmp_path) is None
+    assert "this build is not reproducible" in caplog.text
+
+
+def test_preview_copy_keeps_a_package_named_build(tmp_path: Path) -> None:
+    """The preview build's copy left out every directory named ``build``, so a
+    package with a ``build`` subpackage (noxship itself) lost it."""
+    from noxship.build.builder import _with_version
+
+    root = tmp_path / "p"
+    (root / "src" / "p" / "build").mkdir(parents=True)
+    (root / "src" / "p" / "build" / "__init__.py").write_text("")
+    (root / "build").mkdir()
+    (root / "build" / "junk").write_text("")
+    project = project_with(root, '[project]\nname = "p"\nversion = "1.0"\n')
+    copy = _with_version(project, Version("1.0.dev3"), tmp_path / "copy")
+    assert (copy / "src" / "p" / "build" / "__init__.py").is_file()
+    assert not (copy / "build").exists()
+    assert 'version = "1.0.dev3"' in (copy / "pyproject.toml").read_text()

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 
 from packaging.version import Version
@@ -59,14 +59,26 @@ def source_date_epoch(root: Path) -> str | None:
     return None
 
 
-_COPY_IGNORE = (".git", ".nox", ".venv", "dist", "build", "__pycache__", "*.egg-info", ".*_cache")
+_ROOT_IGNORE = frozenset({".git", ".nox", ".venv", "dist", "build"})
+"""Left out of the copy at the project's root only: a package may be named ``build``."""
+_EVERYWHERE_IGNORE = shutil.ignore_patterns("__pycache__", "*.egg-info", ".*_cache")
+
+
+def _copy_ignore(root: Path) -> Callable[[str, list[str]], set[str]]:
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        ignored = set(_EVERYWHERE_IGNORE(directory, names))
+        if Path(directory) == root:
+            ignored |= _ROOT_IGNORE.intersection(names)
+        return ignored
+
+    return ignore
 
 
 def _with_version(project: Project, version: Version, dest: Path) -> Path:
     """Copy the project to ``dest`` with ``version`` written into its pyproject.toml."""
     import tomlkit
 
-    shutil.copytree(project.root, dest, ignore=shutil.ignore_patterns(*_COPY_IGNORE), symlinks=True)
+    shutil.copytree(project.root, dest, ignore=_copy_ignore(project.root), symlinks=True)
     path = dest / "pyproject.toml"
     doc = tomlkit.parse(path.read_text(encoding="utf-8"))
     tool = doc.get("tool")

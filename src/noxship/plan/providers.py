@@ -258,7 +258,10 @@ def detect(env: Mapping[str, str]) -> CIContext:
     forced = env.get("NOXSHIP_PROVIDER")
     if forced:
         if forced not in by_name:
-            raise PlanError(f"NOXSHIP_PROVIDER={forced!r} is unknown: use {', '.join(by_name)}")
+            *others, last = by_name
+            raise PlanError(
+                f"NOXSHIP_PROVIDER={forced!r} is unknown: use {', '.join(others)} or {last}"
+            )
         return by_name[forced].context(env)
     provider = next(p for p in PROVIDERS if p.detect(env))
     return provider.context(env)

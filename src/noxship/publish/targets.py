@@ -45,8 +45,14 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-TEST_PYPI_SIMPLE = "https://test.pypi.org/simple/"
-"""TestPyPI's simple index (TestPyPI docs; pypi-simple names only PyPI's)."""
+
+
+def _on_host_of(url: str, path: str) -> str:
+    """``url``'s scheme and host with the absolute ``path`` (RFC 3986 section 5.2
+    reference resolution, as :func:`urllib.parse.urljoin` does it)."""
+    from urllib.parse import urljoin
+
+    return urljoin(url, path)
 
 
 def env_prefix(name: str) -> str:
@@ -138,9 +144,12 @@ class PyPIKind(TargetKind):
         from pypi_simple import PYPI_SIMPLE_ENDPOINT
         from twine.utils import DEFAULT_REPOSITORY, TEST_REPOSITORY
 
-        if name == "pypi":
-            return DEFAULT_REPOSITORY, PYPI_SIMPLE_ENDPOINT, "https://pypi.org/project/"
-        return TEST_REPOSITORY, TEST_PYPI_SIMPLE, "https://test.pypi.org/project/"
+        # twine's constants name the upload URLs; TestPyPI's simple index is on
+        # its upload host, and project pages are on the index host (PyPI docs,
+        # "Simple repository API", "Using TestPyPI").
+        upload = DEFAULT_REPOSITORY if name == "pypi" else TEST_REPOSITORY
+        index = PYPI_SIMPLE_ENDPOINT if name == "pypi" else _on_host_of(upload, "/simple/")
+        return upload, index, _on_host_of(index, "/project/")
 
     @classmethod
     def credentials(cls, target: Target, environ: Mapping[str, str]) -> Credentials | None:

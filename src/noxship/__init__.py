@@ -9,8 +9,6 @@ public API under ``__all__``: :mod:`noxship.project`, :mod:`noxship.plan`,
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from noxship.errors import (
     ConfigError,
     CredentialsError,
@@ -40,7 +38,15 @@ __all__ = [
     "__version__",
 ]
 
-try:
-    __version__ = version("noxship")
-except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed distribution's metadata on first
+    use (PEP 562): importlib.metadata costs ``noxship plan`` tens of milliseconds."""
+    if name != "__version__":
+        raise AttributeError(f"module 'noxship' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("noxship")
+    except PackageNotFoundError:  # pragma: no cover - a bare source tree
+        return "0+unknown"

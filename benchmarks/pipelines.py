@@ -36,12 +36,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from noxship.publish.local_index import LocalIndex
 from noxship.project import Project
+from noxship.publish.local_index import LocalIndex
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".nox" / "benchmarks"
 PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+"""The Python the tests run on in every pipeline (``--python``)."""
+TEST_PYTHON = Path(sys.executable)
 BIN = Path(sys.executable).parent
 ENV = {
     **{k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "CI", "GITLAB", "GITHUB"))},
@@ -140,6 +142,11 @@ def noxship(root: Path) -> None:
        env={**ENV, "NOXSHIP_PYTHONS": PY})  # fmt: skip
 
 
+def sysmon() -> dict[str, str]:
+    """What noxship sets: coverage on sys.monitoring (PEP 669) on 3.12 and later."""
+    return {"COVERAGE_CORE": "sysmon"} if tuple(map(int, PY.split("."))) >= (3, 12) else {}
+
+
 def test_dependencies(root: Path) -> list[str]:
     return list(Project.load(root).test_dependencies().requirements)
 
@@ -178,11 +185,11 @@ def tutorial(root: Path) -> None:
     sh([tools / "bin" / "python", "-m", "build"], cwd=root)
     dists = sorted(p for p in (root / "dist").iterdir() if p.suffix in (".whl", ".gz"))
     sh([tools / "bin" / "twine", "check", "--strict", *dists], cwd=root)
-    sh([sys.executable, "-m", "venv", "--clear", test_env], cwd=root)
+    sh([TEST_PYTHON, "-m", "venv", "--clear", test_env], cwd=root)
     wheel = next(d for d in dists if d.suffix == ".whl")
     sh([test_env / "bin" / "pip", "install", wheel, *test_dependencies(root), "pytest",
         "coverage"], cwd=root)  # fmt: skip
-    run_tests(root, test_env / "bin" / "python")
+    run_tests(root, test_env / "bin" / "python", {})  # coverage's default core, as tutorials run it
     publish_and_install(root, dists, [tools / "bin" / "twine"], uv=False)
 
 
@@ -193,21 +200,21 @@ def bare(root: Path) -> None:
     twine = [sys.executable, "-m", "twine"]
     sh([*twine, "check", "--strict", *dists], cwd=root)
     test_env = root / "testenv"
-    sh(["uv", "venv", "--quiet", "--clear", "--python", sys.executable, test_env], cwd=root)
+    sh(["uv", "venv", "--quiet", "--clear", "--python", TEST_PYTHON, test_env], cwd=root)
     wheel = next(d for d in dists if d.suffix == ".whl")
     sh(["uv", "pip", "install", "--quiet", "--python", test_env / "bin" / "python", wheel,
         *test_dependencies(root), "pytest", "coverage"], cwd=root)  # fmt: skip
-    run_tests(root, test_env / "bin" / "python")
+    run_tests(root, test_env / "bin" / "python", sysmon())
     publish_and_install(root, dists, twine, uv=True)
 
 
-def run_tests(root: Path, python: Path) -> None:
+def run_tests(root: Path, python: Path, core: dict[str, str]) -> None:
     project = Project.load(root)
     with tempfile.TemporaryDirectory() as t:
         test_copy(root, Path(t))
         sh([python, "-m", "coverage", "run", f"--source={project.canonical_name.replace('-', '_')}",
             "-m", "pytest", "-q", "-p", "no:cacheprovider", *project.config.pytest_args],
-           cwd=Path(t), env={**ENV, "COVERAGE_CORE": "sysmon"})  # fmt: skip
+           cwd=Path(t), env={**ENV, **core})  # fmt: skip
 
 
 def publish_and_install(root: Path, dists: list[Path], twine: list[str | Path], uv: bool) -> None:
@@ -272,11 +279,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="tomlkit only, no scaling")
     parser.add_argument("--rounds", type=int, default=3, help="timed runs per pipeline")
+    parser.add_argument("--python", help="the Python the tests run on (3.X), default this one")
     args = parser.parse_args()
+    if args.python:
+        global PY, TEST_PYTHON
+        from noxship.wheeltest import find_interpreters
+
+        (found,) = find_interpreters(Project.load(REPO), [args.python])
+        PY, TEST_PYTHON = found.minor, found.executable
     projects: list[tuple[str, Callable[[Path], Path]]] = [("tomlkit 0.15.2", tomlkit)]
     if not args.quick:
         projects.append(("noxship (this repository)", this_repo))
-    print(f"Python {PY}; tests on one Python; median seconds of {args.rounds} interleaved")
+    print(f"{os.cpu_count()} cores; tests on Python {PY} ({TEST_PYTHON}); tools on "
+          f"{sys.version.split()[0]}; median seconds of {args.rounds} interleaved")  # fmt: skip
     print("rounds (cold = new tree, warm caches; re-run = same tree again, venvs reused)\n")
     print("| project | pipeline | cold s | re-run s | cold / bare minimum |")
     print("|---|---|---|---|---|")

@@ -37,9 +37,23 @@ class Interpreter:
     minor: str
 
 
+def _pyenv_root() -> Path:
+    return Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+
+
 def _pyenv_executables() -> list[str]:
-    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
-    return sorted(str(p) for p in (root / "versions").glob("*/bin/python3") if p.is_file())
+    versions = _pyenv_root() / "versions"
+    return sorted(str(p) for p in versions.glob("*/bin/python3") if p.is_file())
+
+
+def _discovery_env() -> dict[str, str]:
+    """This environment with pyenv's shim directories left out of ``PATH``: a shim
+    of a version that is not active fails when run (after a second's probing),
+    and every pyenv installation is offered directly instead."""
+    root = str(_pyenv_root())
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    kept = [p for p in path if not (p.startswith(root) and Path(p).name == "shims")]
+    return {**os.environ, "PATH": os.pathsep.join(kept)}
 
 
 def _cache_dir() -> Path:
@@ -77,6 +91,7 @@ def find_interpreters(project: Project, wanted: Iterable[str] | None = None) -> 
         keys,
         try_first_with=_pyenv_executables(),
         cache=DiskCache(_cache_dir()),
+        env=_discovery_env(),
         predicate=admitted,
     ):
         major, minor, micro = info.version_info[:3]

@@ -24,7 +24,7 @@ from tests.fake_gitlab import FakeGitLab
 from tests.pipeline_tools import gitlab_ci_local, init_gitlab_project
 
 # Builds, installs or npm tools: needs the package registries (README.md).
-pytestmark = pytest.mark.network
+pytestmark = [pytest.mark.slow, pytest.mark.network]  # whole pipelines
 
 JOB_TOKEN = "SENTINEL-pipeline-job-token-33"
 

@@ -269,6 +269,7 @@ def check_row(
     return jobs
 
 
+@pytest.mark.slow  # one gitlab-ci-local run per row
 @pytest.mark.parametrize(("case", "variables", "unset", "expected"), ROWS, ids=[r[0] for r in ROWS])
 def test_own_pipeline_agrees_with_the_planner(
     own_repo: Path, case: str, variables: dict[str, str], unset: list[str], expected: list[str]
@@ -280,6 +281,7 @@ def test_own_pipeline_agrees_with_the_planner(
     ]
 
 
+@pytest.mark.slow  # one gitlab-ci-local run per row
 @pytest.mark.parametrize(("case", "variables", "unset", "expected"), ROWS, ids=[r[0] for r in ROWS])
 def test_init_pipeline_agrees_with_the_planner(
     init_project: Path,

@@ -34,14 +34,15 @@ def once(dists: list[Distribution]) -> dict[str, list[str]]:
 
 @pytest.fixture
 def built(sample: Callable[..., Path]) -> tuple[Project, list[Distribution]]:
+    """A tree of its own, for the test that changes it."""
     project = Project.load(sample("good", init=False))
     return project, build(project)
 
 
 def test_publish_then_republish_is_a_no_op(
-    index: IndexUnderTest, built: tuple[Project, list[Distribution]]
+    index: IndexUnderTest, good_release: tuple[Project, list[Distribution]]
 ) -> None:
-    _, dists = built
+    _, dists = good_release
     target, creds = target_of(index)
     first = publish(dists, target, creds)
     assert sorted(first.uploaded) == sorted(d.filename for d in dists)
@@ -54,9 +55,9 @@ def test_publish_then_republish_is_a_no_op(
 
 
 def test_interrupted_publish_completes_on_rerun(
-    index: IndexUnderTest, built: tuple[Project, list[Distribution]]
+    index: IndexUnderTest, good_release: tuple[Project, list[Distribution]]
 ) -> None:
-    _, dists = built
+    _, dists = good_release
     target, creds = target_of(index)
     wheel = next(d for d in dists if d.kind == "wheel")
     # A run that stopped after the wheel: only the wheel reached the index.
@@ -94,11 +95,11 @@ def test_conflicting_rebuild_stops_before_any_upload(
 
 
 def test_wrong_password_is_a_credentials_error_without_retrying(
-    index: IndexUnderTest, built: tuple[Project, list[Distribution]]
+    index: IndexUnderTest, good_release: tuple[Project, list[Distribution]]
 ) -> None:
     from noxship.environment import Secret
 
-    _, dists = built
+    _, dists = good_release
     target, _ = target_of(index)
     wrong = Credentials(
         index.credentials().username, Secret("SENTINEL-wrong-password", "test"), "test"
@@ -111,12 +112,12 @@ def test_wrong_password_is_a_credentials_error_without_retrying(
 
 
 def test_install_check_takes_the_package_from_the_target_only(
-    index: IndexUnderTest, built: tuple[Project, list[Distribution]]
+    index: IndexUnderTest, good_release: tuple[Project, list[Distribution]]
 ) -> None:
     """An empty target fails the install check, although the package's
     dependencies' index (PyPI) and uv's cache are at hand."""
     from noxship.publish import install_check
 
-    _, dists = built
+    _, dists = good_release
     with pytest.raises(PublishError, match="does not install and import from"):
         install_check(dists, index.target(), index.credentials(), Redactor())

@@ -24,7 +24,7 @@ from tests.conftest import run_nox
 from tests.fault_proxy import FaultProxy, Faults
 
 # Builds, installs or npm tools: needs the package registries (README.md).
-pytestmark = pytest.mark.network
+pytestmark = [pytest.mark.slow, pytest.mark.network]  # whole pipelines
 
 SENTINEL = "SENTINEL7f3a9c"
 ONE_PYTHON = {"NOXSHIP_PYTHONS": f"{sys.version_info[0]}.{sys.version_info[1]}"}

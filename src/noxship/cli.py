@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _init(args: argparse.Namespace) -> None:
-    from noxship.init import CI_FILES, write_ci, write_noxfile
+    from noxship.init import CI_FILES, ignore_dotenv, write_ci, write_noxfile
 
     if args.ci:
         # Check both files before writing either, so a refusal writes nothing.
@@ -85,6 +85,8 @@ def _init(args: argparse.Namespace) -> None:
         print(f"wrote {write_noxfile(args.directory, force=args.force)}")
     if args.ci:
         print(f"wrote {write_ci(args.directory, args.ci, force=args.force)}")
+    if ignore_dotenv(args.directory):
+        print(f"added .env to {args.directory / '.gitignore'} (it holds credentials)")
 
 
 def _plan(args: argparse.Namespace) -> None:
@@ -99,9 +101,9 @@ def _plan(args: argparse.Namespace) -> None:
 
 
 def _publish(args: argparse.Namespace, redactor: Redactor) -> None:
+    from noxship.environment import credential_environment
     from noxship.log import configure_logging
     from noxship.project import Project
-    from noxship.publish import credential_environment
     from noxship.release import check_options, publish_planned, publish_to
 
     check_options(args.target, args.only)

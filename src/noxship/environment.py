@@ -8,6 +8,8 @@ The one home of:
   backends, a project's tests, hooks, pip, uv), without any credential;
 - :func:`without_index_settings`: the same environment without the pip and uv
   variables and configuration files that add or replace a package index;
+- :func:`credential_environment`: the variables credentials are read from
+  (``.env`` merged on a laptop), and :func:`secret_values`: the secrets in them;
 - :class:`Secret`, :func:`sanitize_url` and :class:`Redactor`: a value that
   hides itself, and the masking of secrets in text and log records.
 
@@ -24,6 +26,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 __all__ = [
     "CREDENTIAL_VARIABLES",
@@ -31,9 +34,11 @@ __all__ = [
     "Redactor",
     "Secret",
     "clean_env",
+    "credential_environment",
     "is_credential",
     "redactor_for",
     "sanitize_url",
+    "secret_values",
     "without_index_settings",
 ]
 
@@ -102,6 +107,34 @@ def is_credential(name: str) -> bool:
 
 def _masked(name: str) -> bool:
     return is_credential(name) and name.endswith(_MASKED_SUFFIXES)
+
+
+def secret_values(environ: Mapping[str, str]) -> list[str]:
+    """Return the values of the token and password variables in ``environ``
+    (credentials by :func:`is_credential` whose names end in ``TOKEN`` or
+    ``PASSWORD``; user names and URLs are not secrets to look for)."""
+    return [v for k, v in environ.items() if _masked(k) and v]
+
+
+def credential_environment(root: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """Return the variables credentials are read from.
+
+    On a laptop (``CI`` unset) a ``.env`` file in ``root`` is read with
+    python-dotenv; the process environment wins over it. In CI the file is
+    ignored, so a stray ``.env`` never overrides the pipeline's variables.
+
+    Args:
+        root: the project directory.
+        environ: the process environment.
+    """
+    merged: dict[str, str] = {}
+    dotenv = root / ".env"
+    if not environ.get("CI") and dotenv.is_file():
+        from dotenv import dotenv_values
+
+        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    merged.update(environ)
+    return merged
 
 
 def clean_env(
@@ -229,5 +262,4 @@ class Redactor(logging.Filter):
 def redactor_for(environ: Mapping[str, str] | None = None) -> Redactor:
     """Return a :class:`Redactor` that masks the value of every token and password
     variable in ``environ`` (default this process's environment)."""
-    source = os.environ if environ is None else environ
-    return Redactor(v for k, v in source.items() if _masked(k))
+    return Redactor(secret_values(os.environ if environ is None else environ))

@@ -8,7 +8,7 @@ from pathlib import Path
 from noxship.errors import ConfigError
 from noxship.project import Project
 
-__all__ = ["CI_FILES", "NOXFILE", "write_ci", "write_noxfile"]
+__all__ = ["CI_FILES", "NOXFILE", "ignore_dotenv", "write_ci", "write_noxfile"]
 
 COMPONENT = "gitlab.com/noxship/noxship/noxship"
 """Where the GitLab CI/CD component is published (``templates/noxship.yml``)."""
@@ -155,6 +155,29 @@ import noxship.sessions  # noqa: F401  (registers the sessions)
 """
 """The noxfile ``noxship init`` writes: five lines. The PEP 723 block lets a bare
 ``nox`` (or ``pipx run nox``) fetch noxship when it is not installed."""
+
+
+def ignore_dotenv(directory: Path) -> bool:
+    """Make git ignore ``.env`` in ``directory``: append it to ``.gitignore``
+    (created when needed) unless a line already ignores it.
+
+    Build backends that follow ``.gitignore`` (hatchling, pdm-backend, flit) then
+    keep the file out of the sdist, and git out of the repository.
+
+    Returns:
+        Whether ``.gitignore`` was changed.
+    """
+    path = directory / ".gitignore"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    patterns = {line.strip() for line in text.splitlines()}
+    if patterns & {".env", "/.env", ".env*", "/.env*", "*.env"}:
+        return False
+    prefix = "" if not text or text.endswith("\n") else "\n"
+    path.write_text(
+        f"{text}{prefix}# Credentials for noxship on a laptop: never commit or package them.\n.env\n",
+        encoding="utf-8",
+    )
+    return True
 
 
 def write_noxfile(directory: Path, *, force: bool = False) -> Path:

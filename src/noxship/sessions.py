@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import nox
 
-from noxship.environment import redactor_for
+from noxship.environment import is_credential, redactor_for, secret_values
 from noxship.errors import failure_line
 from noxship.log import configure_logging
 from noxship.options import SessionOptions, parse_session_options
@@ -75,7 +75,7 @@ def _guarded(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(session: nox.Session) -> None:
-        from noxship.publish.credentials import credential_environment
+        from noxship.environment import credential_environment
 
         redactor = configure_logging(credential_environment(Path.cwd(), os.environ))
         redactor.add_all(redactor_for(os.environ))
@@ -90,6 +90,13 @@ def _guarded(func: F) -> F:
             session.error(line.removeprefix("noxship: error: "))
 
     return wrapper  # type: ignore[return-value]
+
+
+def _without_credentials() -> dict[str, str | None]:
+    """For ``session.run``/``install``: unset every credential variable (nox drops
+    the variables given as ``None``), so hooks, a project's tests and the tools
+    that install them never see a token."""
+    return {k: None for k in os.environ if is_credential(k)}
 
 
 def _project() -> Project:
@@ -127,25 +134,28 @@ def _pythons(opts: SessionOptions) -> list[str] | None:
 @_guarded
 def lint(session: nox.Session) -> None:
     """Lint: pre-commit when configured, else ruff check and ruff format --check."""
+    env = _without_credentials()
     if Path(".pre-commit-config.yaml").is_file():
-        session.install("pre-commit")
-        session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
+        session.install("pre-commit", env=env)
+        session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", env=env)
         return
-    session.install("ruff")
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
+    session.install("ruff", env=env)
+    session.run("ruff", "check", ".", env=env)
+    session.run("ruff", "format", "--check", ".", env=env)
 
 
 @nox.session(venv_backend="uv|virtualenv")
 @_guarded
 def tests(session: nox.Session) -> None:
-    """Run the test suite against the source tree (the fast developer loop)."""
+    """Run the test suite against the source tree (the fast developer loop), with
+    no credential in its environment."""
     project = _project()
     deps = project.test_dependencies()
     logger.info("test dependencies: %s", deps.source)
     editable = f".[{','.join(deps.extras)}]" if deps.extras else "."
-    session.install("-e", editable, *deps.requirements, "pytest")
-    session.run("pytest", *session.posargs)
+    env = _without_credentials()
+    session.install("-e", editable, *deps.requirements, "pytest", env=env)
+    session.run("pytest", *session.posargs, env=env)
 
 
 @nox.session(venv_backend="none")
@@ -161,7 +171,8 @@ def build(session: nox.Session) -> None:
         logger.info(
             "preview build: version %s (the working tree keeps %s)", version, project.version
         )
-    for dist in do_build(project, version=version):
+    secrets = secret_values(_credentials_env(project))
+    for dist in do_build(project, version=version, secrets=secrets):
         logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
 
 
@@ -209,7 +220,7 @@ def clean(session: nox.Session) -> None:
 
 
 def _credentials_env(project: Project) -> dict[str, str]:
-    from noxship.publish import credential_environment
+    from noxship.environment import credential_environment
 
     return credential_environment(project.root, os.environ)
 

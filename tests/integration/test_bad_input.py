@@ -69,6 +69,53 @@ def remove(name: str) -> Setup:
     return setup
 
 
+def tamper(root: Path) -> None:
+    """A byte appended to the wheel after the build (dist/SHA256SUMS is stale)."""
+    with (root / "dist" / WHEEL).open("ab") as f:
+        f.write(b"\0")
+
+
+def symlinked_sdist(root: Path) -> None:
+    sdist = root / "dist" / SDIST
+    elsewhere = root / "elsewhere.tar.gz"
+    sdist.rename(elsewhere)
+    sdist.symlink_to(elsewhere)
+
+
+def resummed(root: Path) -> None:
+    from noxship.build.dist import CHECKSUMS_NAME, find_distributions, write_checksums
+
+    dists = find_distributions(root / "dist", "good-sample")
+    write_checksums(dists, root / "dist" / CHECKSUMS_NAME)
+
+
+def dotenv_in_sdist(root: Path) -> None:
+    """An sdist that packed an untracked .env (hatchling, pdm-backend and flit
+    take untracked files), with dist/SHA256SUMS written to match."""
+    import io
+    import tarfile
+
+    sdist = root / "dist" / SDIST
+    with tarfile.open(sdist) as tar:
+        members = [(m, tar.extractfile(m).read() if m.isfile() else None) for m in tar]  # type: ignore[union-attr]
+    with tarfile.open(sdist, "w:gz") as tar:
+        for member, data in members:
+            tar.addfile(member, io.BytesIO(data) if data is not None else None)
+        data = b"PYPI_TOKEN=pypi-SENTINEL-dotenv\n"
+        info = tarfile.TarInfo("good_sample-0.3.0/.env")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    resummed(root)
+
+
+def token_in_wheel(root: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(root / "dist" / WHEEL, "a") as zf:
+        zf.writestr("good/leak.txt", "token: pypi-SENTINEL-in-the-wheel\n")
+    resummed(root)
+
+
 def empty_dist(root: Path) -> None:
     shutil.rmtree(root / "dist")
     (root / "dist").mkdir()
@@ -82,6 +129,7 @@ def only_wheel_renamed(root: Path) -> None:
 
 
 WHEEL = "good_sample-0.3.0-py3-none-any.whl"
+SDIST = "good_sample-0.3.0.tar.gz"
 GL = {"GITLAB_CI": "true", "CI_DEFAULT_BRANCH": "main", "CI_PROJECT_ID": "7"}
 GL_PUSH = {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main"}
 GL_MR = {**GL, "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "4"}
@@ -364,6 +412,29 @@ CASES = [
         ExitCode.USAGE,
         "NOXSHIP_UPLOAD_ATTEMPTS must be a whole number from 1 to 10",
         env={"NOXSHIP_UPLOAD_ATTEMPTS": "0"},
+    ),
+    Case(
+        "dist file changed after the build",
+        LOCAL,
+        ExitCode.USAGE,
+        f"{WHEEL} does not match SHA256SUMS",
+        tamper,
+    ),
+    Case("symlink in dist/", LOCAL, ExitCode.USAGE, "is not a regular file", symlinked_sdist),
+    Case(
+        ".env packed into the sdist",
+        LOCAL,
+        ExitCode.USAGE,
+        f"{SDIST} holds the credential file good_sample-0.3.0/.env",
+        dotenv_in_sdist,
+    ),
+    Case(
+        "token value in the wheel",
+        LOCAL,
+        ExitCode.USAGE,
+        f"{WHEEL} holds the value of a token or password in good/leak.txt",
+        token_in_wheel,
+        env={"PYPI_TOKEN": "pypi-SENTINEL-in-the-wheel"},
     ),
 ]
 

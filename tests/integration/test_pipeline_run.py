@@ -73,7 +73,10 @@ def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
         files = {p.name: sha256_of(p) for p in index.files()}
         assert sorted(files) == ["good_sample-0.3.0-py3-none-any.whl", "good_sample-0.3.0.tar.gz"]
         # The publish job installed the package back from the index.
-        assert f"installed good-sample 0.3.0 from {index.simple_url} (its only index)" in log
+        assert (
+            f"installed good-sample 0.3.0 from {index.simple_url} (the package from that index alone)"
+            in log
+        )
         for name, digest in files.items():
             assert f"{digest}  {name}  (uploaded)" in log
         # The last target's job created the Release, and with it the tag.

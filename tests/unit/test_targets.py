@@ -4,12 +4,11 @@ import pytest
 from pypi_simple import PYPI_SIMPLE_ENDPOINT
 from twine.utils import DEFAULT_REPOSITORY, TEST_REPOSITORY
 
-from noxship.environment import Secret
+from noxship.environment import Secret, credential_environment
 from noxship.errors import ConfigError, CredentialsError, ExitCode
 from noxship.publish import (
     CredentialKind,
     Credentials,
-    credential_environment,
     resolve_credentials,
     resolve_target,
     url_with_credentials,

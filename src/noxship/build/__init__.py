@@ -2,9 +2,9 @@
 and summed.
 
 Owns: the build itself (:mod:`.builder`: the ``build`` library, reproducible
-with ``SOURCE_DATE_EPOCH``, preview versions in a copy of the tree) and the
-files in ``dist/`` (:mod:`.dist`: names, versions, digests, a wheel's contents
-and metadata).
+with ``SOURCE_DATE_EPOCH``, preview versions in a copy of the tree), the files
+in ``dist/`` (:mod:`.dist`: names, versions, digests, a wheel's contents and
+metadata) and the scan of every archive member for credentials (:mod:`.scan`).
 May import: :mod:`noxship.project`, :mod:`noxship.environment`,
 :mod:`noxship.errors` and libraries; nothing from wheeltest, publish or release.
 """
@@ -18,20 +18,26 @@ from noxship.build.dist import (
     Distribution,
     find_distributions,
     sha256_of,
+    verify_checksums,
     wheel_files,
     wheel_metadata,
     wheel_top_level,
     write_checksums,
 )
+from noxship.build.scan import CREDENTIAL_FILES, ScanReport, scan_distributions
 
 __all__ = [
     "CHECKSUMS_NAME",
+    "CREDENTIAL_FILES",
     "DistKind",
     "Distribution",
+    "ScanReport",
     "build",
     "find_distributions",
+    "scan_distributions",
     "sha256_of",
     "source_date_epoch",
+    "verify_checksums",
     "wheel_files",
     "wheel_metadata",
     "wheel_top_level",

@@ -12,12 +12,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 
 from packaging.version import Version
 
 from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, write_checksums
+from noxship.build.scan import scan_distributions
 from noxship.environment import clean_env
 from noxship.errors import ConfigError, ToolError
 from noxship.project import Project
@@ -140,7 +141,11 @@ def _twine_check(dists: Sequence[Distribution]) -> None:
 
 
 def build(
-    project: Project, dist_dir: Path | None = None, *, version: Version | None = None
+    project: Project,
+    dist_dir: Path | None = None,
+    *,
+    version: Version | None = None,
+    secrets: Iterable[str] = (),
 ) -> list[Distribution]:
     """Build the project's sdist and wheel into an emptied ``dist_dir``.
 
@@ -154,6 +159,8 @@ def build(
         version: build this version instead of the project's (a preview build,
             ``1.4.0.dev123``): the project is copied to a temporary directory and the
             version written there; the working tree is left as it was.
+        secrets: token and password values that no archive may hold
+            (:func:`~noxship.build.scan.scan_distributions`).
 
     Returns:
         The built distributions, sdist first.
@@ -161,7 +168,8 @@ def build(
     Raises:
         ToolError: the build or twine's check failed.
         DistributionError: the build left something other than one sdist and
-            wheels of this project in ``dist_dir``.
+            wheels of this project in ``dist_dir``, or an archive holds a
+            credential file or a secret's value.
         ConfigError: ``version`` was given but the project's version is dynamic.
     """
     dist_dir = dist_dir or project.root / "dist"
@@ -178,6 +186,8 @@ def build(
             source = _with_version(project, version, Path(tmp) / "src")
         _build_sdist_then_wheel(source, dist_dir, Path(tmp), clean_env(extra))
     dists = find_distributions(dist_dir, project.name, version or project.version)
+    report = scan_distributions(dists, secrets)
+    logger.info("no credential in %d archives (%d members read)", report.archives, report.members)
     _twine_check(dists)
     write_checksums(dists, dist_dir / CHECKSUMS_NAME)
     return dists

@@ -37,6 +37,7 @@ __all__ = [
     "Distribution",
     "find_distributions",
     "sha256_of",
+    "verify_checksums",
     "wheel_files",
     "wheel_metadata",
     "wheel_top_level",
@@ -114,6 +115,11 @@ class Distribution:
 def _project_files(dist_dir: Path, wanted: NormalizedName) -> list[Distribution]:
     found: list[Distribution] = []
     for path in sorted(dist_dir.iterdir()):
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            raise DistributionError(
+                f"{path} is not a regular file (a symlink, say): dist/ holds only the built "
+                "files; run `nox -s build` to rebuild dist/"
+            )
         if path.name == CHECKSUMS_NAME or path.is_dir():
             continue
         dist = Distribution.from_path(path)
@@ -189,6 +195,32 @@ def find_distributions(
             raise DistributionError(f"{dist_dir} holds {count} sdists of {wanted}: rebuild dist/")
     found.sort(key=lambda d: (d.kind is not DistKind.SDIST, d.filename))
     return found
+
+
+def verify_checksums(dists: Iterable[Distribution], path: Path) -> None:
+    """Check every distribution against ``path`` (``dist/SHA256SUMS``, written by the build).
+
+    Raises:
+        DistributionError: the file is missing, a distribution is not listed
+            in it, or its sha256 differs (the file changed after the build).
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        raise DistributionError(
+            f"{path} is missing: dist/ was not made by `nox -s build`; rebuild it"
+        ) from None
+    listed = {}
+    for line in lines:
+        digest, _, name = line.partition("  ")
+        listed[name.strip()] = digest.strip()
+    for dist in dists:
+        if listed.get(dist.filename) != dist.sha256:
+            state = "is not listed in" if dist.filename not in listed else "does not match"
+            raise DistributionError(
+                f"{dist.filename} {state} {path.name}: the file changed after the build; "
+                "run `nox -s build` to rebuild dist/"
+            )
 
 
 def write_checksums(dists: Iterable[Distribution], path: Path) -> str:

@@ -12,12 +12,7 @@ from release.
 
 from __future__ import annotations
 
-from noxship.publish.credentials import (
-    CredentialKind,
-    Credentials,
-    credential_environment,
-    url_with_credentials,
-)
+from noxship.publish.credentials import CredentialKind, Credentials, url_with_credentials
 from noxship.publish.index import IndexFile, list_files
 from noxship.publish.local_index import LocalIndex, free_port
 from noxship.publish.publisher import PublishReport, preflight, publish
@@ -34,7 +29,6 @@ __all__ = [
     "PublishReport",
     "RetryPolicy",
     "Target",
-    "credential_environment",
     "free_port",
     "install_check",
     "list_files",

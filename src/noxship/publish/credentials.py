@@ -1,6 +1,6 @@
-"""How noxship authenticates to a target: :class:`Credentials`, where they are
-read from (the environment, and ``.env`` on a laptop), and an index URL that
-carries them for uv.
+"""How noxship authenticates to a target: :class:`Credentials`, and an index URL
+that carries them for uv. (Where they are read from, the environment and
+``.env`` on a laptop, is :func:`noxship.environment.credential_environment`.)
 
 The values are :class:`~noxship.environment.Secret` objects: logs say where a
 credential came from, never what it is (twine's ``auth.Resolver`` does the same).
@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Mapping
-from pathlib import Path
 
 from noxship.environment import Secret
 
@@ -20,7 +19,6 @@ __all__ = [
     "TOKEN_USERNAME",
     "CredentialKind",
     "Credentials",
-    "credential_environment",
     "secret_from",
     "url_with_credentials",
 ]
@@ -70,27 +68,6 @@ def secret_from(environ: Mapping[str, str], key: str) -> Secret | None:
     """Return the variable ``key`` as a :class:`Secret`, or ``None`` when unset or empty."""
     value = environ.get(key)
     return Secret(value, f"variable {key}") if value else None
-
-
-def credential_environment(root: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    """Return the variables credentials are read from.
-
-    On a laptop (``CI`` unset) a ``.env`` file in ``root`` is read with
-    python-dotenv; the process environment wins over it. In CI the file is
-    ignored, so a stray ``.env`` never overrides the pipeline's variables.
-
-    Args:
-        root: the project directory.
-        environ: the process environment.
-    """
-    merged: dict[str, str] = {}
-    dotenv = root / ".env"
-    if not environ.get("CI") and dotenv.is_file():
-        from dotenv import dotenv_values
-
-        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
-    merged.update(environ)
-    return merged
 
 
 def url_with_credentials(url: str, credentials: Credentials | None) -> str:

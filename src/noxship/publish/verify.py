@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from noxship._run import run, uv_binary, venv_python
-from noxship.build.dist import DistKind, Distribution, wheel_top_level
+from noxship.build.dist import DistKind, Distribution, wheel_metadata, wheel_top_level
 from noxship.environment import Redactor, clean_env, sanitize_url, without_index_settings
 from noxship.errors import PublishError, ToolError
 from noxship.publish.credentials import Credentials, url_with_credentials
@@ -85,6 +85,43 @@ def _step(
         ) from None
 
 
+def _index_envs(
+    target: Target, credentials: Credentials | None, public: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """uv's environments for (the package itself, its dependencies).
+
+    The package comes from the target alone. Its dependencies: for PyPI and
+    TestPyPI from the public index alone (TestPyPI's other files are anyone's);
+    for any other target from the target first and the public index after it,
+    with uv's ``first-index`` strategy (uv docs, "Package indexes": indexes in
+    ``UV_INDEX`` are searched before ``UV_DEFAULT_INDEX``, and a name found on
+    one index is never looked up on a later one), so a private dependency is
+    never replaced by a same-named package on the public index.
+    """
+    base = without_index_settings(clean_env())
+    target_url = url_with_credentials(target.index_url, credentials)
+    alone = {**base, "UV_DEFAULT_INDEX": target_url}
+    if target.is_pypi:
+        return alone, {**base, "UV_DEFAULT_INDEX": public}
+    return alone, {
+        **base,
+        "UV_INDEX": target_url,
+        "UV_DEFAULT_INDEX": public,
+        "UV_INDEX_STRATEGY": "first-index",
+    }
+
+
+def _requirements(dists: Sequence[Distribution], target: Target) -> list[str]:
+    """What the dependency step asks uv for: the release itself (its dependencies
+    resolved with it), or, where the dependencies come from the public index
+    alone, the wheel's own ``Requires-Dist`` (core metadata spec)."""
+    name, version = dists[0].name, dists[0].version
+    wheels = [d for d in dists if d.kind is DistKind.WHEEL]
+    if not target.is_pypi or not wheels:
+        return [f"{name}=={version}"]
+    return [str(r) for r in wheel_metadata(wheels[0].path).requires_dist or []]
+
+
 def install_check(
     dists: Sequence[Distribution],
     target: Target,
@@ -95,17 +132,18 @@ def install_check(
 ) -> None:
     """Install the release from the target's index into a fresh venv with uv and import it.
 
-    First the package alone (``--no-deps``, ``--refresh-package``), the target
-    uv's only index (:func:`~noxship.environment.without_index_settings`); then
-    its dependencies, the public index added (``UV_EXTRA_INDEX_URL``). The index
-    URL, with any credentials, reaches uv through its environment only.
+    First the package alone (``--no-deps``, ``--refresh-package``) from the
+    target alone (:func:`~noxship.environment.without_index_settings` removes
+    every other pip and uv index setting); then its dependencies (see
+    :func:`_index_envs` for which index each comes from). Index URLs, with any
+    credentials, reach uv through its environment only.
 
     Args:
         dists: the release's files; the version and import names come from them.
         target: the index to install from.
         credentials: for a private index.
         redactor: masks the credentials in uv's output.
-        public_index: the index for dependencies, default PyPI's simple API.
+        public_index: the public index for dependencies, default PyPI's simple API.
 
     Raises:
         PublishError: the install or the import failed.
@@ -115,31 +153,24 @@ def install_check(
     name, version = dists[0].name, dists[0].version
     wheels = [d for d in dists if d.kind is DistKind.WHEEL]
     modules = wheel_top_level(wheels[0].path) if wheels else [name.replace("-", "_")]
-    base = without_index_settings(clean_env())
-    base["UV_INDEX_URL"] = url_with_credentials(target.index_url, credentials)
-    with_deps = {**base, "UV_EXTRA_INDEX_URL": public_index or PYPI_SIMPLE_ENDPOINT}
+    alone, with_deps = _index_envs(target, credentials, public_index or PYPI_SIMPLE_ENDPOINT)
+    requirements = _requirements(dists, target)
     tmp = Path(tempfile.mkdtemp(prefix="noxship-install-check-"))
     try:
         python = _venv(tmp)
         install: list[str | Path] = [uv_binary(), "pip", "install", "--quiet", "--python", python]
-        requirement = f"{name}=={version}"
+        package = [*install, "--no-deps", "--refresh-package", name, f"{name}=={version}"]
         steps: list[tuple[list[str | Path], dict[str, str], str]] = [
-            (
-                [*install, "--no-deps", "--refresh-package", name, requirement],
-                base,
-                "uv pip install",
-            ),
-            ([*install, requirement], with_deps, "uv pip install dependencies"),
-            (
-                [python, "-c", "; ".join(f"import {m}" for m in modules)],
-                clean_env(),
-                "import check",
-            ),
+            (package, alone, f"uv pip install from {target.name}"),
         ]
+        if requirements:
+            steps.append(([*install, *requirements], with_deps, "uv pip install dependencies"))
+        imports = "; ".join(f"import {m}" for m in modules)
+        steps.append(([python, "-c", imports], clean_env(), "import check"))
         for argv, env, what in steps:
             _step(argv, env, tmp, redactor, what, f"{name} {version}", target)
         logger.info(
-            "installed %s %s from %s (its only index) and imported %s",
+            "installed %s %s from %s (the package from that index alone) and imported %s",
             *(name, version, sanitize_url(target.index_url), ", ".join(modules)),
         )
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from noxship.release.chains import (
     check_options,
+    checked_distributions,
     print_report,
     publish_local,
     publish_planned,
@@ -21,6 +22,7 @@ from noxship.release.tagging import tag_release
 
 __all__ = [
     "check_options",
+    "checked_distributions",
     "print_report",
     "publish_local",
     "publish_planned",

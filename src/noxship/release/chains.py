@@ -16,8 +16,9 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from noxship.build.dist import find_distributions
-from noxship.environment import sanitize_url
+from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, verify_checksums
+from noxship.build.scan import scan_distributions
+from noxship.environment import sanitize_url, secret_values
 from noxship.errors import ConfigError
 from noxship.plan.planner import plan_from_environment
 from noxship.project import Project
@@ -29,6 +30,7 @@ from noxship.release.tagging import tag_release
 
 __all__ = [
     "check_options",
+    "checked_distributions",
     "print_report",
     "publish_local",
     "publish_planned",
@@ -37,6 +39,24 @@ __all__ = [
 ]
 
 logger = logging.getLogger("noxship")
+
+
+def checked_distributions(
+    project: Project, version: Version | None, environ: Mapping[str, str]
+) -> list[Distribution]:
+    """Return ``dist/``'s distributions once they pass the pre-flight checks:
+    regular files of this project and version, each matching ``dist/SHA256SUMS``,
+    and no archive member that is a credential file or holds a secret of ``environ``.
+
+    Raises:
+        DistributionError: one of the checks failed; nothing is published.
+    """
+    dist_dir = project.root / "dist"
+    dists = find_distributions(dist_dir, project.name, version)
+    verify_checksums(dists, dist_dir / CHECKSUMS_NAME)
+    report = scan_distributions(dists, secret_values(environ))
+    logger.info("no credential in %d archives (%d members read)", report.archives, report.members)
+    return dists
 
 
 def print_report(report: PublishReport, label: str | None = None) -> None:
@@ -89,13 +109,14 @@ def publish_to(
     Raises:
         ConfigError: an unknown target, or missing GitLab variables (exit 2).
         CredentialsError: a target has no credentials; nothing was uploaded (exit 3).
-        DistributionError: ``dist/`` is empty, stale or of another project (exit 2).
+        DistributionError: ``dist/`` is empty, stale, of another project, changed
+            since the build, or holds a credential (exit 2).
         IndexConflictError: a file name is taken with other content (exit 4).
         PublishError: an upload or the verification failed (exit 1).
     """
     resolved = resolve_targets(project, targets, environ)
     expected = Version(version) if version else project.version
-    dists = find_distributions(project.root / "dist", project.name, expected)
+    dists = checked_distributions(project, expected, environ)
     reports = []
     for target, credentials in resolved:
         report = publish(dists, target, credentials, environ=environ, verbose=verbose)
@@ -175,7 +196,7 @@ def publish_local(project: Project, packages: Path | None = None) -> PublishRepo
         ToolError: pypiserver did not start.
         PublishError: the upload, verification or install check failed.
     """
-    dists = find_distributions(project.root / "dist", project.name, project.version)
+    dists = checked_distributions(project, project.version, os.environ)
     with LocalIndex(packages) as index:
         logger.info("embedded index: %s", index.simple_url)
         target = Target("local", index.url, index.simple_url)

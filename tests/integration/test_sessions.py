@@ -104,3 +104,73 @@ def test_wheel_with_two_wheels_is_refused(sample: Callable[..., Path]) -> None:
     result = run_nox(project, "-s", "test_wheel", env=ONE_PYTHON)
     assert result.returncode != 0
     assert "holds 2 wheels of good-sample" in result.stderr
+
+
+def test_an_untracked_dotenv_never_ships(sample: Callable[..., Path]) -> None:
+    """hatchling packs untracked files: a .env with a token would be in the sdist.
+    The build stops (nothing to publish); after `noxship init` ignores .env, the
+    same tree builds and no archive holds it."""
+    import subprocess
+    import tarfile
+
+    from noxship.init import NOXFILE
+
+    root = sample("hatch", init=False)
+    (root / "noxfile.py").write_text(NOXFILE, encoding="utf-8")
+    (root / ".env").write_text("PYPI_TOKEN=pypi-SENTINEL-untracked-dotenv\n", encoding="utf-8")
+    failed = run_nox(root, "-s", "build")
+    assert failed.returncode != 0
+    assert (
+        "hatchsample-0.3.0.tar.gz holds the credential file hatchsample-0.3.0/.env" in failed.stderr
+    )
+    assert "pypi-SENTINEL-untracked-dotenv" not in failed.stdout + failed.stderr
+
+    said = subprocess.run(
+        [sys.executable, "-m", "noxship", "init", "--force", str(root)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "added .env to" in said
+    assert ".env" in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    built = run_nox(root, "-s", "build")
+    assert built.returncode == 0, built.stderr[-3000:]
+    with tarfile.open(root / "dist" / "hatchsample-0.3.0.tar.gz") as tar:
+        assert not [m.name for m in tar if m.name.endswith("/.env")]
+
+
+def test_lint_hooks_and_project_tests_see_no_credentials(sample: Callable[..., Path]) -> None:
+    """A pre-commit hook and the project's own tests run third-party code: they
+    must not see PYPI_TOKEN, TEST_PYPI_TOKEN, TWINE_PASSWORD or a target's password."""
+    import subprocess
+
+    root = sample("hatch")
+    probe = (
+        "import os, sys; leaked = [k for k in ('PYPI_TOKEN', 'TEST_PYPI_TOKEN', "
+        "'TWINE_PASSWORD', 'NOXSHIP_TARGET_X_PASSWORD') if k in os.environ]; "
+        "sys.exit(f'leaked: {leaked}' if leaked else 0)"
+    )
+    (root / "tests" / "test_env.py").write_text(
+        "import os\n\n\ndef test_no_credentials() -> None:\n"
+        "    names = ('PYPI_TOKEN', 'TEST_PYPI_TOKEN', 'TWINE_PASSWORD', 'NOXSHIP_TARGET_X_PASSWORD')\n"
+        "    assert not [k for k in names if k in os.environ]\n",
+        encoding="utf-8",
+    )
+    (root / "probe.py").write_text(probe + "\n", encoding="utf-8")
+    (root / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: local\n    hooks:\n      - id: probe\n        name: probe\n"
+        "        entry: python probe.py\n        language: system\n"
+        "        pass_filenames: false\n        always_run: true\n",
+        encoding="utf-8",
+    )
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "probe"],
+                   cwd=root, check=True)  # fmt: skip
+    secrets = {
+        "PYPI_TOKEN": "pypi-SENTINEL-a",
+        "TEST_PYPI_TOKEN": "pypi-SENTINEL-b",
+        "TWINE_PASSWORD": "SENTINEL-c",
+        "NOXSHIP_TARGET_X_PASSWORD": "SENTINEL-d",
+    }
+    for session in ("tests", "lint"):
+        result = run_nox(root, "-s", session, env=secrets)
+        assert result.returncode == 0, (session, result.stdout[-2000:], result.stderr[-2000:])
+        assert "SENTINEL" not in result.stdout + result.stderr

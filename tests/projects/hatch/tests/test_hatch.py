@@ -1,0 +1,5 @@
+import hatchsample
+
+
+def test_imports() -> None:
+    assert hatchsample.__doc__

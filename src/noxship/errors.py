@@ -19,6 +19,7 @@ __all__ = [
     "DistributionError",
     "ExitCode",
     "IndexConflictError",
+    "IndexUnavailableError",
     "NoxshipError",
     "PlanError",
     "PublishError",
@@ -102,6 +103,11 @@ class IndexConflictError(NoxshipError):
 
 class PublishError(NoxshipError):
     """An upload or the verification after it failed."""
+
+
+class IndexUnavailableError(PublishError):
+    """An index answered with a server error (5xx) or did not answer in time;
+    retried with the upload's backoff before it is raised."""
 
 
 class WheelTestError(NoxshipError):

@@ -150,11 +150,13 @@ NOXFILE = """\
 # /// script
 # dependencies = ["nox", "noxship"]
 # ///
-# Release pipeline from noxship: `nox -l` lists the sessions.
+\"\"\"Release pipeline from noxship: `nox -l` lists the sessions.\"\"\"
+
 import noxship.sessions  # noqa: F401  (registers the sessions)
 """
-"""The noxfile ``noxship init`` writes: five lines. The PEP 723 block lets a bare
-``nox`` (or ``pipx run nox``) fetch noxship when it is not installed."""
+"""The noxfile ``noxship init`` writes. The PEP 723 block lets a bare ``nox``
+(or ``pipx run nox``) fetch noxship when it is not installed; it passes ruff
+with every rule selected."""
 
 
 def ignore_dotenv(directory: Path) -> bool:

@@ -164,7 +164,7 @@ def test_wrong_token_is_one_clear_error(
 def test_release_with_job_token_creates_the_tag(gitlab: FakeGitLab) -> None:
     env = ci_env(gitlab, CI_JOB_TOKEN=JOB_TOKEN)
     creds = api_credentials(env)
-    tag = create_release(
+    created = create_release(
         creds,
         env,
         tag="v1.4.0",
@@ -173,7 +173,7 @@ def test_release_with_job_token_creates_the_tag(gitlab: FakeGitLab) -> None:
         description="Published",
         links=[("pypi: good 1.4.0", "https://pypi.org/project/good/1.4.0/")],
     )
-    assert tag == "v1.4.0"
+    assert created is True
     assert gitlab.tags == {"v1.4.0": "0123abcd"}
     assert gitlab.releases["v1.4.0"]["assets"]["links"] == [
         {"name": "pypi: good 1.4.0", "url": "https://pypi.org/project/good/1.4.0/"}

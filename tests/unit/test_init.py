@@ -8,9 +8,35 @@ from noxship.cli import main
 from noxship.init import NOXFILE
 
 
-def test_noxfile_is_at_most_five_lines() -> None:
-    assert len(NOXFILE.splitlines()) <= 5
+def test_noxfile_is_short_and_in_the_readme() -> None:
+    assert len(NOXFILE.splitlines()) <= 6
     compile(NOXFILE, "noxfile.py", "exec")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"```python\n{NOXFILE}```" in readme
+
+
+def test_noxfile_passes_every_ruff_rule(tmp_path: Path) -> None:
+    """A strict project's first lint must not fail on noxship's file (CPY001, a
+    copyright notice, names a holder noxship cannot know)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "noxfile.py").write_text(NOXFILE, encoding="utf-8")
+    ruff = [sys.executable, "-m", "ruff"]
+    check = [*ruff, "check", "--isolated", "--select", "ALL", "--ignore", "CPY001", "noxfile.py"]
+    for argv in (check, [*ruff, "format", "--isolated", "--check", "noxfile.py"]):
+        result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_init_ignores_dotenv_once(tmp_path: Path) -> None:
+    from noxship.init import ignore_dotenv
+
+    (tmp_path / ".gitignore").write_text("dist/")
+    assert ignore_dotenv(tmp_path)
+    assert not ignore_dotenv(tmp_path)
+    assert (tmp_path / ".gitignore").read_text().splitlines()[-1] == ".env"
+    assert (tmp_path / ".gitignore").read_text().startswith("dist/\n")
 
 
 def test_init_writes_and_refuses_to_overwrite(

@@ -388,3 +388,22 @@ def test_docs_decisions_is_up_to_date() -> None:
 
 if __name__ == "__main__":
     DOCS.write_text(render_decisions(), encoding="utf-8")
+
+
+def test_a_huge_commit_title_is_cut_in_reasons(project: Project) -> None:
+    """A 10 MB title was echoed twice in full."""
+    env = {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "x" * 10_000_000}
+    plan = plan_from_environment(project, env)
+    assert max(len(r) for r in plan.reasons) < 400
+    assert "(10000000 characters)" in plan.reasons[0]
+
+
+def test_an_empty_plan_says_nothing_to_publish(project: Project) -> None:
+    import io
+
+    from noxship.plan import render
+
+    plan = plan_from_environment(project, {})
+    out = io.StringIO()
+    render(plan, "text", {}, out)
+    assert out.getvalue().startswith("nothing to publish\n  - no CI detected")

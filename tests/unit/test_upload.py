@@ -13,11 +13,11 @@ import requests
 from noxship.build.dist import DistKind, Distribution, sha256_of
 from noxship.errors import CredentialsError, IndexConflictError, PublishError
 from noxship.publish.index import IndexFile
+from noxship.publish.retry import RetryPolicy
 from noxship.publish.targets import Target
 from noxship.publish.upload import (
     Attempt,
     Outcome,
-    RetryPolicy,
     classify_exception,
     classify_status,
     upload_all,
@@ -159,3 +159,38 @@ def test_retry_policy_from_env_refuses_nonsense() -> None:
 def test_distribution_kinds_are_an_enum(dists: list[Distribution]) -> None:
     assert [d.kind for d in dists] == [DistKind.WHEEL, DistKind.SDIST]
     assert dists[0].sha256 == sha256_of(dists[0].path)
+
+
+def test_the_summary_survives_an_index_that_fails_the_recheck(dists: list[Distribution]) -> None:
+    """Review (security issue): a failing re-check replaced the "published X; not
+    published Y" summary."""
+    from noxship.errors import IndexUnavailableError
+
+    world = World([Outcome.STORED, Outcome.TRANSIENT])
+
+    def lookup() -> Mapping[str, IndexFile]:
+        raise IndexUnavailableError("index of target t answered HTTP 503")
+
+    with pytest.raises(PublishError) as info:
+        upload_all(dists, world.upload, lookup, TARGET, POLICY, sleep=world.waits.append)
+    assert f"published {dists[0].filename}; not published {dists[1].filename}" in str(info.value)
+
+
+def test_lookups_retry_transient_failures_with_the_upload_policy() -> None:
+    from noxship.errors import IndexUnavailableError
+
+    answers: list[Exception | None] = [
+        IndexUnavailableError("503"),
+        IndexUnavailableError("503"),
+        None,
+    ]
+    waits: list[float] = []
+
+    def read() -> str:
+        failure = answers.pop(0)
+        if failure is not None:
+            raise failure
+        return "read"
+
+    assert POLICY.retrying("lookup", IndexUnavailableError, sleep=waits.append)(read) == "read"
+    assert waits == [1.0, 2.0]

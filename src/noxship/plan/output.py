@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from noxship.errors import ConfigError, PlanError
-from noxship.plan.planner import Plan
+from noxship.plan.planner import Plan, PlanKind
 
 __all__ = ["dotenv_lines", "markdown_summary", "render"]
 
@@ -48,6 +48,13 @@ def markdown_summary(plan: Plan) -> str:
     lines += [f"| {k} | `{v}` |" for k, v in rows]
     lines += ["", *(f"- {r}" for r in plan.reasons), ""]
     return "\n".join(lines)
+
+
+def _headline(plan: Plan) -> str:
+    if plan.kind is PlanKind.NONE:
+        return "nothing to publish"
+    tag = f", then tag {plan.tag}" if plan.tag else ""
+    return f"{plan.kind.value}: version {plan.version} to {', '.join(plan.targets)}{tag}"
 
 
 def _append(variable: str, path: str, text: str) -> None:
@@ -97,10 +104,6 @@ def render(
             _append("GITHUB_STEP_SUMMARY", summary, markdown_summary(plan))
         out.write(markdown_summary(plan))
     else:
-        out.write(
-            f"{plan.kind}: version {plan.version or '-'} to "
-            f"{', '.join(plan.targets) or 'no target'}"
-            f"{f', then tag {plan.tag}' if plan.tag else ''}\n"
-        )
+        out.write(_headline(plan) + "\n")
         for reason in plan.reasons:
             out.write(f"  - {reason}\n")

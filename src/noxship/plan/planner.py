@@ -246,6 +246,17 @@ def _request_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
     )
 
 
+TITLE_LIMIT = 120
+"""Characters of a commit title echoed in a reason or an error (titles can be huge)."""
+
+
+def shown(title: str | None) -> str:
+    """``title`` quoted for a message, cut at :data:`TITLE_LIMIT` characters."""
+    if title is not None and len(title) > TITLE_LIMIT:
+        return repr(title[:TITLE_LIMIT]) + f"… ({len(title)} characters)"
+    return repr(title)
+
+
 def _push_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
     if not ctx.default_branch or ctx.branch != ctx.default_branch:
         return _nothing(
@@ -258,10 +269,12 @@ def _push_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
         return _nothing(
             ctx,
             f"push to the default branch {ctx.branch!r} whose commit title "
-            f"{ctx.commit_title!r} is not a release message (such as 1.4.0 or v1.4.0: notes)",
+            f"{shown(ctx.commit_title)} is not a release message (such as 1.4.0 or v1.4.0: notes)",
         )
-    version = _checked(text, project, f"commit title {ctx.commit_title!r}")
-    why = f"push to the default branch {ctx.branch!r} with release message {ctx.commit_title!r}"
+    version = _checked(text, project, f"commit title {shown(ctx.commit_title)}")
+    why = (
+        f"push to the default branch {ctx.branch!r} with release message {shown(ctx.commit_title)}"
+    )
     return _release(ctx, policy, version, why, f"v{version}")
 
 

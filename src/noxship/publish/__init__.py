@@ -16,8 +16,8 @@ from noxship.publish.credentials import CredentialKind, Credentials, url_with_cr
 from noxship.publish.index import IndexFile, list_files
 from noxship.publish.local_index import LocalIndex, free_port
 from noxship.publish.publisher import PublishReport, preflight, publish
+from noxship.publish.retry import RetryPolicy
 from noxship.publish.targets import BUILTIN_TARGETS, Target, resolve_credentials, resolve_target
-from noxship.publish.upload import RetryPolicy
 from noxship.publish.verify import install_check, verify_index
 
 __all__ = [

@@ -20,7 +20,7 @@ import requests
 from packaging.utils import canonicalize_name
 
 from noxship.environment import Secret, sanitize_url
-from noxship.errors import ConfigError, CredentialsError, PublishError
+from noxship.errors import ConfigError, CredentialsError, IndexUnavailableError, PublishError
 from noxship.publish.credentials import (
     JOB_TOKEN_USERNAME,
     TOKEN_USERNAME,
@@ -127,14 +127,16 @@ def list_package_files(
                     pf.file_name, getattr(pf, "file_sha256", None), target.index_url
                 )
     except gitlab.exceptions.GitlabError as exc:
-        error = CredentialsError if exc.response_code in (401, 403) else PublishError
+        code = exc.response_code or 0
+        error = CredentialsError if code in (401, 403) else PublishError
+        error = IndexUnavailableError if code >= 500 else error
         raise error(
             f"GitLab packages API at {sanitize_url(environ.get('CI_API_V4_URL', ''))} answered "
             f"{exc.response_code or 'no answer'} listing packages of project "
             f"{environ.get('CI_PROJECT_ID')}: check the token's scope (api or read_package_registry)"
         ) from None
     except (OSError, requests.RequestException) as exc:
-        raise PublishError(
+        raise IndexUnavailableError(
             f"cannot reach the GitLab API at {sanitize_url(environ.get('CI_API_V4_URL', ''))}: "
             f"{type(exc).__name__}; check CI_API_V4_URL and the network"
         ) from None
@@ -150,7 +152,7 @@ def create_release(
     name: str,
     description: str,
     links: Sequence[tuple[str, str]] = (),
-) -> str:
+) -> bool:
     """Create a GitLab Release, and with it the tag ``tag`` on ``ref``.
 
     Args:
@@ -163,8 +165,8 @@ def create_release(
         links: (name, URL) pairs shown as release assets.
 
     Returns:
-        The release's tag name. A release that already exists for ``ref`` (a
-        re-run job; GitLab answers 409) counts as created.
+        ``True`` when this call created the release, ``False`` when it already
+        existed for ``ref`` (a re-run job; GitLab answers 409).
 
     Raises:
         PublishError: the API refused the request (the message gives the
@@ -187,7 +189,8 @@ def create_release(
         if exc.response_code == 409:
             # A re-run of a release job: the release exists. Fine when it is
             # for the same commit; anything else needs a person.
-            return _existing_release(project, tag, ref)
+            _existing_release(project, tag, ref)
+            return False
         error = CredentialsError if exc.response_code in (401, 403) else PublishError
         raise error(
             f"GitLab refused to create release {tag} (HTTP {exc.response_code}): "
@@ -198,10 +201,11 @@ def create_release(
             f"cannot reach the GitLab API to create release {tag}: {type(exc).__name__}; "
             "check CI_API_V4_URL and the network, then re-run the job"
         ) from None
-    return str(release.tag_name)
+    logger.info("created GitLab release %s (tag on %s)", release.tag_name, ref[:12])
+    return True
 
 
-def _existing_release(project: GitLabProject, tag: str, ref: str) -> str:
+def _existing_release(project: GitLabProject, tag: str, ref: str) -> None:
     import gitlab.exceptions
 
     try:
@@ -216,5 +220,4 @@ def _existing_release(project: GitLabProject, tag: str, ref: str) -> str:
             f"release {tag} already exists for commit {commit[:12]}, not {ref[:12]}: "
             "a version is released once; bump the version"
         )
-    logger.info("release %s already exists for this commit", tag)
-    return tag
+    logger.info("release %s already exists for this commit: nothing to create", tag)

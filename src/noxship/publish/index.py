@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 
 from noxship.environment import sanitize_url
-from noxship.errors import CredentialsError, PublishError
+from noxship.errors import CredentialsError, IndexUnavailableError, PublishError
 from noxship.publish.credentials import Credentials
 from noxship.publish.targets import Target
 
@@ -40,12 +40,17 @@ Lister = Callable[[], Mapping[str, IndexFile]]
 """Reads, each time it is called, file name -> file of the project on a target."""
 
 
-def _refused(target: Target, status: int, project_name: str) -> Exception:
+def _refused(target: Target, status: int, project_name: str, source: str) -> Exception:
     where = f"index of target {target.name} ({sanitize_url(target.index_url)})"
+    if status >= 500:
+        return IndexUnavailableError(
+            f"{where} answered HTTP {status} for project {project_name}: the index is failing; "
+            "re-run when it is back"
+        )
     if status in (401, 403):
         return CredentialsError(
-            f"{where} refused the credentials (HTTP {status}) for project {project_name}: "
-            "check the token and its scope"
+            f"{where} refused the credentials from {source} (HTTP {status}) for project "
+            f"{project_name}: check that token, its scope and its project"
         )
     return PublishError(
         f"{where} answered HTTP {status} for project {project_name}: check the index URL"
@@ -68,8 +73,9 @@ def list_files(
 
     Raises:
         CredentialsError: the index answered 401 or 403.
-        PublishError: the index cannot be reached, answers with another error,
-            or answers with a page that is not a simple index.
+        IndexUnavailableError: the index answered 5xx, or could not be reached.
+        PublishError: the index answers with another error, or with a page
+            that is not a simple index.
     """
     import requests
     from pypi_simple import NoSuchProjectError, PyPISimple, UnsupportedContentTypeError
@@ -90,9 +96,10 @@ def list_files(
         ) from None
     except requests.HTTPError as exc:
         status = exc.response.status_code if exc.response is not None else 0
-        raise _refused(target, status, project_name) from None
+        source = credentials.source if credentials is not None else "no credentials"
+        raise _refused(target, status, project_name, source) from None
     except requests.RequestException as exc:
-        raise PublishError(
+        raise IndexUnavailableError(
             f"cannot reach the index of target {target.name} ({sanitize_url(target.index_url)}): "
             f"{type(exc).__name__}; check the URL and the network"
         ) from None

@@ -26,8 +26,9 @@ from noxship.errors import IndexConflictError
 from noxship.publish.credentials import Credentials
 from noxship.publish.index import IndexFile
 from noxship.publish.lookup import lister_for
+from noxship.publish.retry import RetryPolicy
 from noxship.publish.targets import Target
-from noxship.publish.upload import RetryPolicy, Uploader, twine_uploader, upload_all
+from noxship.publish.upload import Uploader, twine_uploader, upload_all
 from noxship.publish.verify import install_check, verify_index
 
 __all__ = ["PublishReport", "preflight", "publish"]
@@ -140,7 +141,7 @@ def publish(
     retry = retry or RetryPolicy.from_env(environ)
     redactor = Redactor()
     redactor.add(credentials.password)
-    lister = lister_for(target, credentials, dists[0].name, environ)
+    lister = lister_for(target, credentials, dists[0].name, environ, retry)
     logger.info(
         "publishing %s %s to %s (%s), credentials from %s",
         dists[0].name,
@@ -153,7 +154,7 @@ def publish(
     for dist in skipped:
         logger.info("already published on %s: %s", target.name, dist.filename)
     with _uploader(target, credentials, redactor, verbose, uploader) as send:
-        done = upload_all(to_upload, send, lister, target, retry)
+        done = upload_all(to_upload, send, lister, target, retry, source=credentials.source)
     verify_index(dists, target, lister)
     do_install = (target.name != "pypi") if check_install is None else check_install
     if do_install:

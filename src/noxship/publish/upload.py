@@ -30,15 +30,16 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from noxship.build.dist import Distribution
 from noxship.environment import Redactor
-from noxship.errors import ConfigError, CredentialsError, IndexConflictError, PublishError
+from noxship.errors import CredentialsError, IndexConflictError, IndexUnavailableError, PublishError
 from noxship.publish.credentials import Credentials
 from noxship.publish.index import IndexFile, Lister
+from noxship.publish.retry import RetryPolicy
 from noxship.publish.targets import Target
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 __all__ = [
     "Attempt",
     "Outcome",
-    "RetryPolicy",
     "Settled",
     "Uploader",
     "classify_exception",
@@ -105,40 +105,6 @@ def classify_exception(exc: requests.RequestException) -> Outcome:
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return Outcome.TRANSIENT
     return Outcome.REFUSED
-
-
-@dataclasses.dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded exponential backoff for transient upload failures.
-
-    Attributes:
-        attempts: uploads tried at most per file (1 = no retry), 1 to 10.
-        base_delay: seconds before the first retry; doubled for each next one.
-        max_delay: the longest wait between two attempts, in seconds.
-    """
-
-    attempts: int = 4
-    base_delay: float = 1.0
-    max_delay: float = 30.0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> RetryPolicy:
-        """Read ``NOXSHIP_UPLOAD_ATTEMPTS`` (1 to 10) and ``NOXSHIP_RETRY_DELAY`` (seconds).
-
-        Raises:
-            ConfigError: a value is not a number, or out of range.
-        """
-        try:
-            attempts = int(environ.get("NOXSHIP_UPLOAD_ATTEMPTS", cls.attempts))
-            delay = float(environ.get("NOXSHIP_RETRY_DELAY", cls.base_delay))
-        except ValueError:
-            attempts, delay = 0, -1.0
-        if not 1 <= attempts <= 10 or not 0 <= delay <= 300:
-            raise ConfigError(
-                "NOXSHIP_UPLOAD_ATTEMPTS must be a whole number from 1 to 10 and "
-                "NOXSHIP_RETRY_DELAY a number of seconds from 0 to 300: fix them"
-            )
-        return cls(attempts=attempts, base_delay=delay)
 
 
 @contextmanager
@@ -215,7 +181,7 @@ def _settle(
 
 
 def _one(
-    dist: Distribution, upload: Uploader, lookup: Lister, target: Target, done: Settled
+    dist: Distribution, upload: Uploader, lookup: Lister, target: Target, done: Settled, source: str
 ) -> None:
     attempt = upload(dist)
     if attempt.outcome is Outcome.STORED:
@@ -223,8 +189,8 @@ def _one(
         return
     if attempt.outcome is Outcome.DENIED:
         raise CredentialsError(
-            f"target {target.name} refused the credentials uploading {dist.filename} "
-            f"({attempt.detail}): check the token and its scope"
+            f"target {target.name} refused the credentials from {source} uploading "
+            f"{dist.filename} ({attempt.detail}): check that token, its scope and its project"
         )
     if _settle(dist, attempt, lookup, target) is not None:
         if attempt.outcome is Outcome.REFUSED:
@@ -249,6 +215,7 @@ def upload_all(
     target: Target,
     retry: RetryPolicy,
     *,
+    source: str = "the given credentials",
     sleep: Callable[[float], None] | None = None,
 ) -> Settled:
     """Upload each file, settling every failure on the index, retrying transient ones.
@@ -259,6 +226,7 @@ def upload_all(
         lookup: reads what the target holds.
         target: for messages.
         retry: the backoff policy.
+        source: where the credentials came from (a variable's name), for messages.
         sleep: the wait between attempts (tests pass a recorder); default ``time.sleep``.
 
     Returns:
@@ -268,30 +236,16 @@ def upload_all(
         CredentialsError: the index refused the credentials (401, 403).
         IndexConflictError: a file appeared on the index with other content.
         PublishError: a file was refused, or failed transiently beyond the
-            retries; the message lists what was and was not published.
+            retries, or the index could not be read to settle a failure; the
+            message lists what was and was not published.
     """
-    import tenacity
-
     done = Settled()
     for position, dist in enumerate(dists):
-
-        def warn(state: tenacity.RetryCallState, name: str = dist.filename) -> None:
-            logger.warning(
-                "upload of %s to %s failed transiently (attempt %d of %d); retrying",
-                name, target.name, state.attempt_number, retry.attempts,
-            )  # fmt: skip
-
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(retry.attempts),
-            wait=tenacity.wait_exponential(multiplier=retry.base_delay, max=retry.max_delay),
-            retry=tenacity.retry_if_exception_type(_Retry),
-            before_sleep=warn,
-            sleep=sleep or tenacity.nap.sleep,
-            reraise=True,
-        )
+        what = f"upload of {dist.filename} to {target.name}"
+        retrying = retry.retrying(what, _Retry, sleep=sleep)
         try:
-            retrying(_one, dist, upload, lookup, target, done)
-        except _Retry as exc:
+            retrying(_one, dist, upload, lookup, target, done, source)
+        except (_Retry, IndexUnavailableError) as exc:
             published = [*done.uploaded, *done.skipped]
             missing = [d.filename for d in dists[position:]]
             raise PublishError(

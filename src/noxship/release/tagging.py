@@ -72,7 +72,6 @@ class GitLabTagger(Tagger):
             description=f"Published to {', '.join(targets)} by noxship.",
             links=links,
         )
-        logger.info("created GitLab release %s", tag)
 
 
 class GitHubTagger(Tagger):

@@ -108,6 +108,17 @@ def dotenv_in_sdist(root: Path) -> None:
     resummed(root)
 
 
+def unreadable_sdist(root: Path) -> None:
+    """An sdist without the PKG-INFO twine needs (core metadata spec), resummed."""
+    import io
+    import tarfile
+
+    with tarfile.open(root / "dist" / SDIST, "w:gz") as tar:
+        info = tarfile.TarInfo("good_sample-0.3.0/README.md")
+        tar.addfile(info, io.BytesIO(b""))
+    resummed(root)
+
+
 def token_in_wheel(root: Path) -> None:
     import zipfile
 
@@ -435,6 +446,13 @@ CASES = [
         f"{WHEEL} holds the value of a token or password in good/leak.txt",
         token_in_wheel,
         env={"PYPI_TOKEN": "pypi-SENTINEL-in-the-wheel"},
+    ),
+    Case(
+        "sdist that twine cannot read",
+        LOCAL,
+        ExitCode.USAGE,
+        f"twine cannot read {SDIST}",
+        unreadable_sdist,
     ),
 ]
 

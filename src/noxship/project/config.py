@@ -44,6 +44,8 @@ class NoxshipConfig:
         preview_targets: targets of a preview build (``preview-targets``).
         release_pattern: regular expression for a release commit title
             (``release-pattern``); its group ``version`` is the version.
+        release_branches: branches besides the default one whose commits a
+            tag may release (``release-branches``).
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -54,6 +56,7 @@ class NoxshipConfig:
     release_targets: tuple[str, ...] = ("testpypi", "pypi")
     preview_targets: tuple[str, ...] = ("testpypi",)
     release_pattern: str | None = None
+    release_branches: tuple[str, ...] = ()
 
     KEYS = frozenset(
         {
@@ -65,6 +68,7 @@ class NoxshipConfig:
             "release-targets",
             "preview-targets",
             "release-pattern",
+            "release-branches",
         }
     )
 
@@ -94,4 +98,5 @@ class NoxshipConfig:
             release_targets=_str_list(table, "release-targets") or defaults.release_targets,
             preview_targets=_str_list(table, "preview-targets") or defaults.preview_targets,
             release_pattern=pattern,
+            release_branches=_str_list(table, "release-branches") or (),
         )

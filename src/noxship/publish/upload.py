@@ -36,7 +36,13 @@ from typing import TYPE_CHECKING
 
 from noxship.build.dist import Distribution
 from noxship.environment import Redactor
-from noxship.errors import CredentialsError, IndexConflictError, IndexUnavailableError, PublishError
+from noxship.errors import (
+    CredentialsError,
+    DistributionError,
+    IndexConflictError,
+    IndexUnavailableError,
+    PublishError,
+)
 from noxship.publish.credentials import Credentials
 from noxship.publish.index import IndexFile, Lister
 from noxship.publish.retry import RetryPolicy
@@ -117,6 +123,7 @@ def twine_uploader(
     command line; trusted publishing (no password) is twine's exchange.
     """
     import requests
+    from twine.exceptions import TwineException
     from twine.package import PackageFile
     from twine.settings import Settings
 
@@ -132,7 +139,12 @@ def twine_uploader(
     repository = settings.create_repository()
 
     def upload(dist: Distribution) -> Attempt:
-        package = PackageFile.from_filename(str(dist.path), None)
+        try:
+            package = PackageFile.from_filename(str(dist.path), None)
+        except TwineException as exc:
+            raise DistributionError(
+                f"twine cannot read {dist.filename} ({exc}): run `nox -s build` to rebuild dist/"
+            ) from None
         try:
             response = repository.upload(package, max_redirects=1)
         except requests.RequestException as exc:

@@ -20,12 +20,14 @@ from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions,
 from noxship.build.scan import scan_distributions
 from noxship.environment import sanitize_url, secret_values
 from noxship.errors import ConfigError
-from noxship.plan.planner import plan_from_environment
+from noxship.plan.planner import PlanKind, plan_from_environment
+from noxship.plan.providers import detect
 from noxship.project import Project
 from noxship.publish.credentials import Credentials
 from noxship.publish.local_index import LocalIndex
 from noxship.publish.publisher import PublishReport, publish
 from noxship.publish.targets import Target, resolve_credentials, resolve_target
+from noxship.release.provenance import check_reviewed
 from noxship.release.tagging import tag_release
 
 __all__ = [
@@ -145,10 +147,18 @@ def publish_planned(
         One report per target published; empty when the plan publishes nothing.
 
     Raises:
-        PlanError: the CI variables are inconsistent (exit 2); and as
+        PlanError: the CI variables are inconsistent, or a tag names a commit
+            on no release branch (exit 2; nothing is published); and as
             :func:`publish_to` and :func:`tag_release`.
     """
     plan = plan_from_environment(project, environ)
+    if plan.kind is PlanKind.RELEASE and plan.event in ("tag", "release") and plan.version:
+        ctx = detect(environ)
+        extra = environ.get("NOXSHIP_RELEASE_BRANCHES")
+        branches = extra.replace(",", " ").split() if extra else project.config.release_branches
+        check_reviewed(
+            project.root, f"v{plan.version}", ctx.sha, [ctx.default_branch or "", *branches]
+        )
     for reason in plan.reasons:
         logger.info("plan: %s", reason)
     if not plan.targets:

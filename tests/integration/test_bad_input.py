@@ -451,7 +451,7 @@ CASES = [
         "sdist that twine cannot read",
         LOCAL,
         ExitCode.USAGE,
-        f"twine cannot read {SDIST}",
+        f"twine cannot read {SDIST}",  # before any upload: the wheel stays home too
         unreadable_sdist,
     ),
 ]

@@ -97,13 +97,14 @@ def _uploader(
     target: Target,
     credentials: Credentials,
     redactor: Redactor,
+    dists: Sequence[Distribution],
     verbose: bool,
     given: Uploader | None,
 ) -> Iterator[Uploader]:
     if given is not None:
         yield given
         return
-    with twine_uploader(target, credentials, redactor, verbose=verbose) as twine:
+    with twine_uploader(target, credentials, redactor, dists, verbose=verbose) as twine:
         yield twine
 
 
@@ -153,7 +154,7 @@ def publish(
     to_upload, skipped = preflight(dists, lister(), target)
     for dist in skipped:
         logger.info("already published on %s: %s", target.name, dist.filename)
-    with _uploader(target, credentials, redactor, verbose, uploader) as send:
+    with _uploader(target, credentials, redactor, to_upload, verbose, uploader) as send:
         done = upload_all(to_upload, send, lister, target, retry, source=credentials.source)
     verify_index(dists, target, lister)
     do_install = (target.name != "pypi") if check_install is None else check_install

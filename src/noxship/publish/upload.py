@@ -115,18 +115,37 @@ def classify_exception(exc: requests.RequestException) -> Outcome:
 
 @contextmanager
 def twine_uploader(
-    target: Target, credentials: Credentials, redactor: Redactor, *, verbose: bool = False
+    target: Target,
+    credentials: Credentials,
+    redactor: Redactor,
+    dists: Sequence[Distribution],
+    *,
+    verbose: bool = False,
 ) -> Iterator[Uploader]:
-    """Open one twine repository for ``target`` and yield an :data:`Uploader`.
+    """Open one twine repository for ``target`` and yield an :data:`Uploader` of ``dists``.
 
-    The credentials go to twine's ``Settings`` in this process, never to a
-    command line; trusted publishing (no password) is twine's exchange.
+    twine reads every file's metadata first, so a file it cannot read stops the
+    publish before anything is uploaded. The credentials go to twine's
+    ``Settings`` in this process, never to a command line; trusted publishing
+    (no password) is twine's exchange.
+
+    Raises:
+        DistributionError: twine cannot read one of ``dists``.
     """
     import requests
     from twine.exceptions import TwineException
     from twine.package import PackageFile
     from twine.settings import Settings
 
+    packages = {}
+    for dist in dists:
+        try:
+            packages[dist.filename] = PackageFile.from_filename(str(dist.path), None)
+        except TwineException as exc:
+            raise DistributionError(
+                f"twine cannot read {dist.filename} ({exc}): nothing was uploaded; run "
+                "`nox -s build` to rebuild dist/"
+            ) from None
     password = credentials.password.reveal() if credentials.password is not None else None
     settings = Settings(
         repository_url=target.repository_url,
@@ -140,13 +159,7 @@ def twine_uploader(
 
     def upload(dist: Distribution) -> Attempt:
         try:
-            package = PackageFile.from_filename(str(dist.path), None)
-        except TwineException as exc:
-            raise DistributionError(
-                f"twine cannot read {dist.filename} ({exc}): run `nox -s build` to rebuild dist/"
-            ) from None
-        try:
-            response = repository.upload(package, max_redirects=1)
+            response = repository.upload(packages[dist.filename], max_redirects=1)
         except requests.RequestException as exc:
             return Attempt(classify_exception(exc), type(exc).__name__)
         detail = redactor(f"HTTP {response.status_code} {response.reason}")

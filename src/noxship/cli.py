@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--target", action="append", default=[], help="a target, by hand")
     pub.add_argument("--only", action="append", default=[], help="one of the plan's targets")
     pub.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    pub.add_argument("--no-tag", action="store_true", help="leave the tag to `noxship tag`")
+    tag = sub.add_parser("tag", parents=[common], help="make the tag the release plan names")
+    tag.add_argument("--project", type=Path, default=Path("."), help="project directory")
     return parser
 
 
@@ -85,6 +88,13 @@ def _init(args: argparse.Namespace) -> None:
         print(f"wrote {write_noxfile(args.directory, force=args.force)}")
     if args.ci:
         print(f"wrote {write_ci(args.directory, args.ci, force=args.force)}")
+        if args.ci == "github":
+            print(
+                "pin noxship's action to the commit of its release tag once you have checked it "
+                "(uses: noxship/noxship@<sha>  # v<version>); register the workflow as a "
+                "trusted publisher, naming the environment; protect the pypi and testpypi "
+                "environments and v* tags (see the file's header)"
+            )
     if ignore_dotenv(args.directory):
         print(f"added .env to {args.directory / '.gitignore'} (it holds credentials)")
 
@@ -104,17 +114,19 @@ def _publish(args: argparse.Namespace, redactor: Redactor) -> None:
     from noxship.environment import credential_environment
     from noxship.log import configure_logging
     from noxship.project import Project
-    from noxship.release import check_options, publish_planned, publish_to
+    from noxship.release import check_options, publish_planned, publish_to, tag_planned
 
-    check_options(args.target, args.only)
+    check_options(getattr(args, "target", []), getattr(args, "only", []))
     project = Project.load(args.project)
     environ = credential_environment(project.root, os.environ)
     redactor.add_all(redactor_for(environ))
     configure_logging(environ)
-    if args.target:
+    if args.command == "tag":
+        tag_planned(project, environ)
+    elif args.target:
         publish_to(project, args.target, environ, verbose=args.verbose)
     else:
-        publish_planned(project, environ, only=args.only, verbose=args.verbose)
+        publish_planned(project, environ, only=args.only, verbose=args.verbose, tag=not args.no_tag)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose = args.verbose
         if args.command == "init":
             _init(args)
-        elif args.command == "publish":
+        elif args.command in ("publish", "tag"):
             _publish(args, redactor)
         else:
             _plan(args)

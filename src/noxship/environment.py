@@ -66,6 +66,8 @@ CREDENTIAL_VARIABLES = frozenset(
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
         "ACTIONS_ID_TOKEN_REQUEST_URL",
         "GITHUB_TOKEN",
+        # noxship's own hand-over of GITHUB_TOKEN to git's credential helper.
+        "NOXSHIP_GIT_TOKEN",
     }
 )
 """Variables that hold credentials; removed from every environment noxship

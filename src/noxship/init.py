@@ -43,11 +43,23 @@ include:
       pypi-manual: false
 """
 
+CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1"
+UPLOAD_ARTIFACT = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f  # v7.0.0"
+DOWNLOAD_ARTIFACT = "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c  # v8.0.1"
+"""Third-party actions the written workflow uses, pinned to the commit of their
+newest release (checked against each repository's tags, 2026-11-25)."""
+
 GITHUB_WORKFLOW = """\
 # Release pipeline from noxship: build once, test the built wheel on each
 # Python, publish with trusted publishing (no stored token) to TestPyPI, then
-# PyPI, as `noxship plan` decides. Register this workflow as a trusted publisher
-# on PyPI and TestPyPI (environments "pypi" and "testpypi").
+# PyPI, as `noxship plan` decides, then tag.
+# Before the first release:
+# - register this workflow as a trusted publisher on PyPI and TestPyPI, naming
+#   the environment ("pypi", "testpypi");
+# - give those environments deployment protection rules (required reviewers,
+#   and the default branch and v* tags only), and protect v* tags with a ruleset;
+# - pin noxship's own action to the commit of its release tag once you have
+#   checked it (zizmor reports the tag until then): uses: {action}@<sha>  # v{version}
 name: release
 
 on:
@@ -58,24 +70,27 @@ on:
   release:
     types: [published]
 
-permissions:
-  contents: read
+permissions: {{}}
 
 jobs:
   build:
     runs-on: ubuntu-latest
+    permissions:
+      contents: read
     outputs:
       version: ${{{{ steps.noxship.outputs.version }}}}
       targets: ${{{{ steps.noxship.outputs.targets }}}}
+      tag: ${{{{ steps.noxship.outputs.tag }}}}
     steps:
-      - uses: actions/checkout@v4
+      - uses: {checkout}
         with:
           fetch-depth: 0
+          persist-credentials: false
       - id: noxship
         uses: {action}@v{version}
         with:
           session: build
-      - uses: actions/upload-artifact@v4
+      - uses: {upload}
         with:
           name: dist
           path: dist/
@@ -83,13 +98,17 @@ jobs:
   test:
     needs: build
     runs-on: ubuntu-latest
+    permissions:
+      contents: read
     strategy:
       fail-fast: false
       matrix:
         python: {pythons}
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/download-artifact@v4
+      - uses: {checkout}
+        with:
+          persist-credentials: false
+      - uses: {download}
         with:
           name: dist
           path: dist/
@@ -105,12 +124,18 @@ jobs:
     environment:
       name: testpypi
       url: https://test.pypi.org/project/{name}/${{{{ needs.build.outputs.version }}}}/
+    concurrency:
+      group: publish-testpypi
+      cancel-in-progress: false
     permissions:
       contents: read
       id-token: write
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/download-artifact@v4
+      - uses: {checkout}
+        with:
+          fetch-depth: 0
+          persist-credentials: false
+      - uses: {download}
         with:
           name: dist
           path: dist/
@@ -128,12 +153,18 @@ jobs:
     environment:
       name: pypi
       url: https://pypi.org/project/{name}/${{{{ needs.build.outputs.version }}}}/
+    concurrency:
+      group: publish-pypi
+      cancel-in-progress: false
     permissions:
-      contents: write
+      contents: read
       id-token: write
     steps:
-      - uses: actions/checkout@v4
-      - uses: actions/download-artifact@v4
+      - uses: {checkout}
+        with:
+          fetch-depth: 0
+          persist-credentials: false
+      - uses: {download}
         with:
           name: dist
           path: dist/
@@ -141,7 +172,24 @@ jobs:
         with:
           session: publish
           targets: pypi
+
+  tag:
+    needs: [build, publish-pypi]
+    if: "!failure() && !cancelled() && needs.build.outputs.tag != ''"
+    runs-on: ubuntu-latest
+    permissions:
+      contents: write
+    steps:
+      - uses: {checkout}
+        with:
+          persist-credentials: false
+      - uses: {action}@v{version}
+        with:
+          session: tag
 """
+"""``noxship init --ci github``'s workflow: every third-party action pinned to a
+commit; checkouts keep no credential; each job holds only the permissions it
+needs, and only the ``tag`` job may write to the repository."""
 
 CI_FILES = {"gitlab": Path(".gitlab-ci.yml"), "github": Path(".github/workflows/release.yml")}
 """Where ``noxship init --ci`` writes each provider's file, relative to the project."""
@@ -266,6 +314,9 @@ def write_ci(
             pythons=pythons,
             name=name,
             default_branch=default_branch,
+            checkout=CHECKOUT,
+            upload=UPLOAD_ARTIFACT,
+            download=DOWNLOAD_ARTIFACT,
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

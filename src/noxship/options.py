@@ -34,6 +34,7 @@ class SessionOptions(argparse.Namespace):
         target: ``--target NAME`` values (publish by hand).
         only: ``--only NAME`` values (the plan's targets to publish).
         pythons: ``--python 3.X`` values (test_wheel).
+        no_tag: ``--no-tag``: publish, and leave the tag to the ``tag`` session.
         verbose: ``--verbose``: tracebacks, and twine's verbose output.
         rest: arguments for pytest (test_wheel only).
     """
@@ -41,6 +42,7 @@ class SessionOptions(argparse.Namespace):
     target: list[str]
     only: list[str]
     pythons: list[str]
+    no_tag: bool
     verbose: bool
     rest: list[str]
 
@@ -54,7 +56,7 @@ def parse_session_options(
         session: the session's name, for messages.
         posargs: the arguments.
         allowed: the options this session takes, of ``--target``, ``--only``,
-            ``--python``, ``--verbose``.
+            ``--no-tag``, ``--python``, ``--verbose``.
         passthrough: give unknown arguments to pytest (``test_wheel``) instead of
             refusing them; an unknown option close to a known one (a typo) is
             still refused.
@@ -69,6 +71,8 @@ def parse_session_options(
         parser.add_argument("--only", action="append", default=[])
     if "--python" in allowed:
         parser.add_argument("--python", dest="pythons", action="append", default=[])
+    if "--no-tag" in allowed:
+        parser.add_argument("--no-tag", dest="no_tag", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     opts, rest = parser.parse_known_args(list(posargs), namespace=SessionOptions())
     known = [*allowed, "--verbose"]
@@ -85,5 +89,6 @@ def parse_session_options(
     for name in ("target", "only", "pythons"):
         if not hasattr(opts, name):
             setattr(opts, name, [])
+    opts.no_tag = getattr(opts, "no_tag", False)
     opts.rest = rest
     return opts

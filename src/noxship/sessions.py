@@ -12,6 +12,7 @@ session            what it does
 ``build``          sdist, then the wheel from it; ``twine check --strict``; ``dist/SHA256SUMS``
 ``test_wheel``     the test suite against the installed wheel, per supported Python
 ``publish``        upload ``dist/`` to the planned targets, or ``-- --target NAME``
+``tag``            make the planned tag (after ``publish -- --no-tag``)
 ``release_local``  build, test_wheel, publish to an embedded index, install back
 ``release_test``   lint, build, test_wheel, publish to TestPyPI, install back
 ``release_prod``   everything in release_test, then PyPI
@@ -52,6 +53,7 @@ __all__ = [
     "release_local",
     "release_prod",
     "release_test",
+    "tag",
     "test_wheel",
     "tests",
 ]
@@ -236,14 +238,25 @@ def publish(session: nox.Session) -> None:
     """
     from noxship.release import check_options, publish_planned, publish_to
 
-    opts = _options(session, allowed=("--target", "--only"))
+    opts = _options(session, allowed=("--target", "--only", "--no-tag"))
     check_options(opts.target, opts.only)
     project = _project()
     environ = _credentials_env(project)
     if opts.target:
         publish_to(project, opts.target, environ, verbose=opts.verbose)
     else:
-        publish_planned(project, environ, only=opts.only, verbose=opts.verbose)
+        publish_planned(project, environ, only=opts.only, verbose=opts.verbose, tag=not opts.no_tag)
+
+
+@nox.session(venv_backend="none", default=False)
+@_guarded
+def tag(session: nox.Session) -> None:
+    """Make the tag the release plan names (after ``publish -- --no-tag`` in other jobs)."""
+    from noxship.release import tag_planned
+
+    _options(session, allowed=())
+    project = _project()
+    tag_planned(project, _credentials_env(project))
 
 
 def _check_credentials(session: nox.Session, targets: Sequence[str]) -> None:

@@ -17,6 +17,7 @@ from noxship.release.chains import (
     publish_planned,
     publish_to,
     resolve_targets,
+    tag_planned,
 )
 from noxship.release.tagging import tag_release
 
@@ -28,5 +29,6 @@ __all__ = [
     "publish_planned",
     "publish_to",
     "resolve_targets",
+    "tag_planned",
     "tag_release",
 ]

@@ -20,7 +20,7 @@ from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions,
 from noxship.build.scan import scan_distributions
 from noxship.environment import sanitize_url, secret_values
 from noxship.errors import ConfigError
-from noxship.plan.planner import PlanKind, plan_from_environment
+from noxship.plan.planner import Plan, PlanKind, plan_from_environment
 from noxship.plan.providers import detect
 from noxship.project import Project
 from noxship.publish.credentials import Credentials
@@ -38,6 +38,7 @@ __all__ = [
     "publish_planned",
     "publish_to",
     "resolve_targets",
+    "tag_planned",
 ]
 
 logger = logging.getLogger("noxship")
@@ -133,6 +134,7 @@ def publish_planned(
     *,
     only: Sequence[str] = (),
     verbose: bool = False,
+    tag: bool = True,
 ) -> list[PublishReport]:
     """Do what ``noxship plan`` says: publish to its targets, then tag.
 
@@ -141,7 +143,9 @@ def publish_planned(
         environ: the CI variables and credentials.
         only: publish to these of the plan's targets alone (one CI job per
             target); the tag is made only when the plan's last target is among them.
-        verbose: run twine with ``--verbose``.
+        verbose: twine's verbose output.
+        tag: make the tag here; ``False`` leaves it to :func:`tag_planned` in a
+            step of its own (GitHub: the only job that holds ``contents: write``).
 
     Returns:
         One report per target published; empty when the plan publishes nothing.
@@ -152,13 +156,7 @@ def publish_planned(
             :func:`publish_to` and :func:`tag_release`.
     """
     plan = plan_from_environment(project, environ)
-    if plan.kind is PlanKind.RELEASE and plan.event in ("tag", "release") and plan.version:
-        ctx = detect(environ)
-        extra = environ.get("NOXSHIP_RELEASE_BRANCHES")
-        branches = extra.replace(",", " ").split() if extra else project.config.release_branches
-        check_reviewed(
-            project.root, f"v{plan.version}", ctx.sha, [ctx.default_branch or "", *branches]
-        )
+    _check_reviewed(project, plan, environ)
     for reason in plan.reasons:
         logger.info("plan: %s", reason)
     if not plan.targets:
@@ -175,9 +173,37 @@ def publish_planned(
             )
             return []
     reports = publish_to(project, planned, environ, verbose=verbose, version=plan.version)
-    if plan.tag and planned[-1] == plan.targets[-1]:
+    if tag and plan.tag and planned[-1] == plan.targets[-1]:
         tag_release(project, environ, plan.provider, plan.tag, plan.version or "", plan.targets)
     return reports
+
+
+def _check_reviewed(project: Project, plan: Plan, environ: Mapping[str, str]) -> None:
+    """A tag (or a GitHub release) publishes only a commit of a release branch."""
+    if plan.kind is PlanKind.RELEASE and plan.event in ("tag", "release") and plan.version:
+        ctx = detect(environ)
+        extra = environ.get("NOXSHIP_RELEASE_BRANCHES")
+        branches = extra.replace(",", " ").split() if extra else project.config.release_branches
+        allowed = [ctx.default_branch or "", *branches]
+        check_reviewed(project.root, f"v{plan.version}", ctx.sha, allowed, environ)
+
+
+def tag_planned(project: Project, environ: Mapping[str, str]) -> str | None:
+    """Make the tag the plan names, after its targets were published by other jobs.
+
+    Returns:
+        The tag, or ``None`` when the plan makes none.
+
+    Raises:
+        As :func:`tag_release`; PlanError as :func:`publish_planned`.
+    """
+    plan = plan_from_environment(project, environ)
+    if not plan.tag:
+        logger.info("the plan makes no tag")
+        return None
+    _check_reviewed(project, plan, environ)
+    tag_release(project, environ, plan.provider, plan.tag, plan.version or "", plan.targets)
+    return plan.tag
 
 
 def check_options(targets: Sequence[str], only: Sequence[str]) -> None:

@@ -13,36 +13,39 @@ the walk starts from the branch, whose history is fetched whole.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from noxship._run import run
-from noxship.environment import clean_env
 from noxship.errors import ConfigError, PlanError, ToolError
+from noxship.release.git import git
 
 __all__ = ["check_reviewed"]
 
 logger = logging.getLogger("noxship")
 
 
-def _contains(root: Path, sha: str, branch: str) -> bool:
+def _contains(root: Path, sha: str, branch: str, environ: Mapping[str, str]) -> bool:
     ref = f"refs/noxship/release-branches/{branch}"
-    git = ["git", "-C", str(root)]
+    fetch = ["fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{branch}:{ref}"]
     try:
-        run([*git, "fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{branch}:{ref}"],
-            env=clean_env(), capture=True, what=f"git fetch of branch {branch}")  # fmt: skip
+        git(fetch, environ, cwd=root, what=f"git fetch of branch {branch}")
     except ToolError:
         logger.warning("branch %s could not be fetched from origin: it does not count", branch)
         return False
     try:
-        run([*git, "merge-base", "--is-ancestor", sha, ref], env=clean_env(), capture=True,
-            what="git merge-base")  # fmt: skip
+        git(["merge-base", "--is-ancestor", sha, ref], environ, cwd=root, what="git merge-base")
     except ToolError:
         return False
     return True
 
 
-def check_reviewed(root: Path, tag: str, sha: str | None, branches: Sequence[str]) -> str:
+def check_reviewed(
+    root: Path,
+    tag: str,
+    sha: str | None,
+    branches: Sequence[str],
+    environ: Mapping[str, str] | None = None,
+) -> str:
     """Make sure the commit ``sha`` that ``tag`` names is on one of ``branches``.
 
     Args:
@@ -50,6 +53,7 @@ def check_reviewed(root: Path, tag: str, sha: str | None, branches: Sequence[str
         tag: the tag being released, for messages.
         sha: the tagged commit (``CI_COMMIT_SHA``, ``GITHUB_SHA``).
         branches: the default branch, then ``release-branches``.
+        environ: gives ``GITHUB_TOKEN`` for a private repository on GitHub.
 
     Returns:
         The first branch that holds the commit.
@@ -70,7 +74,7 @@ def check_reviewed(root: Path, tag: str, sha: str | None, branches: Sequence[str
             "CI_DEFAULT_BRANCH, or release-branches in [tool.noxship]"
         )
     for branch in wanted:
-        if _contains(root, sha, branch):
+        if _contains(root, sha, branch, environ or {}):
             logger.info("tag %s names commit %s, on branch %s: reviewed", tag, sha[:12], branch)
             return branch
     raise PlanError(

@@ -4,8 +4,9 @@ One class per provider (:data:`TAGGERS`, keyed by the provider's name):
 GitLab creates a Release through the Releases API with ``ref`` set, which
 creates the tag and works with the job token (GitLab docs, "Releases API" and
 "CI/CD job token"); a Release that exists for the same commit counts as done.
-GitHub runs ``git tag`` and ``git push origin refs/tags/<tag>`` (the
-workflow's token needs ``contents: write``). Locally the command is printed,
+GitHub runs ``git tag`` and ``git push origin refs/tags/<tag>`` with the
+workflow's token (``GITHUB_TOKEN``, which needs ``contents: write``), handed
+over as :func:`noxship.release.git.git` does. Locally the command is printed,
 not run.
 """
 
@@ -15,12 +16,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from noxship._run import run
 from noxship.errors import ConfigError
 from noxship.plan.providers import GitHub, GitLab, Local
 from noxship.project import Project
 from noxship.publish.gitlab import api_credentials, create_release
 from noxship.publish.targets import resolve_target
+from noxship.release.git import git
 
 __all__ = ["TAGGERS", "tag_release"]
 
@@ -81,8 +82,8 @@ class GitHubTagger(Tagger):
     def tag(
         project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
     ) -> None:
-        run(["git", "tag", tag, _commit(environ, "GITHUB_SHA")], what="git tag")
-        run(["git", "push", "origin", f"refs/tags/{tag}"], what="git push")
+        git(["tag", tag, _commit(environ, "GITHUB_SHA")], environ, cwd=project.root, what="git tag")
+        git(["push", "origin", f"refs/tags/{tag}"], environ, cwd=project.root, what="git push")
 
 
 class LocalTagger(Tagger):

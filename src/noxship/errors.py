@@ -132,8 +132,8 @@ def failure_line(exc: BaseException, redact: Callable[[str], str]) -> tuple[str,
 
     A :class:`NoxshipError` gives its own message and exit code. Any other
     exception is a defect or an unforeseen failure: it gives its type and
-    message, with exit code 1 and a hint to re-run with ``--verbose`` for the
-    traceback. The text goes through ``redact`` (a
+    message, with exit code 1, a hint to re-run with ``--verbose`` for the
+    traceback, and "please report this". The text goes through ``redact`` (a
     :class:`~noxship.environment.Redactor`), so no credential reaches the line.
 
     Args:
@@ -148,8 +148,8 @@ def failure_line(exc: BaseException, redact: Callable[[str], str]) -> tuple[str,
     else:
         detail = " ".join(str(exc).split()) or "no message"
         message = (
-            f"unexpected {type(exc).__name__}: {detail}: re-run with --verbose for the "
-            "traceback, and report it if it is noxship's fault"
+            f"unexpected {type(exc).__name__}: {detail}; re-run with --verbose for the "
+            "traceback, and please report this"
         )
         code = ExitCode.FAILURE
     return redact(f"noxship: error: {message}"), code

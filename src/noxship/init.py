@@ -21,9 +21,12 @@ GITLAB_CI = """\
 # Release pipeline from noxship: lint, build once, test the built wheel on each
 # Python, publish as `noxship plan` decides (a commit titled with the version on
 # the default branch releases; a merge request publishes a preview to TestPyPI).
-# Set up trusted publishing on PyPI and TestPyPI for this project and file
-# (environments "pypi" and "testpypi"), or store PYPI_TOKEN / TEST_PYPI_TOKEN
-# as masked, protected CI/CD variables and set trusted-publishing to false.
+# Set up trusted publishing on PyPI and TestPyPI for this project and file,
+# naming the environment ("pypi", "testpypi"); or store PYPI_TOKEN and
+# TEST_PYPI_TOKEN as masked, protected CI/CD variables scoped to those
+# environments, and set trusted-publishing to false. Make "pypi" and "testpypi"
+# protected environments and protect v* tags: a tag releases only a commit of
+# the default branch.
 stages: [lint, build, test, publish]
 
 workflow:

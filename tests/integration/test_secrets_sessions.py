@@ -156,6 +156,29 @@ def test_no_sentinel_anywhere(sample: Callable[..., Path], tmp_path: Path) -> No
         assert results["cli publish bad URL"].returncode == 1
         results["cli publish planned"] = cli("publish", "--verbose", run_env=gitlab_mr)
         assert results["cli publish planned"].returncode != 0
+        # An index that answers with a login page (text/plain), its URL carrying
+        # the password: one line, exit 1, in verbose mode too.
+        from tests.integration.test_index_answers import LoginPage
+
+        with LoginPage() as page:
+            login = f"http://user:{SENTINEL}-url@127.0.0.1:{page.port}/simple/"
+            proxy_env = {**env, "NOXSHIP_TARGET_LOCAL_INDEX_URL": login}
+            results["cli publish login page"] = cli(
+                "publish", "--target", "local", "--verbose", run_env=proxy_env
+            )
+        assert results["cli publish login page"].returncode == 1
+        assert "not a simple index" in results["cli publish login page"].stderr
+        # A GitHub event payload of unexpected types.
+        odd = tmp_path / "odd.json"
+        odd.write_text(json.dumps({"repository": "x", "pull_request": [1]}), encoding="utf-8")
+        results["plan odd payload"] = cli("plan", run_env={**github, "GITHUB_EVENT_PATH": str(odd)})
+        assert results["plan odd payload"].returncode == 0, results["plan odd payload"].stderr
+        # The release tag, with GITHUB_TOKEN, against an origin that refuses it.
+        results["cli tag"] = cli(
+            "tag", "--verbose",
+            run_env={**github, "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main",
+                     "GITHUB_SHA": "0" * 40},
+        )  # fmt: skip
         init_dir = tmp_path / "init"
         shutil.copytree(project, init_dir, ignore=shutil.ignore_patterns(".nox", "noxfile.py"))
         for provider in ("gitlab", "github"):

@@ -135,13 +135,20 @@ def _pythons(opts: SessionOptions) -> list[str] | None:
 @nox.session(venv_backend="uv|virtualenv", reuse_venv=True)
 @_guarded
 def lint(session: nox.Session) -> None:
-    """Lint: pre-commit when configured, else ruff check and ruff format --check."""
+    """Lint: pre-commit when configured, else ruff check and ruff format --check.
+
+    The tools are pinned (``[tool.noxship] lint-tools`` overrides them) and run
+    without any credential in their environment.
+    """
+    from noxship.project.config import DEFAULT_LINT_TOOLS, DEFAULT_PRE_COMMIT
+
+    config = _project().config
     env = _without_credentials()
     if Path(".pre-commit-config.yaml").is_file():
-        session.install("pre-commit", env=env)
+        session.install(*(config.lint_tools or (DEFAULT_PRE_COMMIT,)), env=env)
         session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", env=env)
         return
-    session.install("ruff", env=env)
+    session.install(*(config.lint_tools or DEFAULT_LINT_TOOLS), env=env)
     session.run("ruff", "check", ".", env=env)
     session.run("ruff", "format", "--check", ".", env=env)
 

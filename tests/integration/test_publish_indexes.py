@@ -121,3 +121,27 @@ def test_install_check_takes_the_package_from_the_target_only(
     _, dists = good_release
     with pytest.raises(PublishError, match="does not install and import from"):
         install_check(dists, index.target(), index.credentials(), Redactor())
+
+
+def test_embedded_index_runs_without_pypiserver_installed(
+    monkeypatch: pytest.MonkeyPatch, good_release: tuple[Project, list[Distribution]]
+) -> None:
+    """pypiserver is an extra: without it, uv runs it in an environment of its
+    own (what `pip install noxship` then `release_local` does)."""
+    import importlib.util
+
+    from noxship.publish import LocalIndex
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "pypiserver" else real(name, *a),
+    )
+    _, dists = good_release
+    with LocalIndex() as index:
+        assert index._proc is not None and "--with" in index._proc.args  # type: ignore[operator]
+        target = Target("local", index.url, index.simple_url)
+        creds = Credentials(index.username, index.password, "test")
+        report = publish(dists, target, creds, check_install=False)
+        assert sorted(report.uploaded) == sorted(d.filename for d in dists)

@@ -7,10 +7,14 @@ from collections.abc import Mapping
 
 from noxship.errors import ConfigError
 
-__all__ = ["DEFAULT_TEST_GROUPS", "NoxshipConfig"]
+__all__ = ["DEFAULT_LINT_TOOLS", "DEFAULT_PRE_COMMIT", "DEFAULT_TEST_GROUPS", "NoxshipConfig"]
 
 DEFAULT_TEST_GROUPS: tuple[str, ...] = ("test", "tests", "testing", "dev")
 """Group names searched, in this order, for the test dependencies."""
+DEFAULT_LINT_TOOLS: tuple[str, ...] = ("ruff==0.17.6",)
+"""What ``lint`` installs without a pre-commit configuration (PyPI, 2026-11)."""
+DEFAULT_PRE_COMMIT = "pre-commit==4.7.0"
+"""What ``lint`` installs to run a pre-commit configuration (PyPI, 2026-10)."""
 
 _WHERE = "[tool.noxship]"
 
@@ -46,6 +50,9 @@ class NoxshipConfig:
             (``release-pattern``); its group ``version`` is the version.
         release_branches: branches besides the default one whose commits a
             tag may release (``release-branches``).
+        lint_tools: the pinned requirements ``lint`` installs (``lint-tools``):
+            default :data:`DEFAULT_LINT_TOOLS`, or :data:`DEFAULT_PRE_COMMIT`
+            when the project has a pre-commit configuration.
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -57,6 +64,7 @@ class NoxshipConfig:
     preview_targets: tuple[str, ...] = ("testpypi",)
     release_pattern: str | None = None
     release_branches: tuple[str, ...] = ()
+    lint_tools: tuple[str, ...] | None = None
 
     KEYS = frozenset(
         {
@@ -69,6 +77,7 @@ class NoxshipConfig:
             "preview-targets",
             "release-pattern",
             "release-branches",
+            "lint-tools",
         }
     )
 
@@ -99,4 +108,5 @@ class NoxshipConfig:
             preview_targets=_str_list(table, "preview-targets") or defaults.preview_targets,
             release_pattern=pattern,
             release_branches=_str_list(table, "release-branches") or (),
+            lint_tools=_str_list(table, "lint-tools"),
         )

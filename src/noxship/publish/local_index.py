@@ -2,8 +2,11 @@
 and the tests.
 
 pypiserver is started as ``python -m pypiserver run`` on a free port with an
-htpasswd file holding one throw-away user (random password, written with
-:class:`passlib.apache.HtpasswdFile`), and polled on ``/health`` until ready.
+htpasswd file holding one throw-away user (a random password, in a file only
+this user can read, in a directory removed on exit), and polled on ``/health``
+until ready. pypiserver is optional (the ``local`` extra): without it, uv runs
+it in an environment of its own (``uv run --with``), so a publish job never
+installs it.
 It answers an upload of an existing file with an error (pypiserver without
 ``--overwrite``), as the GitLab package registry does.
 """
@@ -11,6 +14,7 @@ It answers an upload of an existing file with an error (pypiserver without
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import secrets
 import socket
 import subprocess
@@ -19,10 +23,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import warnings
 from pathlib import Path
 from types import TracebackType
 
+from noxship._run import uv_binary
 from noxship.environment import Secret, clean_env
 from noxship.errors import ToolError
 
@@ -36,27 +40,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+PYPISERVER = "pypiserver[passlib]>=2.3"
+"""What uv runs when pypiserver is not installed (the ``local`` extra)."""
+
+
 def write_htpasswd(path: Path, username: str, password: Secret) -> None:
-    """Write an Apache htpasswd file with one user (passlib's ``HtpasswdFile``,
-    the format pypiserver's ``-P`` reads)."""
-    with warnings.catch_warnings():
-        # passlib imports the stdlib crypt module, deprecated since Python 3.11.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
+    """Write an Apache htpasswd file with one user, readable by this user only.
 
-    ht = HtpasswdFile(str(path), new=True)
-    ht.set_password(username, password.reveal())
-    ht.save()
+    The entry is plaintext, which passlib's ``HtpasswdFile`` (what pypiserver's
+    ``-P`` reads) accepts: the password is a throw-away one of a server on
+    127.0.0.1, and the file is removed with its directory.
+    """
+    path.touch(mode=0o600)
+    path.write_text(f"{username}:{password.reveal()}\n", encoding="utf-8")
 
 
-def _pypiserver_argv(port: int, htpasswd: Path, packages: Path) -> list[str]:
-    return [
-        sys.executable, "-m", "pypiserver", "run",
-        "-i", "127.0.0.1", "-p", str(port),
-        "-P", str(htpasswd), "-a", "update",
-        "--disable-fallback",
-        str(packages),
-    ]  # fmt: skip
+def _pypiserver_argv(port: int, htpasswd: Path, packages: Path) -> tuple[list[str], float]:
+    """The command line, and the seconds to allow for start-up (uv may download)."""
+    args = ["run", "-i", "127.0.0.1", "-p", str(port), "-P", str(htpasswd), "-a", "update",
+            "--disable-fallback", str(packages)]  # fmt: skip
+    if importlib.util.find_spec("pypiserver") and importlib.util.find_spec("passlib"):
+        return [sys.executable, "-m", "pypiserver", *args], 0.0
+    uv = [uv_binary(), "run", "--no-project", "--quiet", "--with", PYPISERVER]
+    return [*uv, "python", "-m", "pypiserver", *args], 90.0
 
 
 def wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: float) -> None:
@@ -143,8 +149,9 @@ class LocalIndex:
         log_path = workdir / "server.log"
         log = log_path.open("wb")
         self._stack.callback(log.close)
+        argv, extra_time = _pypiserver_argv(self.port, htpasswd, self.packages)
         self._proc = subprocess.Popen(
-            _pypiserver_argv(self.port, htpasswd, self.packages),
+            argv,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=clean_env(),
@@ -152,7 +159,7 @@ class LocalIndex:
         self._stack.callback(self._stop)
         ready = False
         try:
-            wait_ready(self._proc, self.url, log_path, self._startup_timeout)
+            wait_ready(self._proc, self.url, log_path, self._startup_timeout + extra_time)
             ready = True
         finally:
             if not ready:

@@ -68,10 +68,11 @@ def test_wheel_with_a_token_is_refused(tmp_path: Path) -> None:
 def test_harmless_look_alikes_pass(tmp_path: Path) -> None:
     members = {
         "pkg-1.0/.env.example": "PYPI_TOKEN=\n",
+        "pkg-1.0/src/pkg/scan.py": 'MARKER = b"PRIVATE KEY-----"  # names the armour only\n',
         "pkg-1.0/certs/ca.pem": CERT,
         "pkg-1.0/README.md": "set PYPI_TOKEN in .env\n",
         "pkg-1.0/short.txt": "short",  # too short a secret to look for
     }
     dists = [sdist(tmp_path, members), wheel(tmp_path, {})]
     report = scan_distributions(dists, [TOKEN, "short"])
-    assert report == ScanReport(archives=2, members=5 + 4)
+    assert report == ScanReport(archives=2, members=6 + 4)

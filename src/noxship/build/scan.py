@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import re
 import tarfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,8 +28,13 @@ CREDENTIAL_FILES = (".env", ".env.*", ".pypirc", ".netrc", "_netrc", "id_rsa", "
                     "id_ecdsa", "id_ed25519", "*.pem", "*.key", "*.p12", "*.pfx")  # fmt: skip
 """File names (``fnmatch`` patterns) that hold credentials. ``.env.example``-style
 templates still match: rename them (``env.example``) or keep them out."""
-_PRIVATE_KEY = b"PRIVATE KEY-----"
-"""The PEM armour of every private key (RFC 7468): "-----BEGIN ... PRIVATE KEY-----"."""
+_PRIVATE_KEY = re.compile(
+    rb"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\r?\n"
+    rb"(?:[A-Za-z0-9+/=:,\- ]*\r?\n){1,200}?"
+    rb"-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----"
+)
+"""A PEM private key (RFC 7468 textual encoding): the BEGIN line, base64 lines,
+the END line. Code that only names the armour (a regex, a docstring) does not match."""
 _HARMLESS = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist"})
 MIN_SECRET_LENGTH = 8
 """Shorter values are not searched for: they would match ordinary text."""
@@ -68,10 +74,10 @@ def _credential_file(name: str, data: bytes) -> str | None:
     if base in _HARMLESS:
         return None
     if any(fnmatch.fnmatchcase(base, pattern) for pattern in CREDENTIAL_FILES):
-        if base.endswith((".pem", ".key")) and _PRIVATE_KEY not in data:
+        if base.endswith((".pem", ".key")) and not _PRIVATE_KEY.search(data):
             return None  # a certificate or a public key: not a secret
         return f"the credential file {name}"
-    if _PRIVATE_KEY in data:
+    if _PRIVATE_KEY.search(data):
         return f"a private key in {name}"
     return None
 

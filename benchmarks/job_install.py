@@ -4,8 +4,10 @@ a fresh venv, warm pip and uv caches, noxship's wheel and its dependencies from
 PyPI.
 
 - ``pip``: ``python -m pip install <wheel>`` (the component's old ``before_script``);
-- ``uv``: ``python -m pip install uv``, then ``uv pip install <wheel>`` (the
-  component's and the action's ``before_script`` now).
+- ``hashed uv``: what the component's and the action's jobs do now: pip installs
+  uv from ``requirements/uv.txt``, uv installs the dependencies from
+  ``requirements/noxship.txt`` (both ``--require-hashes``), then the wheel
+  without dependencies.
 
 Run on demand:  python benchmarks/job_install.py [--rounds N]
 It builds noxship's wheel first (``nox -s build``) unless ``dist/`` holds one.
@@ -46,8 +48,22 @@ def with_pip(venv: Path, wheel: Path) -> None:
 
 
 def with_uv(venv: Path, wheel: Path) -> None:
-    sh(venv / "bin" / "python", "-m", "pip", "install", "--quiet", "uv")
-    sh(venv / "bin" / "uv", "pip", "install", "--quiet", "--python", venv / "bin" / "python", wheel)
+    python = venv / "bin" / "python"
+    req = REPO / "requirements"
+    sh(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--require-hashes",
+        "-r",
+        req / "uv.txt",
+    )
+    uv = [python, "-m", "uv", "pip", "install", "--quiet", "--python", python]
+    sh(*uv, "--require-hashes", "-r", req / "noxship.txt")
+    sh(*uv, "--no-deps", wheel)
 
 
 def timed(install: object, wheel: Path, rounds: int) -> tuple[float, int]:
@@ -75,10 +91,10 @@ def main() -> None:
           "runs, fresh venv, warm caches\n")  # fmt: skip
     print("| install | seconds | distributions in the venv |\n|---|---|---|")
     results = {name: timed(fn, wheels[-1], args.rounds) for name, fn in
-               (("pip", with_pip), ("uv", with_uv))}  # fmt: skip
+               (("pip", with_pip), ("hashed uv", with_uv))}  # fmt: skip
     for name, (seconds, count) in results.items():
         print(f"| {name} | {seconds:.1f} | {count} |")
-    print(f"\nuv / pip: {results['uv'][0] / results['pip'][0]:.2f}x")
+    print(f"\nhashed uv / pip: {results['hashed uv'][0] / results['pip'][0]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.network]  # whole pipelines
 JOB_TOKEN = "SENTINEL-pipeline-job-token-33"
 
 
+def empty_requirements(tmp_path: Path) -> Path:
+    folder = tmp_path / "requirements"
+    folder.mkdir()
+    for name in ("uv.txt", "noxship.txt"):
+        (folder / name).write_text("")
+    return folder
+
+
 def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
     root = init_gitlab_project(tmp_path / "good")
     head = subprocess.run(
@@ -59,8 +67,12 @@ def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
                 "CI_PROJECT_ID": str(gitlab.project_id),
                 "CI_JOB_TOKEN": JOB_TOKEN,
                 "NOXSHIP_RELEASE_TARGETS": "testpypi",
-                # noxship is already installed in this venv: pip finds it satisfied.
+                # noxship and its dependencies are already installed in this venv:
+                # pip finds noxship satisfied, and the hashed requirements the
+                # jobs install first are empty here (the real ones would change
+                # the packages of the venv the tests run in).
                 "NOXSHIP_INSTALL": "noxship",
+                "NOXSHIP_REQUIREMENTS": str(empty_requirements(tmp_path)),
             },
             inputs={"python-versions": ["3.11"], "trusted-publishing": False},
             env=env,

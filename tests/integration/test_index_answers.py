@@ -18,21 +18,42 @@ SENTINEL = "SENTINEL-index-6d0e"
 
 
 class _LoginPage(OwnedHandler):
-    owner: ClassVar[LocalHTTPServer]
+    owner: ClassVar[LoginPage]
 
     def do_GET(self) -> None:
-        body = b"Please log in\n"
+        body, content_type = self.owner.answer
         self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
 
 class LoginPage(LocalHTTPServer):
-    """A proxy's login page where a simple index should be."""
+    """A proxy's login page where a simple index should be (or any other answer)."""
 
     handler = _LoginPage
+
+    def __init__(self, answer: tuple[bytes, str] = (b"Please log in\n", "text/plain")) -> None:
+        self.answer = answer
+        super().__init__()
+
+
+JSON = "application/vnd.pypi.simple.v1+json"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b'{"meta": {"api-version": "1.0"}, "name": "p", "files": "x"}', b"[1, 2]"],
+    ids=["bad JSON", "files not a list", "not an object"],
+)
+def test_a_json_page_of_the_wrong_shape_is_one_error(body: bytes) -> None:
+    with LoginPage((body, JSON)) as page:
+        url = f"http://user:{SENTINEL}@127.0.0.1:{page.port}/simple/"
+        creds = Credentials("user", Secret(SENTINEL, "test"), "test")
+        with pytest.raises(PublishError, match="project page that is not valid") as info:
+            list_files(Target("odd", url, url), "good-sample", creds)
+    assert SENTINEL not in str(info.value)
 
 
 def test_text_plain_answer_is_one_error_without_the_password() -> None:

@@ -98,6 +98,12 @@ def list_files(
         status = exc.response.status_code if exc.response is not None else 0
         source = credentials.source if credentials is not None else "no credentials"
         raise _refused(target, status, project_name, source) from None
+    except ValueError as exc:  # bad JSON, a PEP 691 payload of the wrong shape (pydantic)
+        raise PublishError(
+            f"index of target {target.name} ({sanitize_url(target.index_url)}) answered with a "
+            f"project page that is not valid ({type(exc).__name__}; PEP 503, 691): check the "
+            "index URL"
+        ) from None
     except requests.RequestException as exc:
         raise IndexUnavailableError(
             f"cannot reach the index of target {target.name} ({sanitize_url(target.index_url)}): "

@@ -2,7 +2,7 @@
 ``action.yml`` have no finding of medium severity or above, and the workflow
 ``noxship init`` writes has none but the tag of noxship's own action. Every
 third-party action is pinned to a full commit SHA with its version in a
-comment. Needs no package registry."""
+comment."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECTS, REPO_ROOT
+
+# zizmor comes from the registry with the test group (Python 3.11+), as the npm
+# checkers do: these tests run in the `tests` session, not in noxship's test_wheel.
+pytestmark = pytest.mark.network
 
 ZIZMOR = Path(sys.executable).parent / "zizmor"
 USES = re.compile(r"^\s*(?:-\s*)?uses:\s*(\S+)(.*)$", re.M)

@@ -12,7 +12,10 @@ from typing import NoReturn
 
 from noxship.errors import UsageError
 
-__all__ = ["OneLineParser", "SessionOptions", "parse_session_options"]
+__all__ = ["SESSION_OPTIONS", "OneLineParser", "SessionOptions", "parse_session_options"]
+
+SESSION_OPTIONS = ("--target", "--only", "--no-tag", "--python", "--verbose")
+"""The options after ``--`` that noxship's sessions know; each session uses its own."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -48,15 +51,14 @@ class SessionOptions(argparse.Namespace):
 
 
 def parse_session_options(
-    session: str, posargs: Sequence[str], *, allowed: Sequence[str], passthrough: bool = False
+    session: str, posargs: Sequence[str], *, passthrough: bool = False
 ) -> SessionOptions:
-    """Parse the arguments after ``--`` of session ``session``.
+    """Parse the arguments after ``--`` of session ``session``: any of
+    :data:`SESSION_OPTIONS` (a session uses its own and ignores the others).
 
     Args:
         session: the session's name, for messages.
         posargs: the arguments.
-        allowed: the options this session takes, of ``--target``, ``--only``,
-            ``--no-tag``, ``--python``, ``--verbose``.
         passthrough: give unknown arguments to pytest (``test_wheel``) instead of
             refusing them; an unknown option close to a known one (a typo) is
             still refused.
@@ -65,17 +67,15 @@ def parse_session_options(
         UsageError: an unknown option, or a known one without its value.
     """
     parser = OneLineParser(prog=f"nox -s {session} --", add_help=False, allow_abbrev=False)
-    if "--target" in allowed:
-        parser.add_argument("--target", action="append", default=[])
-    if "--only" in allowed:
-        parser.add_argument("--only", action="append", default=[])
-    if "--python" in allowed:
-        parser.add_argument("--python", dest="pythons", action="append", default=[])
-    if "--no-tag" in allowed:
-        parser.add_argument("--no-tag", dest="no_tag", action="store_true")
+    # Every session knows every option: nox gives all the sessions of one run (a
+    # chain such as `nox -s build test_wheel -- --python 3.12`) the same arguments.
+    parser.add_argument("--target", action="append", default=[])
+    parser.add_argument("--only", action="append", default=[])
+    parser.add_argument("--python", dest="pythons", action="append", default=[])
+    parser.add_argument("--no-tag", dest="no_tag", action="store_true")
     parser.add_argument("--verbose", action="store_true")
     opts, rest = parser.parse_known_args(list(posargs), namespace=SessionOptions())
-    known = [*allowed, "--verbose"]
+    known = list(SESSION_OPTIONS)
     for arg in rest:
         if not arg.startswith("-"):
             if passthrough:
@@ -86,9 +86,5 @@ def parse_session_options(
         close = difflib.get_close_matches(arg.split("=")[0], known, n=1, cutoff=0.75)
         if not passthrough or close:
             raise UsageError(f"nox -s {session} -- has no option {arg}{_nearest(arg, known)}")
-    for name in ("target", "only", "pythons"):
-        if not hasattr(opts, name):
-            setattr(opts, name, [])
-    opts.no_tag = getattr(opts, "no_tag", False)
     opts.rest = rest
     return opts

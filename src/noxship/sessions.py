@@ -105,12 +105,8 @@ def _project() -> Project:
     return Project.load(Path.cwd())
 
 
-def _options(
-    session: nox.Session, allowed: Sequence[str], *, passthrough: bool = False
-) -> SessionOptions:
-    return parse_session_options(
-        session.name, session.posargs, allowed=allowed, passthrough=passthrough
-    )
+def _options(session: nox.Session, *, passthrough: bool = False) -> SessionOptions:
+    return parse_session_options(session.name, session.posargs, passthrough=passthrough)
 
 
 def _planned_preview_version(project: Project) -> Version | None:
@@ -173,7 +169,7 @@ def build(session: nox.Session) -> None:
     """Build the sdist, then the wheel from it; twine check --strict; dist/SHA256SUMS."""
     from noxship.build import build as do_build
 
-    _options(session, allowed=())
+    _options(session)
     project = _project()
     version = _planned_preview_version(project)
     if version is not None:
@@ -195,7 +191,7 @@ def test_wheel(session: nox.Session) -> None:
     """
     from noxship.wheeltest import run_wheel_tests
 
-    opts = _options(session, allowed=("--python",), passthrough=True)
+    opts = _options(session, passthrough=True)
     project = _project()
     for result in run_wheel_tests(
         project,
@@ -215,7 +211,7 @@ def test_wheel(session: nox.Session) -> None:
 @_guarded
 def clean(session: nox.Session) -> None:
     """Remove dist/, build/ (and the reports in it) and *.egg-info."""
-    _options(session, allowed=())
+    _options(session)
     root = Path.cwd()
     for path in [
         root / "dist",
@@ -245,7 +241,7 @@ def publish(session: nox.Session) -> None:
     """
     from noxship.release import check_options, publish_planned, publish_to
 
-    opts = _options(session, allowed=("--target", "--only", "--no-tag"))
+    opts = _options(session)
     check_options(opts.target, opts.only)
     project = _project()
     environ = _credentials_env(project)
@@ -261,7 +257,7 @@ def tag(session: nox.Session) -> None:
     """Make the tag the release plan names (after ``publish -- --no-tag`` in other jobs)."""
     from noxship.release import tag_planned
 
-    _options(session, allowed=())
+    _options(session)
     project = _project()
     tag_planned(project, _credentials_env(project))
 
@@ -269,7 +265,7 @@ def tag(session: nox.Session) -> None:
 def _check_credentials(session: nox.Session, targets: Sequence[str]) -> None:
     from noxship.release import resolve_targets
 
-    _options(session, allowed=())
+    _options(session)
     project = _project()
     resolve_targets(project, targets, _credentials_env(project))
 
@@ -297,7 +293,7 @@ def release_local(session: nox.Session) -> None:
     """
     from noxship.release import publish_local
 
-    _options(session, allowed=())
+    _options(session)
     keep = os.environ.get("NOXSHIP_LOCAL_INDEX_DIR")
     publish_local(_project(), Path(keep).resolve() if keep else None)
 
@@ -308,7 +304,7 @@ def release_test(session: nox.Session) -> None:
     """Lint, build, test the wheel, publish to TestPyPI and install back from it."""
     from noxship.release import publish_to
 
-    _options(session, allowed=())
+    _options(session)
     project = _project()
     publish_to(project, ["testpypi"], _credentials_env(project))
 
@@ -319,6 +315,6 @@ def release_prod(session: nox.Session) -> None:
     """Everything in release_test, then publish to PyPI."""
     from noxship.release import publish_to
 
-    _options(session, allowed=())
+    _options(session)
     project = _project()
     publish_to(project, ["pypi"], _credentials_env(project))

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import nox
 
-from noxship.environment import is_credential, redactor_for, secret_values
+from noxship.environment import credential_environment, is_credential, secret_values
 from noxship.errors import failure_line
 from noxship.log import configure_logging
 from noxship.options import SessionOptions, parse_session_options
@@ -77,10 +77,8 @@ def _guarded(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(session: nox.Session) -> None:
-        from noxship.environment import credential_environment
-
+        # The environment with .env merged: every secret of either is masked.
         redactor = configure_logging(credential_environment(Path.cwd(), os.environ))
-        redactor.add_all(redactor_for(os.environ))
         try:
             func(session)
         except Exception as exc:  # the sessions' top-level catch
@@ -225,8 +223,6 @@ def clean(session: nox.Session) -> None:
 
 
 def _credentials_env(project: Project) -> dict[str, str]:
-    from noxship.environment import credential_environment
-
     return credential_environment(project.root, os.environ)
 
 

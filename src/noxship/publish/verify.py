@@ -114,12 +114,16 @@ def _index_envs(
 def _requirements(dists: Sequence[Distribution], target: Target) -> list[str]:
     """What the dependency step asks uv for: the release itself (its dependencies
     resolved with it), or, where the dependencies come from the public index
-    alone, the wheel's own ``Requires-Dist`` (core metadata spec)."""
+    alone, the wheel's own ``Requires-Dist`` (core metadata spec). Nothing when
+    the wheel declares no dependency: the step would install nothing."""
     name, version = dists[0].name, dists[0].version
     wheels = [d for d in dists if d.kind is DistKind.WHEEL]
-    if not target.is_pypi or not wheels:
+    if not wheels:
         return [f"{name}=={version}"]
-    return [str(r) for r in wheel_metadata(wheels[0].path).requires_dist or []]
+    declared = [str(r) for r in wheel_metadata(wheels[0].path).requires_dist or []]
+    if target.is_pypi or not declared:
+        return declared
+    return [f"{name}=={version}"]
 
 
 def install_check(

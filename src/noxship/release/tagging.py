@@ -1,6 +1,6 @@
 """Tag a release after its last target, the way each CI provider allows.
 
-One class per provider (:data:`TAGGERS`, keyed by the provider's name):
+One function per provider (:data:`TAGGERS`, keyed by the provider's name):
 GitLab creates a Release through the Releases API with ``ref`` set, which
 creates the tag and works with the job token (GitLab docs, "Releases API" and
 "CI/CD job token"); a Release that exists for the same commit counts as done.
@@ -13,8 +13,7 @@ not run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from collections.abc import Callable, Mapping, Sequence
 
 from noxship.errors import ConfigError
 from noxship.plan.providers import GitHub, GitLab, Local
@@ -38,67 +37,50 @@ def _commit(environ: Mapping[str, str], variable: str) -> str:
     return sha
 
 
-class Tagger:
-    """Creates the release tag on one CI provider."""
-
-    provider: ClassVar[str]
-
-    @staticmethod
-    def tag(
-        project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
-    ) -> None:
-        raise NotImplementedError
+Tagger = Callable[[Project, Mapping[str, str], str, str, Sequence[str]], None]
+"""Makes the tag ``tag`` of ``version`` after ``targets``, on one CI provider."""
 
 
-class GitLabTagger(Tagger):
-    provider = GitLab.name
-
-    @staticmethod
-    def tag(
-        project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
-    ) -> None:
-        ref = _commit(environ, "CI_COMMIT_SHA")
-        links = []
-        for name in targets:
-            target = resolve_target(name, environ, project.name)
-            if target.page_url:
-                url = f"{target.page_url}{version}/" if target.is_pypi else target.page_url
-                links.append((f"{name}: {project.name} {version}", url))
-        create_release(
-            api_credentials(environ),
-            environ,
-            tag=tag,
-            ref=ref,
-            name=f"{project.name} {version}",
-            description=f"Published to {', '.join(targets)} by noxship.",
-            links=links,
-        )
+def _tag_gitlab(
+    project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
+) -> None:
+    ref = _commit(environ, "CI_COMMIT_SHA")
+    links = []
+    for name in targets:
+        target = resolve_target(name, environ, project.name)
+        if target.page_url:
+            url = f"{target.page_url}{version}/" if target.is_pypi else target.page_url
+            links.append((f"{name}: {project.name} {version}", url))
+    create_release(
+        api_credentials(environ),
+        environ,
+        tag=tag,
+        ref=ref,
+        name=f"{project.name} {version}",
+        description=f"Published to {', '.join(targets)} by noxship.",
+        links=links,
+    )
 
 
-class GitHubTagger(Tagger):
-    provider = GitHub.name
-
-    @staticmethod
-    def tag(
-        project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
-    ) -> None:
-        git(["tag", tag, _commit(environ, "GITHUB_SHA")], environ, cwd=project.root, what="git tag")
-        git(["push", "origin", f"refs/tags/{tag}"], environ, cwd=project.root, what="git push")
+def _tag_github(
+    project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
+) -> None:
+    git(["tag", tag, _commit(environ, "GITHUB_SHA")], environ, cwd=project.root, what="git tag")
+    git(["push", "origin", f"refs/tags/{tag}"], environ, cwd=project.root, what="git push")
 
 
-class LocalTagger(Tagger):
-    provider = Local.name
-
-    @staticmethod
-    def tag(
-        project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
-    ) -> None:
-        print(f"to tag this release: git tag {tag} && git push origin {tag}")
+def _tag_local(
+    project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
+) -> None:
+    print(f"to tag this release: git tag {tag} && git push origin {tag}")
 
 
-TAGGERS: Mapping[str, type[Tagger]] = {
-    t.provider: t for t in (GitLabTagger, GitHubTagger, LocalTagger)
+TAGGERS: Mapping[str, Tagger] = {
+    GitLab.name: _tag_gitlab,
+    GitHub.name: _tag_github,
+    Local.name: _tag_local,
 }
+"""The tagger of each CI provider, by the provider's name."""
 
 
 def tag_release(
@@ -117,4 +99,4 @@ def tag_release(
         PublishError: the API refused, or the tag exists for another commit.
         ToolError: git failed.
     """
-    TAGGERS[provider].tag(project, environ, tag, version, targets)
+    TAGGERS[provider](project, environ, tag, version, targets)

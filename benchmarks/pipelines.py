@@ -209,12 +209,17 @@ def bare(root: Path) -> None:
 
 
 def run_tests(root: Path, python: Path, core: dict[str, str]) -> None:
+    """The tests under coverage, and the two reports CI reads (JUnit, Cobertura XML),
+    as noxship writes them."""
     project = Project.load(root)
+    reports = root / "build" / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as t:
         test_copy(root, Path(t))
         sh([python, "-m", "coverage", "run", f"--source={project.canonical_name.replace('-', '_')}",
-            "-m", "pytest", "-q", "-p", "no:cacheprovider", *project.config.pytest_args],
-           cwd=Path(t), env={**ENV, **core})  # fmt: skip
+            "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={reports / 'junit.xml'}",
+            *project.config.pytest_args], cwd=Path(t), env={**ENV, **core})  # fmt: skip
+        sh([python, "-m", "coverage", "xml", "-q", "-o", reports / "coverage.xml"], cwd=Path(t))
 
 
 def publish_and_install(root: Path, dists: list[Path], twine: list[str | Path], uv: bool) -> None:
@@ -280,6 +285,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tomlkit only, no scaling")
     parser.add_argument("--rounds", type=int, default=3, help="timed runs per pipeline")
     parser.add_argument("--python", help="the Python the tests run on (3.X), default this one")
+    parser.add_argument("--no-tutorial", action="store_true",
+                        help="time the bare minimum and noxship only (a quick A/B)")  # fmt: skip
     args = parser.parse_args()
     if args.python:
         global PY, TEST_PYTHON
@@ -300,14 +307,17 @@ def main() -> None:
         "noxship release_local": noxship,
         "tutorial (pip, venv, build, twine)": tutorial,
     }
+    if args.no_tutorial:
+        del pipelines["tutorial (pip, venv, build, twine)"]
     for label, make in projects:
         results = timed(pipelines, make, args.rounds)
         base = results["bare minimum (uv, twine)"][0]
         for name, (cold, rerun) in results.items():
             print(f"| {label} | {name} | {cold:.1f} | {rerun:.1f} | {cold / base:.2f}x |")
         ours = results["noxship release_local"][0]
-        classic = results["tutorial (pip, venv, build, twine)"][0]
-        print(f"| {label} | **tutorial / noxship** | | | **{classic / ours:.2f}x** |")
+        if not args.no_tutorial:
+            classic = results["tutorial (pip, venv, build, twine)"][0]
+            print(f"| {label} | **tutorial / noxship** | | | **{classic / ours:.2f}x** |")
         sys.stdout.flush()
     plan_ms, python_ms = plan_startup()
     print(f"\n`noxship plan`: {plan_ms:.0f} ms median of 21 runs (`python -c pass`: "

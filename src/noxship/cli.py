@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -148,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _plan(args)
     except Exception as exc:  # the top-level catch: one line per failure
         if verbose:
+            import traceback
+
             sys.stderr.write(redactor("".join(traceback.format_exception(exc))))
         line, code = failure_line(exc, redactor)
         print(line, file=sys.stderr)

@@ -22,11 +22,14 @@ imports nothing from noxship: it is at the bottom of the import graph.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging
 
 __all__ = [
     "CREDENTIAL_VARIABLES",
@@ -221,8 +224,12 @@ def sanitize_url(text: str) -> str:
     return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{HIDDEN}@", text)
 
 
-class Redactor(logging.Filter):
+class Redactor:
     """Mask secrets in text and in log records.
+
+    A filter for :mod:`logging` handlers (``handler.addFilter(redactor)``: logging
+    calls any object's ``filter`` method); not a ``logging.Filter`` subclass, so
+    that ``noxship plan`` starts without importing :mod:`logging`.
 
     Args:
         secrets: values to mask wherever they appear; values shorter than four
@@ -230,7 +237,6 @@ class Redactor(logging.Filter):
     """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        super().__init__()
         self._secrets: set[str] = set()
         for value in secrets:
             self.add(value)
@@ -253,6 +259,9 @@ class Redactor(logging.Filter):
         return sanitize_url(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the record's message and traceback; keep the record (logging's filter protocol)."""
+        import logging
+
         record.msg = self(record.getMessage())
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:

@@ -6,7 +6,6 @@ unknown option is refused with the nearest known one."""
 from __future__ import annotations
 
 import argparse
-import difflib
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -18,14 +17,30 @@ SESSION_OPTIONS = ("--target", "--only", "--no-tag", "--python", "--verbose")
 """The options after ``--`` that noxship's sessions know; each session uses its own."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help formatter at a fixed width of 78 columns: argparse makes
+    one per ``add_argument``, and sizing it to the terminal imports :mod:`shutil`,
+    a cost every ``noxship plan`` would pay."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=78)
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are a :class:`UsageError` (exit code 2)."""
+    """An argument parser whose errors are a :class:`UsageError` (exit code 2),
+    and whose help is 78 columns wide."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}: see `{self.prog} --help`")
 
 
 def _nearest(option: str, known: Sequence[str]) -> str:
+    import difflib
+
     match = difflib.get_close_matches(option.split("=")[0], known, n=1, cutoff=0.6)
     return f"; did you mean {match[0]}?" if match else f"; known options: {', '.join(known)}"
 
@@ -83,6 +98,8 @@ def parse_session_options(
             raise UsageError(
                 f"nox -s {session} -- takes no argument {arg!r}: use {', '.join(known)}"
             )
+        import difflib
+
         close = difflib.get_close_matches(arg.split("=")[0], known, n=1, cutoff=0.75)
         if not passthrough or close:
             raise UsageError(f"nox -s {session} -- has no option {arg}{_nearest(arg, known)}")

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import nox
 
+from noxship._preload import preload
 from noxship.environment import credential_environment, is_credential, secret_values
 from noxship.errors import failure_line
 from noxship.log import configure_logging
@@ -165,8 +166,10 @@ def tests(session: nox.Session) -> None:
 @_guarded
 def build(session: nox.Session) -> None:
     """Build the sdist, then the wheel from it; twine check --strict; dist/SHA256SUMS."""
+    from noxship.build import CHECK_MODULES
     from noxship.build import build as do_build
 
+    preload(CHECK_MODULES)
     _options(session)
     project = _project()
     version = _planned_preview_version(project)
@@ -187,8 +190,10 @@ def test_wheel(session: nox.Session) -> None:
     Posargs: ``--python 3.12`` (repeatable) limits the Pythons, as does
     ``NOXSHIP_PYTHONS``; other arguments go to pytest.
     """
+    from noxship.publish import CLIENT_MODULES
     from noxship.wheeltest import run_wheel_tests
 
+    preload(CLIENT_MODULES)  # a release chain publishes next
     opts = _options(session, passthrough=True)
     project = _project()
     for result in run_wheel_tests(

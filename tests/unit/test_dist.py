@@ -18,6 +18,7 @@ def touch(d: Path, *names: str) -> None:
 
 def test_finds_sdist_first(tmp_path: Path) -> None:
     touch(tmp_path, "foo_bar-1.0-py3-none-any.whl", "foo_bar-1.0.tar.gz", CHECKSUMS_NAME)
+    touch(tmp_path, ".gitignore")  # what `uv build` writes into its output directory
     dists = find_distributions(tmp_path, "Foo.Bar", Version("1.0"))
     assert [d.kind for d in dists] == ["sdist", "wheel"]
     text = write_checksums(dists, tmp_path / CHECKSUMS_NAME)
@@ -33,6 +34,7 @@ def test_finds_sdist_first(tmp_path: Path) -> None:
         (("x-1.0.tar.gz",), "no wheel"),
         (("x-1.0-py3-none-any.whl",), "no sdist"),
         (("x-1.0.zip",), "not a wheel or sdist"),
+        ((".DS_Store", "x-1.0.tar.gz", "x-1.0-py3-none-any.whl"), "not a wheel or sdist"),
         (("x-2.0.tar.gz", "x-2.0-py3-none-any.whl"), "not 1.0"),
     ],
 )

@@ -11,7 +11,7 @@ May import: :mod:`noxship.project`, :mod:`noxship.environment`,
 
 from __future__ import annotations
 
-from noxship.build.builder import build, source_date_epoch
+from noxship.build.builder import CHECK_MODULES, build, source_date_epoch
 from noxship.build.dist import (
     CHECKSUMS_NAME,
     DistKind,
@@ -28,6 +28,7 @@ from noxship.build.scan import CREDENTIAL_FILES, ScanReport, scan_distributions
 
 __all__ = [
     "CHECKSUMS_NAME",
+    "CHECK_MODULES",
     "CREDENTIAL_FILES",
     "DistKind",
     "Distribution",

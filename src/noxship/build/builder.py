@@ -23,7 +23,10 @@ from noxship.environment import clean_env
 from noxship.errors import ConfigError, ToolError
 from noxship.project import Project
 
-__all__ = ["build", "source_date_epoch"]
+__all__ = ["CHECK_MODULES", "build", "source_date_epoch"]
+
+CHECK_MODULES = ("twine.commands.check",)
+"""What ``twine check`` imports: worth loading while the backend builds."""
 
 logger = logging.getLogger("noxship")
 

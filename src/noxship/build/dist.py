@@ -112,6 +112,11 @@ class Distribution:
         return None
 
 
+_NOT_DISTRIBUTIONS = frozenset({CHECKSUMS_NAME, ".gitignore"})
+"""Files dist/ may hold beside the archives: the checksums, and the ``.gitignore``
+(``*``) that ``uv build`` and hatch write into their output directory."""
+
+
 def _project_files(dist_dir: Path, wanted: NormalizedName) -> list[Distribution]:
     found: list[Distribution] = []
     for path in sorted(dist_dir.iterdir()):
@@ -120,7 +125,7 @@ def _project_files(dist_dir: Path, wanted: NormalizedName) -> list[Distribution]
                 f"{path} is not a regular file (a symlink, say): dist/ holds only the built "
                 "files; run `nox -s build` to rebuild dist/"
             )
-        if path.name == CHECKSUMS_NAME or path.is_dir():
+        if path.name in _NOT_DISTRIBUTIONS or path.is_dir():
             continue
         dist = Distribution.from_path(path)
         if dist is None:

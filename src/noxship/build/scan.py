@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import gzip
+import io
 import re
 import tarfile
 import zipfile
@@ -39,6 +41,8 @@ _HARMLESS = frozenset({".env.example", ".env.sample", ".env.template", ".env.dis
 MIN_SECRET_LENGTH = 8
 """Shorter values are not searched for: they would match ordinary text."""
 _MAX_MEMBER = 64 << 20
+_MAX_SDIST = 1 << 30
+"""An sdist whose tar stream is larger is read member by member."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,17 +73,45 @@ def _members(dist: Distribution) -> Iterator[tuple[str, bytes]]:
                 yield member.name, data
 
 
+_NAME = re.compile("|".join(fnmatch.translate(p) for p in CREDENTIAL_FILES))
+_ARMOUR = b"PRIVATE KEY-----"
+
+
 def _credential_file(name: str, data: bytes) -> str | None:
     base = PurePosixPath(name).name
     if base in _HARMLESS:
         return None
-    if any(fnmatch.fnmatchcase(base, pattern) for pattern in CREDENTIAL_FILES):
+    if _NAME.match(base):
         if base.endswith((".pem", ".key")) and not _PRIVATE_KEY.search(data):
             return None  # a certificate or a public key: not a secret
         return f"the credential file {name}"
-    if _PRIVATE_KEY.search(data):
+    if _ARMOUR in data and _PRIVATE_KEY.search(data):
         return f"a private key in {name}"
     return None
+
+
+def _finding(name: str, data: bytes, needles: Iterable[bytes]) -> str | None:
+    found = _credential_file(name, data)
+    if found is None and any(needle in data for needle in needles):
+        found = f"the value of a token or password in {name}"
+    return found
+
+
+def _sdist_clean(dist: Distribution, needles: Iterable[bytes]) -> int | None:
+    """The fast path for an sdist: decompress it once, look for secrets and key
+    armour in the whole tar stream, and read only the member names. Returns the
+    number of files when nothing needs a closer look, else ``None``."""
+    with gzip.open(dist.path) as raw:
+        blob = raw.read(_MAX_SDIST + 1)
+    if len(blob) > _MAX_SDIST or any(n in blob for n in needles):
+        return None
+    if _ARMOUR in blob and _PRIVATE_KEY.search(blob):
+        return None
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        names = [PurePosixPath(m.name).name for m in tar if m.isfile()]
+    if any(_NAME.match(n) and n not in _HARMLESS for n in names):
+        return None
+    return len(names)
 
 
 def scan_distributions(dists: Sequence[Distribution], secrets: Iterable[str]) -> ScanReport:
@@ -100,11 +132,13 @@ def scan_distributions(dists: Sequence[Distribution], secrets: Iterable[str]) ->
     needles = {s.encode() for s in secrets if len(s) >= MIN_SECRET_LENGTH}
     members = 0
     for dist in dists:
+        clean = _sdist_clean(dist, needles) if dist.kind is DistKind.SDIST else None
+        if clean is not None:
+            members += clean
+            continue
         for name, data in _members(dist):
             members += 1
-            found = _credential_file(name, data)
-            if found is None and any(needle in data for needle in needles):
-                found = f"the value of a token or password in {name}"
+            found = _finding(name, data, needles)
             if found is not None:
                 raise DistributionError(
                     f"{dist.filename} holds {found}: nothing is published from it. Keep the "

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from typing import TextIO
@@ -86,6 +85,8 @@ def render(
     """
     out = out or sys.stdout
     if fmt == "json":
+        import json
+
         out.write(json.dumps(plan.as_dict(), indent=2) + "\n")
     elif fmt == "dotenv":
         out.write(dotenv_lines(plan, project_name))

@@ -10,7 +10,6 @@ touches ``os.environ``: the caller passes the environment in.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -166,6 +165,8 @@ class GitHub(Provider):
 
     @staticmethod
     def _payload(env: Mapping[str, str]) -> dict[str, object]:
+        import json
+
         path = env.get("GITHUB_EVENT_PATH")
         if not path:
             raise PlanError("GITHUB_EVENT_PATH is not set: run inside GitHub Actions")

@@ -15,13 +15,14 @@ from __future__ import annotations
 from noxship.publish.credentials import CredentialKind, Credentials, url_with_credentials
 from noxship.publish.index import IndexFile, list_files
 from noxship.publish.local_index import LocalIndex, free_port
-from noxship.publish.publisher import PublishReport, preflight, publish
+from noxship.publish.publisher import CLIENT_MODULES, PublishReport, preflight, publish
 from noxship.publish.retry import RetryPolicy
 from noxship.publish.targets import BUILTIN_TARGETS, Target, resolve_credentials, resolve_target
 from noxship.publish.verify import install_check, verify_index
 
 __all__ = [
     "BUILTIN_TARGETS",
+    "CLIENT_MODULES",
     "CredentialKind",
     "Credentials",
     "IndexFile",

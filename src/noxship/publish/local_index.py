@@ -99,6 +99,9 @@ class LocalIndex:
             a temporary directory removed on exit.
         username: the upload user's name.
         startup_timeout: seconds to wait for ``/health`` (bounded polling).
+        wait: wait on entry until the server answers; with ``False``, entry only
+            starts it, so that other work overlaps its start-up, and
+            :meth:`wait` must be called before the first request.
 
     Attributes:
         url: the base URL, ``http://127.0.0.1:<port>/``: twine's upload URL.
@@ -116,6 +119,7 @@ class LocalIndex:
         *,
         username: str = "noxship",
         startup_timeout: float = 30.0,
+        wait: bool = True,
     ) -> None:
         self.username = username
         self.password = Secret(secrets.token_urlsafe(24), "the embedded index's throw-away user")
@@ -123,6 +127,8 @@ class LocalIndex:
         self._startup_timeout = startup_timeout
         self._stack = contextlib.ExitStack()
         self._proc: subprocess.Popen[bytes] | None = None
+        self._wait_on_entry = wait
+        self._ready: tuple[Path, float] | None = None
         self.port = 0
         self.packages = Path()
 
@@ -157,14 +163,28 @@ class LocalIndex:
             env=clean_env(),
         )
         self._stack.callback(self._stop)
+        self._ready = (log_path, self._startup_timeout + extra_time)
+        if self._wait_on_entry:
+            self.wait()
+        return self
+
+    def wait(self) -> None:
+        """Return once the server answers on ``/health``; at once if it already has.
+
+        Raises:
+            ToolError: the server exited, or did not answer in time; it is stopped.
+        """
+        if self._ready is None or self._proc is None:
+            return
+        log_path, timeout = self._ready
         ready = False
         try:
-            wait_ready(self._proc, self.url, log_path, self._startup_timeout + extra_time)
+            wait_ready(self._proc, self.url, log_path, timeout)
             ready = True
         finally:
             if not ready:
                 self._stack.close()
-        return self
+        self._ready = None
 
     def _stop(self) -> None:
         if self._proc is None:

@@ -232,8 +232,9 @@ def publish_local(project: Project, packages: Path | None = None) -> PublishRepo
         ToolError: pypiserver did not start.
         PublishError: the upload, verification or install check failed.
     """
-    dists = checked_distributions(project, project.version, os.environ)
-    with LocalIndex(packages) as index:
+    with LocalIndex(packages, wait=False) as index:
+        dists = checked_distributions(project, project.version, os.environ)
+        index.wait()  # the checks above ran while the server started
         logger.info("embedded index: %s", index.simple_url)
         target = Target("local", index.url, index.simple_url)
         credentials = Credentials(index.username, index.password, "the embedded index's user")

@@ -44,6 +44,14 @@ each behaviour names its source:
   one (404 when there is none). "CI/CD job token": the job token may call all
   Releases API endpoints.
 
+- [FORWARDING] "Package request forwarding" (``pypi_package_requests_forwarding``,
+  an instance setting, on by default): when the registry holds no package of
+  the requested name, ``GET .../pypi/simple/:package_name`` redirects to
+  ``https://pypi.org/simple/<name>/`` (``lib/api/helpers/packages/
+  dependency_proxy_helpers.rb``, ``redirect_registry_request``: Grape's
+  ``redirect``, 302 for a GET). Off here unless ``forwarding`` names the index
+  to forward to (PyPI's, or a stand-in), so that the tests never reach PyPI.
+
 Everything else answers 404 ``{"message": "404 Not Found"}``.
 """
 
@@ -106,6 +114,8 @@ class FakeGitLab(LocalHTTPServer):
 
     Args:
         project_id: the numeric project id (``CI_PROJECT_ID``).
+        forwarding: the simple index an unknown package's lookup is redirected to
+            ([FORWARDING]; GitLab's is ``https://pypi.org/simple/``), or ``None``.
 
     Attributes:
         api_url: ``http://127.0.0.1:<port>/api/v4`` (``CI_API_V4_URL``).
@@ -114,8 +124,9 @@ class FakeGitLab(LocalHTTPServer):
         requests: (method, path, auth kind) of every request, for assertions.
     """
 
-    def __init__(self, project_id: int = 1217) -> None:
+    def __init__(self, project_id: int = 1217, *, forwarding: str | None = None) -> None:
         self.project_id = project_id
+        self.forwarding = forwarding
         self.tokens: dict[str, Token] = {}
         self.packages: list[Package] = []
         self.releases: dict[str, dict[str, Any]] = {}
@@ -316,6 +327,12 @@ class _Handler(OwnedHandler):
         files = [
             f for p in self.gitlab.packages if canonicalize_name(p.name) == wanted for f in p.files
         ]
+        if not files and self.gitlab.forwarding:  # [FORWARDING]
+            self.send_response(302)
+            self.send_header("Location", f"{self.gitlab.forwarding}{wanted}/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if not files:
             self._message(404, "404 Package Not Found")
             return

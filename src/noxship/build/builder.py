@@ -2,7 +2,10 @@
 
 The build is reproducible: ``SOURCE_DATE_EPOCH`` is set to the time of the last
 commit when the project is in git (https://reproducible-builds.org/specs/source-date-epoch/),
-so two builds of one commit give byte-identical files with backends that honour it.
+so two builds of one commit give byte-identical wheels with every common backend;
+the sdist is then normalised (:mod:`noxship.build.normalise`: times, owners,
+member order, gzip header), since setuptools, pbr and pdm-backend write the
+build time into it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, write_checksums
+from noxship.build.dist import (
+    CHECKSUMS_NAME,
+    DistKind,
+    Distribution,
+    find_distributions,
+    write_checksums,
+)
+from noxship.build.normalise import normalise_sdist
 from noxship.build.scan import scan_distributions
 from noxship.environment import clean_env
 from noxship.errors import ConfigError, ToolError
@@ -153,7 +163,9 @@ def build(
     """Build the project's sdist and wheel into an emptied ``dist_dir``.
 
     The ``build`` library builds the sdist and then the wheel from the
-    unpacked sdist, in one isolated environment made by uv. Then ``twine check --strict``
+    unpacked sdist, in one isolated environment made by uv. The sdist is
+    normalised (:func:`~noxship.build.normalise.normalise_sdist`), every archive
+    is scanned for credentials, then ``twine check --strict``
     checks the metadata and ``dist/SHA256SUMS`` is written.
 
     Args:
@@ -189,6 +201,11 @@ def build(
             source = _with_version(project, version, Path(tmp) / "src")
         _build_sdist_then_wheel(source, dist_dir, Path(tmp), clean_env(extra))
     dists = find_distributions(dist_dir, project.name, version or project.version)
+    for dist in dists:
+        if dist.kind is DistKind.SDIST and normalise_sdist(
+            dist.path, int(epoch) if epoch else None
+        ):
+            logger.info("normalised %s (times, owners, order): reproducible", dist.filename)
     report = scan_distributions(dists, secrets)
     logger.info("no credential in %d archives (%d members read)", report.archives, report.members)
     _twine_check(dists)

@@ -3,11 +3,18 @@ GitLab's Packages API.
 
 The simple repository API is PEP 503 (HTML) and PEP 691 (JSON); file digests
 come from the ``#sha256=`` URL fragment or the JSON ``hashes`` (PEP 503, 691).
+
+A lookup never follows a redirect: GitLab's package registry forwards a request
+for a package it does not hold to PyPI ("Package request forwarding", on by
+default), and pypiserver without ``--disable-fallback`` redirects to PyPI. What
+answers after a redirect is another index, so a redirect means "not on this
+index", like a 404.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Mapping
 
 from noxship.environment import sanitize_url
@@ -18,6 +25,7 @@ from noxship.publish.targets import Target
 __all__ = ["IndexFile", "Lister", "list_files"]
 
 _TIMEOUT = 30.0
+logger = logging.getLogger("noxship")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +77,8 @@ def list_files(
             private indexes); ignored for trusted publishing.
 
     Returns:
-        File name -> file; empty when the index does not know the project (404).
+        File name -> file; empty when the index does not know the project (404)
+        or answers with a redirect (to another index).
 
     Raises:
         CredentialsError: the index answered 401 or 403.
@@ -83,10 +92,24 @@ def list_files(
     auth = None
     if credentials is not None and credentials.password is not None:
         auth = (credentials.username, credentials.password.reveal())
+    from pypi_simple.client import USER_AGENT
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.max_redirects = 0  # a redirect raises TooManyRedirects: never followed
     try:
-        with PyPISimple(endpoint=target.index_url, auth=auth) as client:
+        with PyPISimple(endpoint=target.index_url, auth=auth, session=session) as client:
             page = client.get_project_page(project_name, timeout=_TIMEOUT)
     except NoSuchProjectError:
+        return {}
+    except requests.TooManyRedirects as exc:
+        where = exc.response.headers.get("Location", "?") if exc.response is not None else "?"
+        logger.info(
+            "index of target %s redirects the lookup of %s (to %s): not on this index",
+            target.name,
+            project_name,
+            sanitize_url(where),
+        )
         return {}
     except UnsupportedContentTypeError as exc:
         raise PublishError(

@@ -16,11 +16,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from noxship.environment import sanitize_url
 from noxship.errors import CredentialsError, IndexUnavailableError, PublishError
 from noxship.publish.credentials import Credentials
 from noxship.publish.targets import Target
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["IndexFile", "Lister", "list_files"]
 
@@ -65,6 +69,17 @@ def _refused(target: Target, status: int, project_name: str, source: str) -> Exc
     )
 
 
+def _session() -> requests.Session:
+    """pypi-simple's session, but one on which a redirect raises ``TooManyRedirects``."""
+    import requests
+    from pypi_simple.client import USER_AGENT
+
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.max_redirects = 0
+    return session
+
+
 def list_files(
     target: Target, project_name: str, credentials: Credentials | None = None
 ) -> dict[str, IndexFile]:
@@ -77,8 +92,7 @@ def list_files(
             private indexes); ignored for trusted publishing.
 
     Returns:
-        File name -> file; empty when the index does not know the project (404)
-        or answers with a redirect (to another index).
+        File name -> file; empty on a 404 or a redirect (to another index).
 
     Raises:
         CredentialsError: the index answered 401 or 403.
@@ -92,24 +106,15 @@ def list_files(
     auth = None
     if credentials is not None and credentials.password is not None:
         auth = (credentials.username, credentials.password.reveal())
-    from pypi_simple.client import USER_AGENT
-
-    session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
-    session.max_redirects = 0  # a redirect raises TooManyRedirects: never followed
     try:
-        with PyPISimple(endpoint=target.index_url, auth=auth, session=session) as client:
+        with PyPISimple(endpoint=target.index_url, auth=auth, session=_session()) as client:
             page = client.get_project_page(project_name, timeout=_TIMEOUT)
     except NoSuchProjectError:
         return {}
-    except requests.TooManyRedirects as exc:
+    except requests.TooManyRedirects as exc:  # see the module docstring
         where = exc.response.headers.get("Location", "?") if exc.response is not None else "?"
-        logger.info(
-            "index of target %s redirects the lookup of %s (to %s): not on this index",
-            target.name,
-            project_name,
-            sanitize_url(where),
-        )
+        logger.info("index of target %s redirects the lookup of %s (to %s): not on this index",
+                    target.name, project_name, sanitize_url(where))  # fmt: skip
         return {}
     except UnsupportedContentTypeError as exc:
         raise PublishError(
@@ -124,18 +129,14 @@ def list_files(
     except ValueError as exc:  # bad JSON, a PEP 691 payload of the wrong shape (pydantic)
         raise PublishError(
             f"index of target {target.name} ({sanitize_url(target.index_url)}) answered with a "
-            f"project page that is not valid ({type(exc).__name__}; PEP 503, 691): check the "
-            "index URL"
+            f"project page that is not valid ({type(exc).__name__}; PEP 503, 691): check the URL"
         ) from None
     except requests.RequestException as exc:
         raise IndexUnavailableError(
             f"cannot reach the index of target {target.name} ({sanitize_url(target.index_url)}): "
             f"{type(exc).__name__}; check the URL and the network"
         ) from None
-    files: dict[str, IndexFile] = {}
-    for package in page.packages:
-        digests: Mapping[str, str] = package.digests or {}
-        files[package.filename] = IndexFile(
-            package.filename, digests.get("sha256"), sanitize_url(package.url)
-        )
-    return files
+    return {
+        p.filename: IndexFile(p.filename, (p.digests or {}).get("sha256"), sanitize_url(p.url))
+        for p in page.packages
+    }

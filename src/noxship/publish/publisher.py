@@ -18,11 +18,14 @@ import contextlib
 import dataclasses
 import logging
 import os
+import tarfile
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 
 from noxship.build.dist import DistKind, Distribution
 from noxship.environment import Redactor
 from noxship.errors import IndexConflictError
+from noxship.publish.compare import ArchiveDiff, Fetcher, compare_archives, fetcher
 from noxship.publish.credentials import Credentials
 from noxship.publish.index import IndexFile
 from noxship.publish.lookup import lister_for
@@ -31,7 +34,7 @@ from noxship.publish.targets import Target
 from noxship.publish.upload import Uploader, twine_uploader, upload_all
 from noxship.publish.verify import install_check, verify_index
 
-__all__ = ["CLIENT_MODULES", "PublishReport", "preflight", "publish"]
+__all__ = ["CLIENT_MODULES", "Preflight", "PublishReport", "preflight", "publish"]
 
 CLIENT_MODULES = ("requests", "pypi_simple", "twine.settings", "twine.package", "twine.repository")
 """What a publish imports (about 0.8 s): worth loading while the tests run."""
@@ -58,41 +61,81 @@ class PublishReport:
     installed: bool
 
 
+@dataclasses.dataclass(frozen=True)
+class Preflight:
+    """What the target holds of the release, before any upload.
+
+    Attributes:
+        to_upload: files the target does not hold, wheels first.
+        skipped: files already published (same sha256, or same contents).
+        accepted: file name -> the target's sha256, for files whose archive
+            differs from the local one only in its metadata: the target's file
+            stands for this release.
+    """
+
+    to_upload: list[Distribution]
+    skipped: list[Distribution]
+    accepted: dict[str, str]
+
+
+def _conflict(dist: Distribution, found: IndexFile, fetch: Fetcher | None) -> ArchiveDiff | str:
+    """Compare ``dist`` with the target's file; a string says why they cannot be compared."""
+    if fetch is None:
+        return "not compared"
+    try:
+        return compare_archives(dist, fetch(found))
+    except (OSError, ValueError, tarfile.TarError, zipfile.BadZipFile) as exc:
+        return f"the target's file could not be compared: {type(exc).__name__}"
+
+
 def preflight(
-    dists: Sequence[Distribution], existing: Mapping[str, IndexFile], target: Target
-) -> tuple[list[Distribution], list[Distribution]]:
-    """Split ``dists`` into (to upload, already published) by what the target holds.
+    dists: Sequence[Distribution],
+    existing: Mapping[str, IndexFile],
+    target: Target,
+    fetch: Fetcher | None = None,
+) -> Preflight:
+    """Split ``dists`` by what the target holds.
 
     An index that gives no digest cannot prove a conflict: the upload itself
-    would be refused, so such a file counts as published.
+    would be refused, so such a file counts as published. A file of the same
+    name with another sha256 is downloaded with ``fetch`` and compared member
+    by member (:mod:`noxship.publish.compare`): the same contents count as
+    published; other contents are a conflict.
 
     Raises:
-        IndexConflictError: a file name is on the target with other content;
-            nothing has been uploaded.
+        IndexConflictError: a file name is on the target with other content,
+            named member by member; nothing has been uploaded.
     """
-    to_upload: list[Distribution] = []
-    skipped: list[Distribution] = []
+    result = Preflight([], [], {})
     conflicts: list[str] = []
     for dist in dists:
         found = existing.get(dist.filename)
         if found is None:
-            to_upload.append(dist)
+            result.to_upload.append(dist)
         elif found.sha256 is None or found.sha256 == dist.sha256:
-            skipped.append(dist)
+            result.skipped.append(dist)
         else:
-            conflicts.append(
-                f"{dist.filename} (target sha256 {found.sha256[:12]}…, local {dist.sha256[:12]}…)"
-            )
+            diff = _conflict(dist, found, fetch)
+            if isinstance(diff, ArchiveDiff) and diff.same_content:
+                logger.warning(
+                    "%s on %s has other bytes but %s: it stands for this release",
+                    dist.filename, target.name, diff.describe(),
+                )  # fmt: skip
+                result.skipped.append(dist)
+                result.accepted[dist.filename] = found.sha256
+            else:
+                what = diff.describe() if isinstance(diff, ArchiveDiff) else diff
+                conflicts.append(f"{dist.filename} ({what})")
     if conflicts:
         raise IndexConflictError(
             f"target {target.name} already holds other content under the same file name: "
             f"{'; '.join(conflicts)}. Nothing was uploaded. An index never replaces a file: "
-            "bump the version and rebuild"
+            "publish this change under a new version"
         )
     # Wheels before the sdist, as twine orders them: an interrupted release
     # then leaves installable files, not an sdist that every user must build.
-    to_upload.sort(key=lambda d: d.kind is DistKind.SDIST)
-    return to_upload, skipped
+    result.to_upload.sort(key=lambda d: d.kind is DistKind.SDIST)
+    return result
 
 
 @contextlib.contextmanager
@@ -154,12 +197,13 @@ def publish(
         target.repository_url,
         credentials.source,
     )
-    to_upload, skipped = preflight(dists, lister(), target)
+    checked = preflight(dists, lister(), target, fetcher(credentials))
+    to_upload, skipped = checked.to_upload, checked.skipped
     for dist in skipped:
         logger.info("already published on %s: %s", target.name, dist.filename)
     with _uploader(target, credentials, redactor, to_upload, verbose, uploader) as send:
         done = upload_all(to_upload, send, lister, target, retry, source=credentials.source)
-    verify_index(dists, target, lister)
+    verify_index(dists, target, lister, accepted=checked.accepted)
     do_install = (target.name != "pypi") if check_install is None else check_install
     if do_install:
         install_check(dists, target, credentials, redactor)
@@ -167,6 +211,6 @@ def publish(
         target=target,
         uploaded=tuple(done.uploaded),
         skipped=(*(d.filename for d in skipped), *done.skipped),
-        digests={d.filename: d.sha256 for d in dists},
+        digests={d.filename: checked.accepted.get(d.filename, d.sha256) for d in dists},
         installed=do_install,
     )

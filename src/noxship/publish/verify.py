@@ -8,7 +8,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from noxship._run import run, uv_binary, venv_python
@@ -31,8 +31,11 @@ def verify_index(
     *,
     attempts: int = 6,
     delay: float = 2.0,
+    accepted: Mapping[str, str] | None = None,
 ) -> None:
-    """Check that every file is on the target's index with the same sha256.
+    """Check that every file is on the target's index with the same sha256
+    (or, for a file in ``accepted``, with the sha256 given there: the target's
+    file of the same contents, see :class:`~noxship.publish.publisher.Preflight`).
 
     An index may show a new file a little late (a CDN in front of PyPI), so the
     lookup is repeated up to ``attempts`` times, ``delay`` seconds apart.
@@ -46,10 +49,11 @@ def verify_index(
         problems = []
         for dist in dists:
             found = now.get(dist.filename)
+            expected = (accepted or {}).get(dist.filename, dist.sha256)
             if found is None:
                 problems.append(f"{dist.filename} is missing")
-            elif found.sha256 is not None and found.sha256 != dist.sha256:
-                problems.append(f"{dist.filename} has sha256 {found.sha256}, not {dist.sha256}")
+            elif found.sha256 is not None and found.sha256 != expected:
+                problems.append(f"{dist.filename} has sha256 {found.sha256}, not {expected}")
         if not problems:
             logger.info("verified on %s: %s", target.name, ", ".join(d.filename for d in dists))
             return

@@ -108,14 +108,15 @@ def _options(session: nox.Session, *, passthrough: bool = False) -> SessionOptio
     return parse_session_options(session.name, session.posargs, passthrough=passthrough)
 
 
-def _planned_preview_version(project: Project) -> Version | None:
-    """The plan's ``.devN`` version when this pipeline builds a preview, else ``None``."""
+def _planned_version(project: Project) -> Version | None:
+    """The version this pipeline's plan builds (a release's, or a preview's
+    ``.devN``), else ``None`` (then the build gives the project's own)."""
     from packaging.version import Version
 
     from noxship.plan import PlanKind, plan_from_environment
 
     plan = plan_from_environment(project, os.environ)
-    if plan.kind is PlanKind.PREVIEW and plan.version:
+    if plan.kind is not PlanKind.NONE and plan.version:
         return Version(plan.version)
     return None
 
@@ -172,11 +173,10 @@ def build(session: nox.Session) -> None:
     preload(CHECK_MODULES)
     _options(session)
     project = _project()
-    version = _planned_preview_version(project)
-    if version is not None:
-        logger.info(
-            "preview build: version %s (the working tree keeps %s)", version, project.version
-        )
+    version = _planned_version(project)
+    if version is not None and version != project.version:
+        logger.info("building the planned version %s (the version source: %s)",
+                    version, project.version_source.detail)  # fmt: skip
     secrets = secret_values(_credentials_env(project))
     for dist in do_build(project, version=version, secrets=secrets):
         logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
@@ -200,7 +200,7 @@ def test_wheel(session: nox.Session) -> None:
         project,
         pythons=_pythons(opts),
         pytest_args=opts.rest,
-        version=_planned_preview_version(project),
+        version=_planned_version(project),
     ):
         logger.info(
             "Python %s: tests passed against the installed wheel; reports %s, %s",
@@ -264,11 +264,12 @@ def tag(session: nox.Session) -> None:
 
 
 def _check_credentials(session: nox.Session, targets: Sequence[str]) -> None:
-    from noxship.release import resolve_targets
+    from noxship.release import check_public_version, resolve_targets
 
     _options(session)
     project = _project()
-    resolve_targets(project, targets, _credentials_env(project))
+    resolved = resolve_targets(project, targets, _credentials_env(project))
+    check_public_version(project, [target for target, _ in resolved])
 
 
 @nox.session(venv_backend="none", default=False)

@@ -213,7 +213,7 @@ CASES = [
         "release message disagrees with the project",
         PLANNED,
         ExitCode.USAGE,
-        "announces version 9.9.9, but pyproject.toml says 0.3.0",
+        "announces version 9.9.9, but [project] version says 0.3.0",
         env={**GL_PUSH, "CI_COMMIT_TITLE": "9.9.9"},
     ),
     Case(
@@ -252,10 +252,10 @@ CASES = [
         env=GL_MR,
     ),
     Case(
-        "preview of a dynamic version",
+        "preview of a dynamic version the backend cannot tell",
         PLANNED,
-        ExitCode.USAGE,
-        "the version is dynamic",
+        ExitCode.FAILURE,
+        "is required in package mode.: run `python -m build` there to see the whole error",
         edit_pyproject('version = "0.3.0"', 'dynamic = ["version"]'),
         env={**GL_MR, "CI_PIPELINE_IID": "5"},
     ),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -285,7 +286,7 @@ def test_decision_table(
     [
         (
             {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.5.0"},
-            "announces version 1.5.0, but pyproject.toml says 1.4.0",
+            "announces version 1.5.0, but [project] version says 1.4.0",
         ),
         ({**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.4.0-foo-bar"}, "not a valid PEP 440 version"),
         ({**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.5.0"}, "says 1.4.0"),
@@ -305,7 +306,7 @@ def test_decision_table(
     ],
 )
 def test_inconsistent_input_is_exit_2(project: Project, env: dict[str, str], message: str) -> None:
-    with pytest.raises(PlanError, match=message) as info:
+    with pytest.raises(PlanError, match=re.escape(message)) as info:
         plan_from_environment(project, env)
     assert info.value.exit_code == ExitCode.USAGE
 
@@ -339,10 +340,25 @@ def test_bad_release_pattern(project: Project) -> None:
         Policy.from_config(project.config, {"NOXSHIP_RELEASE_PATTERN": "^x"})
 
 
-def test_dynamic_version_cannot_preview(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndynamic = ["version"]\n')
-    with pytest.raises(PlanError, match="dynamic"):
-        make_plan(detect(GL_MR), Project.load(tmp_path))
+def test_a_version_read_from_a_file_previews_and_is_checked(tmp_path: Path) -> None:
+    """hatch's [tool.hatch.version] path: read without building, checked like a static one."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\ndynamic = ["version"]\n[build-system]\n'
+        'requires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        '[tool.hatch.version]\npath = "src/x/__about__.py"\n'
+    )
+    (tmp_path / "src" / "x").mkdir(parents=True)
+    (tmp_path / "src" / "x" / "__about__.py").write_text('__version__ = "2.1.0"\n')
+    project = Project.load(tmp_path)
+    assert (project.version_source.kind, str(project.version)) == ("file", "2.1.0")
+    assert make_plan(detect(GL_MR), project).version == f"2.1.0.dev{GL_MR['CI_PIPELINE_IID']}"
+    with pytest.raises(PlanError, match=r"but \[tool.hatch.version\] path says 2.1.0"):
+        make_plan(detect({**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "2.2.0"}), project)
+
+
+def test_a_local_version_is_never_released(project: Project) -> None:
+    with pytest.raises(PlanError, match="local part .* PyPI and TestPyPI refuse"):
+        make_plan(detect({**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.4.0+g1234"}), project)
 
 
 def render_decisions() -> str:

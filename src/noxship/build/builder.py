@@ -25,15 +25,18 @@ from noxship.build.dist import (
     DistKind,
     Distribution,
     find_distributions,
+    sdist_metadata,
+    wheel_metadata,
     write_checksums,
 )
 from noxship.build.normalise import normalise_sdist
 from noxship.build.scan import scan_distributions
 from noxship.environment import clean_env
-from noxship.errors import ConfigError, ToolError
+from noxship.errors import ConfigError, DistributionError, ToolError
 from noxship.project import Project
+from noxship.project.version_source import TAG_KINDS
 
-__all__ = ["CHECK_MODULES", "build", "source_date_epoch"]
+__all__ = ["CHECK_MODULES", "build", "check_built_version", "source_date_epoch"]
 
 CHECK_MODULES = ("twine.commands.check",)
 """What ``twine check`` imports: worth loading while the backend builds."""
@@ -89,10 +92,14 @@ def _copy_ignore(root: Path) -> Callable[[str, list[str]], set[str]]:
 
 
 def _with_version(project: Project, version: Version, dest: Path) -> Path:
-    """Copy the project to ``dest`` with ``version`` written into its pyproject.toml."""
+    """Copy the project to ``dest`` with ``version`` written into its pyproject.toml
+    or into the file its version is read from."""
     import tomlkit
 
     shutil.copytree(project.root, dest, ignore=_copy_ignore(project.root), symlinks=True)
+    if project.version_source.kind == "file":
+        project.version_source.rewrite(project.root, dest, version)
+        return dest
     path = dest / "pyproject.toml"
     doc = tomlkit.parse(path.read_text(encoding="utf-8"))
     tool = doc.get("tool")
@@ -100,12 +107,82 @@ def _with_version(project: Project, version: Version, dest: Path) -> Path:
     table = next((t for t in candidates if isinstance(t, MutableMapping) and "version" in t), None)
     if table is None:
         raise ConfigError(
-            "cannot set the preview version: pyproject.toml has no static version "
+            "cannot set the version: pyproject.toml has no static version "
             "([project] version or [tool.poetry] version)"
         )
     table["version"] = str(version)
     path.write_text(tomlkit.dumps(doc), encoding="utf-8")
     return dest
+
+
+def _tagged_clone(project: Project, version: Version, dest: Path) -> Path:
+    """Clone the project's git repository to ``dest`` and tag its HEAD ``version``:
+    versioningit and setuptools-git-versioning then derive exactly that version
+    (a tag on HEAD, no distance). Only committed files are built."""
+    git = shutil.which("git") or "git"
+    ident = ["-c", "user.name=noxship", "-c", "user.email=noxship@localhost.invalid"]
+    for args in (
+        ["clone", "--quiet", "--shared", str(project.root), str(dest)],
+        ["-C", str(dest), *ident, "tag", "-a", "-f", "-m", f"noxship build of {version}",
+         str(version)],
+    ):  # fmt: skip
+        proc = subprocess.run([git, *args], capture_output=True, text=True, check=False)
+        if proc.returncode:
+            raise ToolError(f"git {args[0]} failed while preparing the build of {version}: "
+                            f"{proc.stderr.strip()}")  # fmt: skip
+    return dest
+
+
+def _source_for(
+    project: Project, version: Version | None, tmp: Path
+) -> tuple[Path, dict[str, str]]:
+    """The tree to build, and the variables that make its backend produce ``version``.
+
+    Raises:
+        ConfigError: the version comes from a source noxship cannot set.
+    """
+    source = project.version_source
+    if version is None or version == project.version:
+        return project.root, {}
+    if source.kind in ("static", "file"):
+        return _with_version(project, version, tmp / "src"), {}
+    env = source.pretend_env(version, project.name)
+    if env:
+        return project.root, env
+    if source.kind in TAG_KINDS:
+        return _tagged_clone(project, version, tmp / "src"), {}
+    raise ConfigError(
+        f"cannot build version {version}: the version comes from {source.detail}, which "
+        "noxship cannot set; set [project] version, or use a VCS plugin such as setuptools_scm"
+    )
+
+
+def _normalise(dists: Sequence[Distribution], epoch: str | None) -> None:
+    for dist in dists:
+        if dist.kind is DistKind.SDIST and normalise_sdist(
+            dist.path, int(epoch) if epoch else None
+        ):
+            logger.info("normalised %s (times, owners, order): reproducible", dist.filename)
+
+
+def check_built_version(dists: Sequence[Distribution], expected: Version, why: str) -> None:
+    """Check that every built file's metadata has version ``expected``.
+
+    Raises:
+        DistributionError: a version differs (both are named); nothing may be
+            published from this build.
+    """
+    for dist in dists:
+        meta = (
+            wheel_metadata(dist.path) if dist.kind is DistKind.WHEEL else sdist_metadata(dist.path)
+        )
+        if meta.version != expected:
+            raise DistributionError(
+                f"the build produced {dist.filename} with version {meta.version}, but {why} "
+                f"is {expected}: nothing is published from it; check the version source "
+                f"({'a tag on HEAD, or ' if expected.local is None else ''}the build backend's "
+                "settings)"
+            )
 
 
 def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[str, str]) -> None:
@@ -196,16 +273,14 @@ def build(
     if epoch:
         extra["SOURCE_DATE_EPOCH"] = epoch
     with tempfile.TemporaryDirectory(prefix="noxship-build-") as tmp:
-        source = project.root
-        if version is not None and version != project.version:
-            source = _with_version(project, version, Path(tmp) / "src")
-        _build_sdist_then_wheel(source, dist_dir, Path(tmp), clean_env(extra))
-    dists = find_distributions(dist_dir, project.name, version or project.version)
-    for dist in dists:
-        if dist.kind is DistKind.SDIST and normalise_sdist(
-            dist.path, int(epoch) if epoch else None
-        ):
-            logger.info("normalised %s (times, owners, order): reproducible", dist.filename)
+        source, pretend = _source_for(project, version, Path(tmp))
+        _build_sdist_then_wheel(source, dist_dir, Path(tmp), clean_env({**extra, **pretend}))
+    dists = find_distributions(dist_dir, project.name)
+    expected = version or project.version
+    if expected is not None:
+        why = "the planned version" if version else project.version_source.detail
+        check_built_version(dists, expected, why)
+    _normalise(dists, epoch)
     report = scan_distributions(dists, secrets)
     logger.info("no credential in %d archives (%d members read)", report.archives, report.members)
     _twine_check(dists)

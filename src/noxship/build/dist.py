@@ -36,6 +36,7 @@ __all__ = [
     "DistKind",
     "Distribution",
     "find_distributions",
+    "sdist_metadata",
     "sha256_of",
     "verify_checksums",
     "wheel_files",
@@ -290,4 +291,30 @@ def wheel_metadata(wheel: Path) -> Metadata:
             data = zf.read(names[0])
     except (OSError, zipfile.BadZipFile) as exc:
         raise DistributionError(f"cannot read wheel {wheel}: {exc}: rebuild it") from None
+    return Metadata.from_email(data, validate=False)
+
+
+def sdist_metadata(sdist: Path) -> Metadata:
+    """Read the core metadata of ``sdist`` (``<name>-<version>/PKG-INFO``, the
+    source distribution format spec).
+
+    Raises:
+        DistributionError: the sdist is unreadable or holds no top-level ``PKG-INFO``.
+    """
+    import tarfile
+
+    from packaging.metadata import Metadata
+
+    try:
+        with tarfile.open(sdist) as tar:
+            names = [n for n in tar.getnames() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
+            member = tar.extractfile(names[0]) if len(names) == 1 else None
+            if member is None:
+                raise DistributionError(
+                    f"{sdist.name} holds {len(names)} top-level PKG-INFO files, not one: it is "
+                    "not a valid sdist (source distribution format spec); rebuild it"
+                )
+            data = member.read()
+    except (OSError, tarfile.TarError) as exc:
+        raise DistributionError(f"cannot read sdist {sdist}: {exc}: rebuild it") from None
     return Metadata.from_email(data, validate=False)

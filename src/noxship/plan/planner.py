@@ -158,10 +158,17 @@ def _checked(text: str, project: Project, where: str) -> Version:
             f"{where} announces version {text!r}, which is not a valid PEP 440 version "
             f"(the project's version is {project.version}): use a version such as 1.4.0"
         ) from None
-    if project.version is not None and version != project.version:
+    if version.local is not None:
         raise PlanError(
-            f"{where} announces version {version}, but pyproject.toml says {project.version}: "
-            "make them agree (bump the version in pyproject.toml, or fix the message)"
+            f"{where} announces version {version}, which has a local part (+{version.local}, "
+            "PEP 440): PyPI and TestPyPI refuse local versions; announce the public version "
+            f"{version.public}"
+        )
+    if project.version is not None and version != project.version:
+        where_set = project.version_source.detail
+        raise PlanError(
+            f"{where} announces version {version}, but {where_set} says {project.version}: "
+            f"make them agree (bump the version in {where_set}, or fix the message)"
         )
     return version
 
@@ -169,22 +176,21 @@ def _checked(text: str, project: Project, where: str) -> Version:
 def preview_version(project: Project, ctx: CIContext) -> Version:
     """Return the preview build's version: the project's version with ``.dev<run
     number>`` (PEP 440 "Developmental releases"; PyPI refuses local versions).
+    A version only the build backend knows (setuptools_scm, hatch-vcs...) is
+    asked for first: ``1.7.1.dev2+g1234`` previews as ``1.7.1.dev<run number>``.
 
     Raises:
-        PlanError: the version is dynamic, or the run number is not a number.
+        PlanError: the run number is not a number.
+        ToolError: the build backend could not tell the version.
     """
-    if project.version is None:
-        raise PlanError(
-            "a preview build needs a static version in pyproject.toml to add .devN to; "
-            "the version is dynamic: set [project] version"
-        )
+    base = project.resolved_version()
     run_number = ctx.run_number
     if not run_number or not run_number.isdigit():
         raise PlanError(
             f"{ctx.run_number_variable or 'the run number'} is not set to a number: "
             "a preview build needs it for .devN"
         )
-    return project.version.__replace__(dev=int(run_number), local=None)
+    return base.__replace__(dev=int(run_number), local=None)
 
 
 def _nothing(ctx: CIContext, reason: str) -> Plan:

@@ -19,6 +19,7 @@ from noxship.project.pyproject import PyProject, load_toml
 from noxship.project.python_requirement import requires_python_text, specifier_set
 from noxship.project.testdeps import TestDependencies, find_test_dependencies
 from noxship.project.version import static_version
+from noxship.project.version_source import VersionSource, detect_version_source
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -31,6 +32,7 @@ __all__ = [
     "Project",
     "PyProject",
     "TestDependencies",
+    "VersionSource",
     "load_toml",
 ]
 
@@ -42,8 +44,11 @@ class Project:
     Attributes:
         root: the directory holding ``pyproject.toml``.
         name: the distribution name as written.
-        version: the static PEP 440 version, or ``None`` when it is dynamic (then
-            the built distributions' metadata tells it).
+        version: the PEP 440 version as read without building: static, or from
+            the file a dynamic version is read from (``__version__``); ``None``
+            when only the build backend knows it (VCS plugins, ``setup.py``:
+            see :meth:`resolved_version`).
+        version_source: where the version comes from.
         requires_python_text: the PEP 440 ``requires-python`` text ("" for any;
             a Poetry constraint such as ``^3.10`` becomes ``>=3.10,<4.0``).
         config: the ``[tool.noxship]`` settings.
@@ -53,6 +58,7 @@ class Project:
     root: Path
     name: str
     version: Version | None
+    version_source: VersionSource
     requires_python_text: str
     config: NoxshipConfig
     pyproject: PyProject = dataclasses.field(repr=False, compare=False)
@@ -75,10 +81,12 @@ class Project:
         requires_python = requires_python_text(pyproject)
         if check_requires_python and requires_python:
             specifier_set(requires_python, str(pyproject.path))
+        source = detect_version_source(pyproject)
         return cls(
             root=pyproject.root,
             name=pyproject.name,
-            version=static_version(pyproject),
+            version=static_version(pyproject) or source.read(),
+            version_source=source,
             requires_python_text=requires_python,
             config=NoxshipConfig.from_table(pyproject.tool("noxship")),
             pyproject=pyproject,
@@ -99,6 +107,19 @@ class Project:
         from packaging.utils import canonicalize_name
 
         return canonicalize_name(self.name)
+
+    def resolved_version(self) -> Version:
+        """The version, asking the build backend when it cannot be read
+        (:func:`~noxship.project.metadata.built_metadata`; seconds).
+
+        Raises:
+            ToolError: the backend could not prepare its metadata.
+        """
+        if self.version is not None:
+            return self.version
+        from noxship.project.metadata import built_metadata
+
+        return built_metadata(self.root).version
 
     def supported(self, version: str) -> bool:
         """Tell whether Python ``version`` (``"3.12.1"``) satisfies ``requires-python``."""

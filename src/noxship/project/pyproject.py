@@ -89,9 +89,21 @@ class PyProject:
 
     @classmethod
     def read(cls, root: Path) -> PyProject:
-        """Read ``<root>/pyproject.toml`` (see :func:`load_toml` for the errors)."""
+        """Read ``<root>/pyproject.toml`` (see :func:`load_toml` for the errors).
+
+        A project with only ``setup.py`` or ``setup.cfg`` gets an empty document:
+        ``build`` builds it with setuptools' legacy backend (PEP 517's fallback),
+        as pip does.
+        """
         path = root / "pyproject.toml"
+        if not path.exists() and ((root / "setup.py").is_file() or (root / "setup.cfg").is_file()):
+            return cls(path, {})
         return cls(path, load_toml(path))
+
+    @property
+    def legacy(self) -> bool:
+        """Whether the project has no ``pyproject.toml`` (``setup.py``/``setup.cfg`` only)."""
+        return not self.data and not self.path.exists()
 
     @property
     def root(self) -> Path:
@@ -118,6 +130,26 @@ class PyProject:
         value = self.project.get("dynamic", [])
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
+    def setup_cfg(self, key: str) -> str | None:
+        """``[metadata] <key>`` of ``setup.cfg`` (setuptools' declarative config),
+        or ``None`` when the file or the key is missing or unreadable."""
+        path = self.root / "setup.cfg"
+        if not path.is_file():
+            return None
+        import configparser
+
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            return None
+        return parser.get("metadata", key, fallback="").strip() or None
+
+    def _setup_cfg_name(self) -> str | None:
+        if not self.legacy and "name" not in self.dynamic:
+            return None
+        return self.setup_cfg("name")
+
     @property
     def name(self) -> str:
         """The distribution name as written (``[project]``, else ``[tool.poetry]``).
@@ -125,7 +157,11 @@ class PyProject:
         Raises:
             ConfigError: neither table names the project.
         """
-        name = self.project.get("name") or self.poetry.get("name")
+        name = self.project.get("name") or self.poetry.get("name") or self._setup_cfg_name()
+        if not name and self.legacy:
+            from noxship.project.metadata import built_metadata
+
+            name = built_metadata(self.root).name
         if not isinstance(name, str) or not name:
             raise ConfigError(f'{self.path} names no project: add [project] name = "..." (PEP 621)')
         return name

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from noxship.release.chains import (
     check_options,
+    check_public_version,
     checked_distributions,
     print_report,
     publish_local,
@@ -23,6 +24,7 @@ from noxship.release.tagging import tag_release
 
 __all__ = [
     "check_options",
+    "check_public_version",
     "checked_distributions",
     "print_report",
     "publish_local",

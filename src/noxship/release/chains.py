@@ -89,6 +89,26 @@ def resolve_targets(
     return resolved
 
 
+def check_public_version(project: Project, targets: Sequence[Target]) -> None:
+    """Refuse, before anything is built, a version with a PEP 440 local part
+    (``1.7.1.dev2+g1234``) when a target is PyPI or TestPyPI: both refuse it.
+    The version is read, or asked of the build backend (VCS plugins).
+
+    Raises:
+        ConfigError: the version has a local part.
+    """
+    if not any(t.is_pypi for t in targets):
+        return
+    version = project.resolved_version()
+    if version.local is not None:
+        raise ConfigError(
+            f"version {version} ({project.version_source.detail}) has a local part "
+            f"(+{version.local}, PEP 440), which PyPI and TestPyPI refuse: release from a "
+            "tagged commit, or drop the local part in the plugin's settings "
+            '(setuptools_scm, hatch-vcs: local_scheme = "no-local-version")'
+        )
+
+
 def publish_to(
     project: Project,
     targets: Sequence[str],

@@ -1,0 +1,103 @@
+"""The project's core metadata as its build backend prepares it, without building.
+
+PEP 517's ``prepare_metadata_for_build_wheel`` hook (or, for a backend without
+it, a wheel build) runs in an isolated environment made by uv, through the
+``build`` library: what ``build.util.project_wheel_metadata`` does, with uv
+instead of pip. This is how the version of a VCS-versioned project
+(setuptools_scm, hatch-vcs, pdm-backend's scm source, versioningit) and the
+name and version of a ``setup.py``-only project are learned. It takes seconds,
+so each project directory is asked once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.version import InvalidVersion, Version
+
+from noxship.environment import clean_env
+from noxship.errors import ConfigError, ToolError
+
+if TYPE_CHECKING:
+    from pyproject_hooks import SubprocessRunner
+
+__all__ = ["BuiltMetadata", "built_metadata"]
+
+logger = logging.getLogger("noxship")
+
+
+class BuiltMetadata:
+    """The name and version from the backend's metadata.
+
+    Attributes:
+        name: the distribution name.
+        version: its PEP 440 version.
+    """
+
+    def __init__(self, name: str, version: Version) -> None:
+        self.name = name
+        self.version = version
+
+    def __repr__(self) -> str:
+        return f"BuiltMetadata(name={self.name!r}, version={str(self.version)!r})"
+
+
+def _runner(env: Mapping[str, str]) -> SubprocessRunner:
+    def run(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        proc = subprocess.run(cmd, cwd=cwd, env={**env, **(extra_environ or {})},
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        if proc.returncode:
+            raise subprocess.CalledProcessError(proc.returncode, cmd, proc.stdout, proc.stderr)
+
+    return run
+
+
+@functools.cache
+def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> BuiltMetadata:
+    """Ask the project's build backend for its metadata (see the module docstring).
+
+    Args:
+        root: the project directory.
+        extra_env: variables for the backend (``SOURCE_DATE_EPOCH``), as pairs.
+
+    Returns:
+        The name and version.
+
+    Raises:
+        ToolError: the backend failed (its last output line is shown).
+        ConfigError: the metadata holds no valid version.
+    """
+    import importlib.metadata
+
+    from build import BuildBackendException, BuildException, ProjectBuilder
+    from build.env import DefaultIsolatedEnv
+
+    logger.info("asking the build backend of %s for its metadata (name, version)", root)
+    try:
+        with DefaultIsolatedEnv(installer="uv") as env, tempfile.TemporaryDirectory() as tmp:
+            builder = ProjectBuilder.from_isolated_env(
+                env, root, runner=_runner(clean_env(dict(extra_env)))
+            )
+            env.install(builder.build_system_requires)
+            env.install(builder.get_requires_for_build("wheel"))
+            meta = importlib.metadata.PathDistribution(Path(builder.metadata_path(tmp))).metadata
+            name, raw = meta["Name"], meta["Version"]
+    except (BuildException, BuildBackendException, subprocess.CalledProcessError) as exc:
+        cause = getattr(exc, "exception", exc)
+        output = getattr(cause, "stderr", None) or getattr(cause, "stdout", None) or str(exc)
+        last = (str(output).strip().splitlines() or ["no output"])[-1]
+        raise ToolError(f"the build backend of {root} could not prepare its metadata: {last}: "
+                        "run `python -m build` there to see the whole error") from None  # fmt: skip
+    try:
+        return BuiltMetadata(name, Version(raw))
+    except InvalidVersion:
+        raise ConfigError(f"the build backend of {root} reports version {raw!r}, "
+                          "which is not PEP 440") from None  # fmt: skip

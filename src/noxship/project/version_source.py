@@ -1,0 +1,270 @@
+"""Where a project's version comes from, how to read it without building, and
+how to make a build produce a given version.
+
+Sources, by build backend and its documented configuration:
+
+==========================  =============================================  ===================================
+kind                        declared by                                    a build gets another version by
+==========================  =============================================  ===================================
+``static``                  PEP 621 ``[project] version``, Poetry           rewriting pyproject.toml (in a copy)
+``setuptools_scm``          ``[tool.setuptools_scm]`` or it in              ``SETUPTOOLS_SCM_PRETEND_VERSION_FOR_<DIST>``
+                            ``[build-system] requires``                     (setuptools_scm's docs, "overrides")
+``hatch-vcs``               ``[tool.hatch.version] source = "vcs"``         the same variable (hatch-vcs runs setuptools_scm)
+``pdm-scm``                 ``[tool.pdm.version] source = "scm"``           ``PDM_BUILD_SCM_VERSION`` (pdm-backend's docs)
+``versioningit``            ``[tool.versioningit]``                         a tag on HEAD, in a clone
+``setuptools-git-           ``[tool.setuptools-git-versioning]``            a tag on HEAD, in a clone
+versioning``
+``file``                    flit's ``__version__``; hatch's ``[tool.hatch.   rewriting that file (in a copy)
+                            version] path``; pdm's ``source = "file"``;
+                            setuptools' ``version = {attr = ...}`` or
+                            ``{file = ...}``; setup.cfg ``attr:``/``file:``
+``built``                   anything else (``setup.py``, other plugins)     (cannot: the built version must match)
+==========================  =============================================  ===================================
+
+Reading without building covers ``static`` and ``file`` (the literal assigned
+to ``__version__``, read with :mod:`ast` as setuptools and flit do first);
+the other kinds are learned from the metadata a build backend prepares
+(:mod:`noxship.project.metadata`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from noxship.errors import ConfigError
+from noxship.project.pyproject import PyProject, TomlTable, table
+
+__all__ = ["VersionSource", "detect_version_source"]
+
+_ASSIGN = re.compile(
+    r"""(?im)^(?:__version__|VERSION)\s*(?::\s*str\s*)?=\s*(['"])v?(?P<version>[^'"]+)\1"""
+)
+"""hatch's default version pattern (``hatchling.version.source.regex``), also
+flit's and pdm's ``__version__ = "1.2.3"``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionSource:
+    """Where the version comes from.
+
+    Attributes:
+        kind: one of the kinds in the module docstring.
+        detail: what says so (``"[tool.hatch.version] source = 'vcs'"``), for logs.
+        path: for ``file``: the file that holds the version.
+        literal: for ``file`` with a plain text file (setuptools ``file:``): the
+            whole file is the version.
+    """
+
+    kind: str
+    detail: str
+    path: Path | None = None
+    literal: bool = False
+
+    @property
+    def is_vcs(self) -> bool:
+        """Whether the version is derived from git (tags and distance)."""
+        return self.kind in VCS_KINDS
+
+    def read(self) -> Version | None:
+        """Read the version without building (``file`` only; ``None`` otherwise).
+
+        Raises:
+            ConfigError: the file is missing, assigns no version literal, or
+                it is not a PEP 440 version.
+        """
+        if self.kind != "file" or self.path is None:
+            return None
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read the version file {self.path} ({self.detail}): "
+                              f"{exc.strerror}") from None  # fmt: skip
+        raw = text.strip() if self.literal else _assigned_version(text)
+        if raw is None:
+            raise ConfigError(
+                f'{self.path} assigns no version literal (__version__ = "1.2.3"), '
+                f"which {self.detail} reads: assign one, or set [project] version"
+            )
+        try:
+            return Version(raw)
+        except InvalidVersion:
+            raise ConfigError(f"{self.path}: {raw!r} is not a PEP 440 version") from None
+
+    def pretend_env(self, version: Version, dist_name: str) -> dict[str, str]:
+        """The environment that makes the build backend produce ``version``
+        (VCS plugins that read one; empty for the others)."""
+        if self.kind in ("setuptools_scm", "hatch-vcs"):
+            key = re.sub(r"[-_.]+", "_", dist_name).upper()  # setuptools_scm's rule
+            return {f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{key}": str(version)}
+        if self.kind == "pdm-scm":
+            return {"PDM_BUILD_SCM_VERSION": str(version)}
+        return {}
+
+    def rewrite(self, original: Path, copy: Path, version: Version) -> None:
+        """Write ``version`` into the version file of ``copy``, a copy of the
+        project at ``original`` (``file`` sources; nothing for the others).
+
+        Raises:
+            ConfigError: the file in the copy holds no version literal.
+        """
+        if self.kind != "file" or self.path is None:
+            return
+        path = copy / self.path.relative_to(original)
+        text = path.read_text(encoding="utf-8")
+        if self.literal:
+            path.write_text(f"{version}\n", encoding="utf-8")
+            return
+        match = _ASSIGN.search(text)
+        if match is None:
+            raise ConfigError(f"{path} assigns no version literal to rewrite")
+        start, end = match.span("version")
+        path.write_text(text[:start] + str(version) + text[end:], encoding="utf-8")
+
+
+VCS_KINDS = frozenset({"setuptools_scm", "hatch-vcs", "pdm-scm", "versioningit",
+                       "setuptools-git-versioning"})  # fmt: skip
+TAG_KINDS = frozenset({"versioningit", "setuptools-git-versioning"})
+"""VCS plugins without a documented override: a build gets a version from a tag."""
+
+
+def _assigned_version(text: str) -> str | None:
+    """The string literal assigned to ``__version__`` (via :mod:`ast`), else
+    hatch's default pattern."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        tree = None
+    for node in ast.walk(tree) if tree is not None else ():
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) else [])  # fmt: skip
+        value = getattr(node, "value", None)
+        if (any(isinstance(t, ast.Name) and t.id == "__version__" for t in targets)
+                and isinstance(value, ast.Constant) and isinstance(value.value, str)):  # fmt: skip
+            return value.value
+    match = _ASSIGN.search(text)
+    return match.group("version") if match else None
+
+
+def _requires(pyproject: PyProject) -> str:
+    requires = table(pyproject.data, "build-system").get("requires", [])
+    return " ".join(str(r) for r in requires).lower() if isinstance(requires, list) else ""
+
+
+def _module_file(root: Path, dotted: str) -> Path | None:
+    """The file of module ``dotted`` under ``root`` or ``root/src``."""
+    parts = dotted.split(".")
+    for base in (root, root / "src"):
+        for candidate in (base.joinpath(*parts, "__init__.py"), base.joinpath(*parts[:-1],
+                          f"{parts[-1]}.py")):  # fmt: skip
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _attr_source(root: Path, attr: str, detail: str) -> VersionSource:
+    module, _, _name = attr.rpartition(".")
+    path = _module_file(root, module) if module else None
+    if path is None:
+        return VersionSource("built", f"{detail} (module {module} not found)")
+    return VersionSource("file", detail, path)
+
+
+def _setuptools(pyproject: PyProject, root: Path) -> VersionSource | None:
+    dynamic = table(pyproject.data, "tool", "setuptools", "dynamic").get("version")
+    if isinstance(dynamic, Mapping):
+        if isinstance(dynamic.get("attr"), str):
+            return _attr_source(
+                root, str(dynamic["attr"]), "[tool.setuptools.dynamic] version attr"
+            )
+        files = dynamic.get("file")
+        first = files[0] if isinstance(files, list) and files else files
+        if isinstance(first, str):
+            return VersionSource("file", "[tool.setuptools.dynamic] version file",
+                                 root / first, literal=True)  # fmt: skip
+    return _setup_cfg(pyproject)
+
+
+def _setup_cfg(pyproject: PyProject) -> VersionSource | None:
+    root = pyproject.root
+    value = pyproject.setup_cfg("version") or ""
+    if value.startswith("attr:"):
+        return _attr_source(root, value.removeprefix("attr:").strip(), "setup.cfg version attr:")
+    if value.startswith("file:"):
+        return VersionSource("file", "setup.cfg version file:",
+                             root / value.removeprefix("file:").strip(), literal=True)  # fmt: skip
+    return None
+
+
+def _hatch(tool: TomlTable, root: Path) -> VersionSource:
+    version = table(tool, "hatch", "version")
+    source = version.get("source", "regex")
+    if source == "vcs":
+        return VersionSource("hatch-vcs", "[tool.hatch.version] source = 'vcs'")
+    if source == "versioningit":
+        return VersionSource("versioningit", "[tool.hatch.version] source = 'versioningit'")
+    path = version.get("path")
+    if source == "regex" and isinstance(path, str):
+        return VersionSource("file", "[tool.hatch.version] path", root / path)
+    return VersionSource("built", f"[tool.hatch.version] source = {source!r}")
+
+
+def _pdm(tool: TomlTable, root: Path) -> VersionSource:
+    version = table(tool, "pdm", "version")
+    source = version.get("source")
+    if source == "scm":
+        return VersionSource("pdm-scm", "[tool.pdm.version] source = 'scm'")
+    if source == "file" and isinstance(version.get("path"), str):
+        return VersionSource(
+            "file", "[tool.pdm.version] source = 'file'", root / str(version["path"])
+        )
+    return VersionSource("built", f"[tool.pdm.version] source = {source!r}")
+
+
+def _flit(pyproject: PyProject, root: Path) -> VersionSource:
+    module = table(pyproject.data, "tool", "flit", "module").get("name")
+    name = str(module) if isinstance(module, str) else pyproject.name.replace("-", "_")
+    path = _module_file(root, name)
+    if path is None:
+        return VersionSource("built", f"flit's __version__ of module {name} (not found)")
+    return VersionSource("file", "flit's __version__", path)
+
+
+def detect_version_source(pyproject: PyProject) -> VersionSource:
+    """Tell where the project's version comes from (see the module docstring).
+
+    Args:
+        pyproject: the parsed ``pyproject.toml`` (empty for a ``setup.py``-only project).
+
+    Returns:
+        The source; ``static`` when ``[project]`` or ``[tool.poetry]`` sets a version.
+    """
+    root = pyproject.root
+    project = pyproject.project
+    if "version" in project or (not project and "version" in pyproject.poetry):
+        return VersionSource("static", "[project] version" if project else "[tool.poetry] version")
+    tool = table(pyproject.data, "tool")
+    backend = str(table(pyproject.data, "build-system").get("build-backend", ""))
+    requires = _requires(pyproject)
+    if "versioningit" in tool:
+        return VersionSource("versioningit", "[tool.versioningit]")
+    if "setuptools-git-versioning" in tool:
+        return VersionSource("setuptools-git-versioning", "[tool.setuptools-git-versioning]")
+    if backend.startswith("hatchling"):
+        return _hatch(tool, root)
+    if backend.startswith("pdm.backend"):
+        return _pdm(tool, root)
+    if backend.startswith("flit_core"):
+        return _flit(pyproject, root)
+    if "setuptools_scm" in tool or "setuptools_scm" in requires or "setuptools-scm" in requires:
+        return VersionSource("setuptools_scm", "setuptools_scm")
+    found = _setuptools(pyproject, root)
+    if found is not None:
+        return found
+    return VersionSource("built", f"the build backend {backend or 'setuptools (legacy)'}")

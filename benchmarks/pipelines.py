@@ -148,7 +148,7 @@ def sysmon() -> dict[str, str]:
 
 
 def test_dependencies(root: Path) -> list[str]:
-    return list(Project.load(root).test_dependencies().requirements)
+    return Project.load(root).test_dependencies().install_args()
 
 
 def test_copy(root: Path, dest: Path) -> None:

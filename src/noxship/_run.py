@@ -103,6 +103,8 @@ def run(
         if capture and output:
             sys.stderr.write(output if output.endswith("\n") else output + "\n")
         raise ToolError(
-            f"{label} failed (exit code {proc.returncode}): see its output above", output
+            f"{label} failed (exit code {proc.returncode}): see its output above",
+            output,
+            proc.returncode,
         )
     return output

@@ -120,11 +120,13 @@ class ToolError(NoxshipError):
     Args:
         message: one line: what failed, and what to do.
         output: the tool's captured (already redacted) output, when captured.
+        returncode: the tool's exit code, when it ran and failed.
     """
 
-    def __init__(self, message: str, output: str = "") -> None:
+    def __init__(self, message: str, output: str = "", returncode: int | None = None) -> None:
         super().__init__(message)
         self.output = output
+        self.returncode = returncode
 
 
 def failure_line(exc: BaseException, redact: Callable[[str], str]) -> tuple[str, ExitCode]:

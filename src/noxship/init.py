@@ -249,9 +249,9 @@ def write_noxfile(directory: Path, *, force: bool = False) -> Path:
     """
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a directory: give the project's directory")
-    if not (directory / "pyproject.toml").is_file():
+    if not _is_project(directory):
         raise ConfigError(
-            f"{directory} has no pyproject.toml: noxship needs a PEP 621 project; "
+            f"{directory} has no pyproject.toml (nor setup.py or setup.cfg): "
             "run init in the project's root"
         )
     path = directory / "noxfile.py"
@@ -259,6 +259,12 @@ def write_noxfile(directory: Path, *, force: bool = False) -> Path:
         raise ConfigError(f"{path} exists: keep it, or run `noxship init --force` to replace it")
     path.write_text(NOXFILE, encoding="utf-8")
     return path
+
+
+def _is_project(directory: Path) -> bool:
+    """A pyproject.toml, or a setuptools project without one (``build`` uses
+    setuptools' legacy backend for it, as pip does)."""
+    return any((directory / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg"))
 
 
 def _pythons(directory: Path) -> list[str]:
@@ -301,7 +307,7 @@ def write_ci(
 
     if provider not in CI_FILES:
         raise ConfigError(f"unknown CI provider {provider!r}: use gitlab or github")
-    if not (directory / "pyproject.toml").is_file():
+    if not _is_project(directory):
         raise ConfigError(f"{directory} has no pyproject.toml: run init in the project's root")
     path = directory / CI_FILES[provider]
     if path.exists() and not force:

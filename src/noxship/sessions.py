@@ -159,7 +159,7 @@ def tests(session: nox.Session) -> None:
     logger.info("test dependencies: %s", deps.source)
     editable = f".[{','.join(deps.extras)}]" if deps.extras else "."
     env = _without_credentials()
-    session.install("-e", editable, *deps.requirements, "pytest", env=env)
+    session.install("-e", editable, *deps.install_args(), "pytest", env=env)
     session.run("pytest", *session.posargs, env=env)
 
 

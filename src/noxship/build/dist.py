@@ -307,7 +307,10 @@ def sdist_metadata(sdist: Path) -> Metadata:
 
     try:
         with tarfile.open(sdist) as tar:
-            names = [n for n in tar.getnames() if n.count("/") == 1 and n.endswith("/PKG-INFO")]
+            # A name may repeat (a tar member added twice): the last one wins, as tar does.
+            names = sorted(
+                {n for n in tar.getnames() if n.count("/") == 1 and n.endswith("/PKG-INFO")}
+            )
             member = tar.extractfile(names[0]) if len(names) == 1 else None
             if member is None:
                 raise DistributionError(

@@ -1,9 +1,20 @@
 """Where a project declares what its tests need.
 
 Search order: ``[tool.noxship] test-dependencies``; then, for each name of
-``test-groups``, a PEP 735 dependency group; then an extra (PEP 621
-``optional-dependencies``); then a Poetry group (``[tool.poetry.group.<name>]``,
-read with poetry-core). The first hit wins. Names are compared after PEP 503
+``test-groups`` in turn, each source that can hold a named group:
+
+1. a PEP 735 dependency group;
+2. an extra (PEP 621 ``optional-dependencies``);
+3. a Poetry group (``[tool.poetry.group.<name>]``, read with poetry-core);
+4. a PDM dev-dependency group (``[tool.pdm.dev-dependencies]``, PDM's docs);
+5. a hatch environment (``[tool.hatch.envs.<name>]`` ``dependencies`` and
+   ``features``, hatch's environment docs);
+
+then the sources without names: hatch's ``default`` environment, an extra
+named ``all``, a requirements file by its common names (``requirements-dev.txt``,
+``requirements/tests.txt``, ``test-requirements.txt``...; installed with
+``-r``, so every pip option in it holds), and tox's ``[testenv]`` ``deps`` and
+``extras`` (tox.ini). The first hit wins. Names are compared after PEP 503
 normalisation, as PEP 735 and PEP 685 prescribe.
 """
 
@@ -11,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from noxship.errors import ConfigError
 from noxship.project.config import NoxshipConfig
@@ -27,6 +39,7 @@ class TestDependencies:
         requirements: PEP 508 requirement strings.
         extras: extras of the wheel to install with it (``pkg.whl[test]``).
         source: where they were found, for the log (``"dependency group 'test'"``).
+        files: requirements files to install with ``-r``.
     """
 
     __test__ = False  # not a pytest test class
@@ -34,6 +47,11 @@ class TestDependencies:
     requirements: tuple[str, ...]
     extras: tuple[str, ...]
     source: str
+    files: tuple[Path, ...] = ()
+
+    def install_args(self) -> list[str]:
+        """The arguments for ``pip install``/``uv pip install`` beside the wheel."""
+        return [*self.requirements, *(a for f in self.files for a in ("-r", str(f)))]
 
 
 def _by_name(names: Mapping[str, object], wanted: str) -> str | None:
@@ -83,11 +101,88 @@ def _poetry_group(pyproject: PyProject, wanted: str) -> TestDependencies | None:
     return TestDependencies(requirements, (), f"Poetry group {wanted!r}")
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def _pdm_group(pyproject: PyProject, wanted: str) -> TestDependencies | None:
+    groups = table(pyproject.data, "tool", "pdm", "dev-dependencies")
+    key = _by_name(groups, wanted)
+    if key is None:
+        return None
+    reqs = tuple(r for r in _strings(groups[key]) if not r.startswith("-e"))
+    return TestDependencies(reqs, (), f"PDM dev-dependency group {key!r}")
+
+
+def _hatch_env(pyproject: PyProject, wanted: str) -> TestDependencies | None:
+    envs = table(pyproject.data, "tool", "hatch", "envs")
+    key = _by_name(envs, wanted)
+    if key is None:
+        return None
+    env = table(envs, key)
+    reqs = (*_strings(env.get("dependencies")), *_strings(env.get("extra-dependencies")))
+    extras = _strings(env.get("features"))
+    if not reqs and not extras:
+        return None
+    return TestDependencies(reqs, extras, f"hatch environment {key!r}")
+
+
 _SOURCES: tuple[Callable[[PyProject, str], TestDependencies | None], ...] = (
     _dependency_group,
     _extra,
     _poetry_group,
+    _pdm_group,
+    _hatch_env,
 )
+
+REQUIREMENTS_FILES = (
+    "requirements-test.txt", "requirements-tests.txt", "requirements-testing.txt",
+    "requirements-dev.txt", "test-requirements.txt", "tests-requirements.txt",
+    "dev-requirements.txt", "requirements/test.txt", "requirements/tests.txt",
+    "requirements/testing.txt", "requirements/dev.txt", "requirements/test.in",
+    "requirements/tests.in", "requirements/dev.in", "tests/requirements.txt",
+)  # fmt: skip
+"""Requirements files searched, in this order, when no named group matched."""
+
+
+def _requirements_file(pyproject: PyProject) -> TestDependencies | None:
+    for name in REQUIREMENTS_FILES:
+        path = pyproject.root / name
+        if path.is_file():
+            return TestDependencies((), (), f"requirements file {name}", (path,))
+    return None
+
+
+def _tox(pyproject: PyProject) -> TestDependencies | None:
+    path = pyproject.root / "tox.ini"
+    if not path.is_file():
+        return None
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return None
+    lines = [ln.strip() for ln in parser.get("testenv", "deps", fallback="").splitlines()]
+    files = tuple(pyproject.root / ln[2:].strip() for ln in lines if ln.startswith("-r"))
+    reqs = tuple(ln for ln in lines if ln and ln[0] not in "-#" and "{" not in ln)
+    extras = tuple(
+        e.strip()
+        for e in parser.get("testenv", "extras", fallback="").replace(",", "\n").splitlines()
+        if e.strip()
+    )
+    if not (reqs or files or extras):
+        return None
+    return TestDependencies(reqs, extras, "tox.ini [testenv] deps", files)
+
+
+def _unnamed(pyproject: PyProject) -> TestDependencies | None:
+    for found in (_hatch_env(pyproject, "default"), _extra(pyproject, "all"),
+                  _requirements_file(pyproject), _tox(pyproject)):  # fmt: skip
+        if found is not None:
+            return found
+    return None
 
 
 def find_test_dependencies(pyproject: PyProject, config: NoxshipConfig) -> TestDependencies:
@@ -106,4 +201,4 @@ def find_test_dependencies(pyproject: PyProject, config: NoxshipConfig) -> TestD
             found = source(pyproject, wanted)
             if found is not None:
                 return found
-    return TestDependencies((), (), "none found")
+    return _unnamed(pyproject) or TestDependencies((), (), "none found")

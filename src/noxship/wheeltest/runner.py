@@ -26,6 +26,7 @@ from noxship.build.dist import (
     DistKind,
     Distribution,
     find_distributions,
+    wheel_files,
     wheel_metadata,
     wheel_top_level,
 )
@@ -40,6 +41,8 @@ __all__ = ["WheelTestResult", "find_wheel", "run_wheel_tests"]
 logger = logging.getLogger("noxship")
 
 GUARD_MODULE = "noxship_wheel_guard"
+_NO_TESTS = 5
+"""pytest's exit code when it collected no test (``pytest.ExitCode.NO_TESTS_COLLECTED``)."""
 _CONFIG_FILES = (
     "pytest.ini",
     ".pytest.ini",
@@ -126,7 +129,9 @@ def _test_paths(project: Project) -> list[str]:
     return [p for p in ("tests", "test", "testing") if (project.root / p).exists()]
 
 
-def _copy_tests(project: Project, dest: Path) -> None:
+def _copy_tests(project: Project, dest: Path) -> list[str]:
+    """Copy the configuration files and the test paths; return the test paths found."""
+    found = []
     for name in _CONFIG_FILES:
         src = project.root / name
         if src.is_file():
@@ -139,6 +144,18 @@ def _copy_tests(project: Project, dest: Path) -> None:
         elif src.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / rel)
+        else:
+            continue
+        found.append(rel)
+    return found
+
+
+def _packaged_tests(wheel: Path) -> list[str]:
+    """Top-level packages of ``wheel`` that ship their tests (``pkg/tests/``,
+    ``pkg/test_*.py``): run with ``pytest --pyargs``, from the installed package."""
+    names = set(wheel_top_level(wheel))
+    return sorted({f.parts[0] for f in wheel_files(wheel) if f.parts[0] in names and (
+        "tests" in f.parts[1:-1] or "test" in f.parts[1:-1] or f.name.startswith("test_"))})  # fmt: skip
 
 
 def _install(r: _Run, deps: TestDependencies) -> Path:
@@ -161,7 +178,7 @@ def _install(r: _Run, deps: TestDependencies) -> Path:
             "--python",
             python,
             wheel_req,
-            *deps.requirements,
+            *deps.install_args(),
             "pytest",
             "coverage",
         ],
@@ -226,21 +243,29 @@ def _judge(r: _Run, guard_report: Path, failure: ToolError | None) -> dict[str, 
         proof = json.loads(guard_report.read_text(encoding="utf-8"))
         shutil.copy2(guard_report, r.reports / f"imports-{r.tag}.json")
     violations = proof.get("violations")
+    failed = bool(isinstance(violations, list) and violations) or failure is not None
+    if isinstance(failure, ToolError) and failure.returncode == _NO_TESTS and not violations:
+        paths = (
+            ", ".join(_test_paths(r.project)) or "the project (no tests, test or testing directory)"
+        )
+        raise WheelTestError(
+            f"test_wheel on Python {r.interpreter.version}: no tests were collected from "
+            f"{paths} (pytest exit code 5): set test-paths in [tool.noxship] to where the tests are"
+        )
+    missing = missing_from_wheel(r.project.root, r.wheel.path) if failed else []
+    hint = (
+        f"; in the source tree, not in the wheel: {', '.join(missing)} (include them in the "
+        "package, e.g. remove them from `exclude` or add them to `include` in pyproject.toml)"
+        if missing
+        else ""
+    )
     if isinstance(violations, list) and violations:
         raise WheelTestError(
             f"test_wheel on Python {r.interpreter.version}: the tests imported the package from "
-            f"outside the installed wheel ({'; '.join(map(str, violations))}): "
-            "make the tests import the package by name, not by path"
+            f"outside the installed wheel ({'; '.join(map(str, violations))}){hint}"
+            + ("" if missing else ": make the tests import the package by name, not by path")
         )
     if failure is not None:
-        missing = missing_from_wheel(r.project.root, r.wheel.path)
-        hint = (
-            f"; these files are in the source tree but not in the wheel: {', '.join(missing)}"
-            " (include them in the package, e.g. remove them from `exclude` or add them "
-            "to `include` in pyproject.toml)"
-            if missing
-            else ""
-        )
         raise WheelTestError(
             f"test_wheel on Python {r.interpreter.version}: the tests failed against the "
             f"installed wheel {r.wheel.filename}{hint}"
@@ -255,7 +280,13 @@ def _run_one(r: _Run, pytest_args: Sequence[str]) -> WheelTestResult:
     python = _install(r, deps)
     with tempfile.TemporaryDirectory(prefix="noxship-test_wheel-") as tmp_name:
         tmp = Path(tmp_name)
-        _copy_tests(r.project, tmp)
+        where = _copy_tests(r.project, tmp)
+        if not where and not pytest_args:
+            packaged = _packaged_tests(r.wheel.path)
+            if packaged:
+                logger.info("no test directory: running the tests inside %s (pytest --pyargs)",
+                            ", ".join(packaged))  # fmt: skip
+                pytest_args = ["--pyargs", *packaged]
         failure = _pytest(r, python, tmp, pytest_args)
         imported = _judge(r, tmp / ".noxship-guard" / "report.json", failure)
     return WheelTestResult(r.interpreter.version, r.junit, r.coverage_xml, imported)

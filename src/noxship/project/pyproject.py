@@ -11,10 +11,14 @@ import dataclasses
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from noxship.errors import ConfigError
 
-__all__ = ["PyProject", "TomlTable", "load_toml"]
+if TYPE_CHECKING:
+    import configparser
+
+__all__ = ["PyProject", "TomlTable", "load_toml", "read_ini"]
 
 TomlTable = Mapping[str, object]
 """A TOML table as plain Python values."""
@@ -75,6 +79,21 @@ def table(data: TomlTable, *keys: str) -> TomlTable:
     return current
 
 
+def read_ini(path: Path) -> configparser.ConfigParser | None:
+    """Read an INI file (setup.cfg, tox.ini, pytest.ini) without interpolation,
+    as setuptools, tox and pytest read them; ``None`` when it is missing or unreadable."""
+    import configparser
+
+    if not path.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return None
+    return parser
+
+
 @dataclasses.dataclass(frozen=True)
 class PyProject:
     """A parsed ``pyproject.toml``.
@@ -133,17 +152,8 @@ class PyProject:
     def setup_cfg(self, key: str) -> str | None:
         """``[metadata] <key>`` of ``setup.cfg`` (setuptools' declarative config),
         or ``None`` when the file or the key is missing or unreadable."""
-        path = self.root / "setup.cfg"
-        if not path.is_file():
-            return None
-        import configparser
-
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError):
-            return None
-        return parser.get("metadata", key, fallback="").strip() or None
+        parser = read_ini(self.root / "setup.cfg")
+        return (parser.get("metadata", key, fallback="").strip() or None) if parser else None
 
     def _setup_cfg_name(self) -> str | None:
         if not self.legacy and "name" not in self.dynamic:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from noxship.errors import ConfigError
 from noxship.project.config import NoxshipConfig
-from noxship.project.pyproject import PyProject, table
+from noxship.project.pyproject import PyProject, read_ini, table
 
 __all__ = ["TestDependencies", "find_test_dependencies"]
 
@@ -154,15 +154,8 @@ def _requirements_file(pyproject: PyProject) -> TestDependencies | None:
 
 
 def _tox(pyproject: PyProject) -> TestDependencies | None:
-    path = pyproject.root / "tox.ini"
-    if not path.is_file():
-        return None
-    import configparser
-
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
+    parser = read_ini(pyproject.root / "tox.ini")
+    if parser is None:
         return None
     lines = [ln.strip() for ln in parser.get("testenv", "deps", fallback="").splitlines()]
     files = tuple(pyproject.root / ln[2:].strip() for ln in lines if ln.startswith("-r"))

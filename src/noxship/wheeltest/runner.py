@@ -33,6 +33,7 @@ from noxship.build.dist import (
 from noxship.environment import clean_env
 from noxship.errors import DistributionError, ToolError, WheelTestError
 from noxship.project import Project, TestDependencies
+from noxship.project.pyproject import read_ini
 from noxship.wheeltest.diagnosis import IGNORED_DIRS, missing_from_wheel
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
 
@@ -119,14 +120,47 @@ def find_wheel(project: Project, dist_dir: Path, version: Version | None = None)
     return wheels[0]
 
 
+def _pytest_ini(project: Project) -> dict[str, str | list[str]]:
+    """pytest's configuration, from the first file that has it, in pytest's own
+    order (pytest docs, "Configuration file formats"): pytest.ini, pyproject.toml
+    (``[tool.pytest]``, pytest 9's native TOML, or ``[tool.pytest.ini_options]``),
+    tox.ini ``[pytest]``, setup.cfg ``[tool:pytest]``."""
+    for name, section in (("pytest.ini", "pytest"), (".pytest.ini", "pytest")):
+        parser = read_ini(project.root / name)
+        if parser is not None and parser.has_section(section):
+            return dict(parser.items(section))
+    tool = project.pyproject.tool("pytest")
+    for candidate in (tool.get("ini_options"), tool):
+        if isinstance(candidate, dict) and candidate:
+            return {k: v if isinstance(v, list) else str(v) for k, v in candidate.items()}
+    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        parser = read_ini(project.root / name)
+        if parser is not None and parser.has_section(section):
+            return dict(parser.items(section))
+    return {}
+
+
+def _ini_list(value: str | list[str] | None) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return value.split() if value else []
+
+
 def _test_paths(project: Project) -> list[str]:
     if project.config.test_paths is not None:
         return list(project.config.test_paths)
-    ini = project.pyproject.tool("pytest").get("ini_options")
-    paths = ini.get("testpaths") if isinstance(ini, dict) else None
-    if isinstance(paths, list) and paths:
-        return [str(p) for p in paths]
+    paths = _ini_list(_pytest_ini(project).get("testpaths"))
+    if paths:
+        return paths
     return [p for p in ("tests", "test", "testing") if (project.root / p).exists()]
+
+
+def _cov_off(project: Project) -> list[str]:
+    """``--no-cov`` when the project's addopts turn pytest-cov on: noxship's own
+    ``coverage run`` measures the installed package, and two tracers would
+    leave its report empty."""
+    addopts = _ini_list(_pytest_ini(project).get("addopts"))
+    return ["--no-cov"] if any(a.startswith("--cov") for a in addopts) else []
 
 
 def _copy_tests(project: Project, dest: Path) -> list[str]:
@@ -220,7 +254,7 @@ def _pytest(r: _Run, python: Path, tmp: Path, pytest_args: Sequence[str]) -> Too
     argv: list[str | Path] = [python, "-m", "coverage", "run", f"--rcfile={rcfile}"]
     argv += [f"--source={','.join(wheel_top_level(r.wheel.path))}", "-m", "pytest"]
     argv += ["-p", GUARD_MODULE, "-p", "no:cacheprovider", f"--junitxml={r.junit}"]
-    argv += [*r.project.config.pytest_args, *pytest_args]
+    argv += [*_cov_off(r.project), *r.project.config.pytest_args, *pytest_args]
     env = _guard_env(r, guard_dir)
     try:
         run(argv, env=env, cwd=tmp, what=f"pytest on Python {r.interpreter.version}")

@@ -1,0 +1,146 @@
+"""Where a project keeps its version and its test dependencies, read from each
+documented place (no build backend runs here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from noxship.project import Project
+from noxship.wheeltest.runner import _cov_off, _test_paths
+
+BACKENDS = {
+    "hatch": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+    "pdm": '[build-system]\nrequires = ["pdm-backend"]\nbuild-backend = "pdm.backend"\n',
+    "flit": '[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n',
+    "setuptools": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+    "scm": '[build-system]\nrequires = ["setuptools", "setuptools-scm>=8"]\n'
+    'build-backend = "setuptools.build_meta"\n',
+}
+DYNAMIC = '[project]\nname = "demo-pkg"\ndynamic = ["version"]\n'
+
+
+def project(tmp_path: Path, text: str, files: dict[str, str] | None = None) -> Project:
+    (tmp_path / "pyproject.toml").write_text(text)
+    for rel, content in (files or {}).items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(content)
+    return Project.load(tmp_path)
+
+
+INIT = {"src/demo_pkg/__init__.py": '"""Demo."""\n__version__ = "2.3.4"\n'}
+
+
+@pytest.mark.parametrize(
+    ("text", "files", "kind", "version"),
+    [
+        ('[project]\nname = "demo-pkg"\nversion = "1.0"\n', {}, "static", "1.0"),
+        (DYNAMIC + BACKENDS["scm"] + "[tool.setuptools_scm]\n", {}, "setuptools_scm", None),
+        (DYNAMIC + BACKENDS["hatch"] + '[tool.hatch.version]\nsource = "vcs"\n', {}, "hatch-vcs",
+         None),
+        (DYNAMIC + BACKENDS["pdm"] + '[tool.pdm.version]\nsource = "scm"\n', {}, "pdm-scm", None),
+        (DYNAMIC + BACKENDS["setuptools"] + "[tool.versioningit]\n", {}, "versioningit", None),
+        (DYNAMIC + BACKENDS["setuptools"] + "[tool.setuptools-git-versioning]\nenabled = true\n",
+         {}, "setuptools-git-versioning", None),
+        (DYNAMIC + BACKENDS["flit"], INIT, "file", "2.3.4"),
+        (DYNAMIC + BACKENDS["hatch"] + '[tool.hatch.version]\npath = "src/demo_pkg/__init__.py"\n',
+         INIT, "file", "2.3.4"),
+        (DYNAMIC + BACKENDS["pdm"] + '[tool.pdm.version]\nsource = "file"\n'
+         'path = "src/demo_pkg/__init__.py"\n', INIT, "file", "2.3.4"),
+        (DYNAMIC + BACKENDS["setuptools"] + "[tool.setuptools.dynamic]\n"
+         'version = {attr = "demo_pkg.__version__"}\n', INIT, "file", "2.3.4"),
+        (DYNAMIC + BACKENDS["setuptools"] + "[tool.setuptools.dynamic]\n"
+         'version = {file = "VERSION"}\n', {"VERSION": "5.6.7\n"}, "file", "5.6.7"),
+        (DYNAMIC + BACKENDS["setuptools"], {}, "built", None),
+    ],
+)  # fmt: skip
+def test_version_sources(
+    tmp_path: Path, text: str, files: dict[str, str], kind: str, version: str | None
+) -> None:
+    p = project(tmp_path, text, files)
+    assert p.version_source.kind == kind
+    assert p.version == (Version(version) if version else None)
+
+
+def test_setup_py_only_project_reads_setup_cfg(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    (tmp_path / "setup.cfg").write_text(
+        "[metadata]\nname = legacy-demo\nversion = attr: legacy.V\n"
+    )
+    (tmp_path / "legacy.py").write_text('__version__ = "0.9"\nV = __version__\n')
+    p = Project.load(tmp_path)
+    assert (p.name, p.version_source.kind) == ("legacy-demo", "file")
+
+
+def test_pretend_variables_and_rewrite(tmp_path: Path) -> None:
+    scm = project(tmp_path, DYNAMIC + BACKENDS["scm"]).version_source
+    assert scm.pretend_env(Version("1.8.0"), "Demo.Pkg") == {
+        "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_DEMO_PKG": "1.8.0"
+    }
+    other = tmp_path / "other"
+    other.mkdir()
+    pdm = project(other, DYNAMIC + BACKENDS["pdm"] + '[tool.pdm.version]\nsource = "scm"\n')
+    assert pdm.version_source.pretend_env(Version("1.8.0"), "x") == {
+        "PDM_BUILD_SCM_VERSION": "1.8.0"
+    }
+    flit_root = tmp_path / "flit"
+    flit_root.mkdir()
+    flit = project(flit_root, DYNAMIC + BACKENDS["flit"], INIT)
+    copy = tmp_path / "copy"
+    (copy / "src" / "demo_pkg").mkdir(parents=True)
+    (copy / "src" / "demo_pkg" / "__init__.py").write_text(INIT["src/demo_pkg/__init__.py"])
+    flit.version_source.rewrite(flit_root, copy, Version("2.3.5.dev7"))
+    text = (copy / "src" / "demo_pkg" / "__init__.py").read_text()
+    assert '__version__ = "2.3.5.dev7"' in text and '"""Demo."""' in text
+
+
+@pytest.mark.parametrize(
+    ("text", "files", "source", "args"),
+    [
+        (DYNAMIC + '[tool.pdm.dev-dependencies]\ntest = ["pytest-mock>=3", "-e ."]\n', {},
+         "PDM dev-dependency group 'test'", ["pytest-mock>=3"]),
+        (DYNAMIC + '[tool.hatch.envs.default]\ndependencies = ["pytest-asyncio"]\n', {},
+         "hatch environment 'default'", ["pytest-asyncio"]),
+        (DYNAMIC + '[tool.hatch.envs.tests]\nfeatures = ["cli"]\n', {},
+         "hatch environment 'tests'", []),
+        (DYNAMIC + '[project.optional-dependencies]\nall = ["hypothesis"]\n', {}, "extra 'all' (PEP 621)",
+         []),
+        (DYNAMIC, {"requirements/tests.txt": "pytest-asyncio\n"}, "requirements file "
+         "requirements/tests.txt", ["-r", "{root}/requirements/tests.txt"]),
+        (DYNAMIC, {"tox.ini": "[testenv]\ndeps =\n    pytest-xdist\n    {posargs}\n"
+                   "    -rrequirements-extra.txt\n"}, "tox.ini [testenv] deps",
+         ["pytest-xdist", "-r", "{root}/requirements-extra.txt"]),
+    ],
+)  # fmt: skip
+def test_test_dependency_sources(
+    tmp_path: Path, text: str, files: dict[str, str], source: str, args: list[str]
+) -> None:
+    deps = project(tmp_path, text, files).test_dependencies()
+    assert deps.source == source
+    assert deps.install_args() == [a.format(root=tmp_path) for a in args]
+
+
+@pytest.mark.parametrize(
+    ("files", "paths", "cov_off"),
+    [
+        ({"pytest.ini": "[pytest]\ntestpaths = t1 t2\naddopts = --cov=demo\n"}, ["t1", "t2"],
+         True),
+        ({"tox.ini": "[pytest]\ntestpaths = checks\n"}, ["checks"], False),
+        ({"setup.cfg": "[tool:pytest]\ntestpaths = spec\n"}, ["spec"], False),
+    ],
+)  # fmt: skip
+def test_pytest_configuration_files(
+    tmp_path: Path, files: dict[str, str], paths: list[str], cov_off: bool
+) -> None:
+    p = project(tmp_path, '[project]\nname = "x"\nversion = "1"\n', files)
+    assert _test_paths(p) == paths
+    assert _cov_off(p) == (["--no-cov"] if cov_off else [])
+
+
+def test_pytest_9_native_toml(tmp_path: Path) -> None:
+    p = project(
+        tmp_path, '[project]\nname = "x"\nversion = "1"\n[tool.pytest]\ntestpaths = ["qa"]\n'
+    )
+    assert _test_paths(p) == ["qa"]

@@ -80,11 +80,13 @@ def _init(args: argparse.Namespace) -> None:
             raise ConfigError(
                 f"{ci_path} exists: keep it, or run `noxship init --force` to replace it"
             )
-    noxfile = args.directory / "noxfile.py"
-    if args.ci and noxfile.exists() and not args.force:
-        print(f"kept {noxfile}")
-    else:
-        print(f"wrote {write_noxfile(args.directory, force=args.force)}")
+    change = write_noxfile(args.directory, force=args.force)
+    what = {"wrote": "wrote", "added": "added noxship's sessions to", "kept": "kept"}
+    print(f"{what[change.action]} {change.path}")
+    if change.renamed:
+        names = ", ".join(change.renamed)
+        print(f"{change.path.name} defines {names}: noxship's sessions of these names are "
+              f"noxship_<name> (nox -s noxship_{change.renamed[0]}); release_* use them")  # fmt: skip
     if args.ci:
         print(f"wrote {write_ci(args.directory, args.ci, force=args.force)}")
         if args.ci == "github":

@@ -3,12 +3,28 @@ a project."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from noxship.errors import ConfigError
 from noxship.project import Project
 
-__all__ = ["CI_FILES", "NOXFILE", "ignore_dotenv", "write_ci", "write_noxfile"]
+__all__ = [
+    "CI_FILES",
+    "NOXFILE",
+    "SESSION_NAMES",
+    "REGISTRATION",
+    "NoxfileChange",
+    "ignore_dotenv",
+    "session_names",
+    "write_ci",
+    "write_noxfile",
+]
+
+SESSION_NAMES = frozenset({"lint", "tests", "build", "test_wheel", "clean", "publish", "tag",
+                           "preflight_testpypi", "preflight_pypi", "release_local",
+                           "release_test", "release_prod"})  # fmt: skip
+"""The sessions ``noxship.sessions`` registers (a test holds the two lists equal)."""
 
 COMPONENT = "gitlab.com/noxship/noxship/noxship"
 """Where the GitLab CI/CD component is published (``templates/noxship.yml``)."""
@@ -233,19 +249,68 @@ def ignore_dotenv(directory: Path) -> bool:
     return True
 
 
-def write_noxfile(directory: Path, *, force: bool = False) -> Path:
-    """Write ``noxfile.py`` into ``directory``.
+REGISTRATION = """
+# Release pipeline from noxship (`nox -l` lists its sessions). It comes last: a
+# noxship session whose name this file already uses is registered as noxship_<name>.
+import noxship.sessions  # noqa: E402, F401
+"""
+"""What ``noxship init`` appends to a project's own noxfile."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NoxfileChange:
+    """What :func:`write_noxfile` did.
+
+    Attributes:
+        path: the noxfile.
+        action: ``"wrote"`` (a new file), ``"added"`` (the registration appended
+            to the project's noxfile) or ``"kept"`` (it was there already).
+        renamed: the project's session names that noxship's sessions also use;
+            noxship's are then ``noxship_<name>``.
+    """
+
+    path: Path
+    action: str
+    renamed: tuple[str, ...] = ()
+
+
+def session_names(source: str) -> set[str]:
+    """The names of the sessions a noxfile defines: functions decorated with
+    ``nox.session`` (or ``session``), or the decorator's ``name=`` (read with :mod:`ast`)."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for deco in node.decorator_list:
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            dotted = ast.unparse(target)
+            if dotted.split(".")[-1] != "session":
+                continue
+            given = [k.value for k in getattr(deco, "keywords", []) if k.arg == "name"]
+            named = [v.value for v in given if isinstance(v, ast.Constant)]
+            names.add(str(named[0]) if named else node.name)
+    return names
+
+
+def write_noxfile(directory: Path, *, force: bool = False) -> NoxfileChange:
+    """Write ``noxfile.py`` into ``directory``, or add noxship to the project's own.
+
+    An existing noxfile keeps everything it had: the registration
+    (:data:`REGISTRATION`) is appended, once (a second run changes nothing).
 
     Args:
-        directory: an existing project directory (with ``pyproject.toml``).
-        force: overwrite an existing ``noxfile.py``.
+        directory: an existing project directory (with ``pyproject.toml``,
+            ``setup.py`` or ``setup.cfg``).
+        force: replace an existing ``noxfile.py`` with noxship's.
 
     Returns:
-        The file written.
+        What was done, and the session names that clash.
 
     Raises:
-        ConfigError: the directory or its ``pyproject.toml`` is missing, or a
-            ``noxfile.py`` exists and ``force`` is false.
+        ConfigError: the directory is missing or is not a project, or the
+            existing noxfile is not valid Python.
     """
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a directory: give the project's directory")
@@ -255,10 +320,21 @@ def write_noxfile(directory: Path, *, force: bool = False) -> Path:
             "run init in the project's root"
         )
     path = directory / "noxfile.py"
-    if path.exists() and not force:
-        raise ConfigError(f"{path} exists: keep it, or run `noxship init --force` to replace it")
-    path.write_text(NOXFILE, encoding="utf-8")
-    return path
+    if not path.exists() or force:
+        path.write_text(NOXFILE, encoding="utf-8")
+        return NoxfileChange(path, "wrote")
+    text = path.read_text(encoding="utf-8")
+    try:
+        ours = session_names(text)
+    except SyntaxError as exc:
+        raise ConfigError(f"{path} is not valid Python (line {exc.lineno}): fix it, then "
+                          "run init again") from None  # fmt: skip
+    renamed = tuple(sorted(ours & SESSION_NAMES))
+    if "noxship.sessions" in text:
+        return NoxfileChange(path, "kept", renamed)
+    sep = "" if text.endswith("\n") else "\n"
+    path.write_text(text + sep + REGISTRATION, encoding="utf-8")
+    return NoxfileChange(path, "added", renamed)
 
 
 def _is_project(directory: Path) -> bool:

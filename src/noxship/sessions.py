@@ -67,6 +67,50 @@ F = TypeVar("F", bound=Callable[[nox.Session], None])
 logger = logging.getLogger("noxship")
 
 
+_SPECS: list[tuple[Callable[[nox.Session], None], dict[str, object]]] = []
+PREFIX = "noxship_"
+"""Put before the name of a noxship session whose name the project's noxfile already uses."""
+
+
+def _session(**kwargs: object) -> Callable[[F], F]:
+    """Record a session; :func:`_register` registers them all with Nox."""
+
+    def record(func: F) -> F:
+        _SPECS.append((func, kwargs))
+        return func
+
+    return record
+
+
+def _register() -> dict[str, str]:
+    """Register the sessions with Nox; return the renamed ones (name -> new name).
+
+    When the project's noxfile registered sessions before it imported this
+    module, its sessions keep their names: a noxship session of the same name
+    (``tests``, ``lint`` and ``build`` are common) is registered as
+    ``noxship_<name>``, and the release chains require the renamed sessions.
+    Then no noxship session runs by default: a bare ``nox`` runs the project's
+    own defaults. Otherwise ``lint`` and ``tests`` are the defaults; ``clean``,
+    the builds and every publish run only when named.
+    """
+    existing = set(nox.registry.get())
+    names = {func.__name__: func.__name__ for func, _ in _SPECS}
+    renamed = {n: f"{PREFIX}{n}" for n in names if n in existing}
+    names.update(renamed)
+    for func, kwargs in _SPECS:
+        options = dict(kwargs)
+        requires = options.pop("requires", None)
+        default = bool(options.pop("default", False)) and not existing
+        nox.session(  # type: ignore[call-overload]
+            func,
+            name=names[func.__name__],
+            default=default,
+            requires=[names[r] for r in requires] if isinstance(requires, list) else None,
+            **options,
+        )
+    return renamed
+
+
 def _guarded(func: F) -> F:
     """Turn any failure into ``session.error`` with one redacted line.
 
@@ -128,7 +172,7 @@ def _pythons(opts: SessionOptions) -> list[str] | None:
     return wanted or None
 
 
-@nox.session(venv_backend="uv|virtualenv", reuse_venv=True)
+@_session(venv_backend="uv|virtualenv", reuse_venv=True, default=True)
 @_guarded
 def lint(session: nox.Session) -> None:
     """Lint: pre-commit when configured, else ruff check and ruff format --check.
@@ -149,7 +193,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".", env=env)
 
 
-@nox.session(venv_backend="uv|virtualenv")
+@_session(venv_backend="uv|virtualenv", default=True)
 @_guarded
 def tests(session: nox.Session) -> None:
     """Run the test suite against the source tree (the fast developer loop), with
@@ -163,7 +207,7 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs, env=env)
 
 
-@nox.session(venv_backend="none")
+@_session(venv_backend="none")
 @_guarded
 def build(session: nox.Session) -> None:
     """Build the sdist, then the wheel from it; twine check --strict; dist/SHA256SUMS."""
@@ -182,7 +226,7 @@ def build(session: nox.Session) -> None:
         logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
 
 
-@nox.session(venv_backend="none")
+@_session(venv_backend="none")
 @_guarded
 def test_wheel(session: nox.Session) -> None:
     """Test the built wheel in fresh venvs, one per supported Python on this machine.
@@ -210,7 +254,7 @@ def test_wheel(session: nox.Session) -> None:
         )
 
 
-@nox.session(venv_backend="none")
+@_session(venv_backend="none")
 @_guarded
 def clean(session: nox.Session) -> None:
     """Remove dist/, build/ (and the reports in it) and *.egg-info."""
@@ -231,7 +275,7 @@ def _credentials_env(project: Project) -> dict[str, str]:
     return credential_environment(project.root, os.environ)
 
 
-@nox.session(venv_backend="none")
+@_session(venv_backend="none")
 @_guarded
 def publish(session: nox.Session) -> None:
     """Upload dist/ to the targets the release plan names, or to ``-- --target NAME``.
@@ -252,7 +296,7 @@ def publish(session: nox.Session) -> None:
         publish_planned(project, environ, only=opts.only, verbose=opts.verbose, tag=not opts.no_tag)
 
 
-@nox.session(venv_backend="none", default=False)
+@_session(venv_backend="none")
 @_guarded
 def tag(session: nox.Session) -> None:
     """Make the tag the release plan names (after ``publish -- --no-tag`` in other jobs)."""
@@ -272,21 +316,21 @@ def _check_credentials(session: nox.Session, targets: Sequence[str]) -> None:
     check_public_version(project, [target for target, _ in resolved])
 
 
-@nox.session(venv_backend="none", default=False)
+@_session(venv_backend="none")
 @_guarded
 def preflight_testpypi(session: nox.Session) -> None:
     """Check credentials for TestPyPI (runs first in release_test)."""
     _check_credentials(session, ["testpypi"])
 
 
-@nox.session(venv_backend="none", default=False)
+@_session(venv_backend="none")
 @_guarded
 def preflight_pypi(session: nox.Session) -> None:
     """Check credentials for TestPyPI and PyPI (runs first in release_prod)."""
     _check_credentials(session, ["testpypi", "pypi"])
 
 
-@nox.session(venv_backend="none", requires=["build", "test_wheel"])
+@_session(venv_backend="none", requires=["build", "test_wheel"])
 @_guarded
 def release_local(session: nox.Session) -> None:
     """Build, test the wheel, publish to an embedded pypiserver on 127.0.0.1, install back.
@@ -300,7 +344,7 @@ def release_local(session: nox.Session) -> None:
     publish_local(_project(), Path(keep).resolve() if keep else None)
 
 
-@nox.session(venv_backend="none", requires=["preflight_testpypi", "lint", "build", "test_wheel"])
+@_session(venv_backend="none", requires=["preflight_testpypi", "lint", "build", "test_wheel"])
 @_guarded
 def release_test(session: nox.Session) -> None:
     """Lint, build, test the wheel, publish to TestPyPI and install back from it."""
@@ -311,7 +355,7 @@ def release_test(session: nox.Session) -> None:
     publish_to(project, ["testpypi"], _credentials_env(project))
 
 
-@nox.session(venv_backend="none", requires=["preflight_pypi", "release_test"])
+@_session(venv_backend="none", requires=["preflight_pypi", "release_test"])
 @_guarded
 def release_prod(session: nox.Session) -> None:
     """Everything in release_test, then publish to PyPI."""
@@ -320,3 +364,7 @@ def release_prod(session: nox.Session) -> None:
     _options(session)
     project = _project()
     publish_to(project, ["pypi"], _credentials_env(project))
+
+
+RENAMED = _register()
+"""The noxship sessions renamed because the project's noxfile uses their names."""

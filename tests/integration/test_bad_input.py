@@ -378,11 +378,11 @@ CASES = [
         env={"NOXSHIP_UPLOAD_ATTEMPTS": "many"},
     ),
     Case(
-        "init over an existing noxfile",
+        "init over a noxfile that is not Python",
         ["init", "."],
         ExitCode.USAGE,
-        "exists: keep it, or run `noxship init --force`",
-        write("noxfile.py", "# mine\n"),
+        "is not valid Python (line 1): fix it, then run init again",
+        write("noxfile.py", "def (:\n"),
     ),
     Case(
         "init --ci for an unknown provider",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -174,3 +175,44 @@ def test_lint_hooks_and_project_tests_see_no_credentials(sample: Callable[..., P
         result = run_nox(root, "-s", session, env=secrets)
         assert result.returncode == 0, (session, result.stdout[-2000:], result.stderr[-2000:])
         assert "SENTINEL" not in result.stdout + result.stderr
+
+
+OWN_NOXFILE = '''import nox
+
+nox.options.sessions = ["tests"]
+
+
+@nox.session(python=False)
+def tests(session):
+    session.log("the project's own tests session")
+
+
+@nox.session(name="build", python=False)
+def docs(session):
+    session.log("the project's own build session")
+'''
+
+
+def test_a_project_with_its_own_noxfile(sample: Callable[..., Path], tmp_path: Path) -> None:
+    """init appends the registration; the project's sessions keep their names and
+    its defaults; noxship's clashing sessions become noxship_<name>, and the
+    release chain uses them."""
+    project = sample("good", init=False)
+    (project / "noxfile.py").write_text(OWN_NOXFILE)
+    out = subprocess.run([sys.executable, "-m", "noxship", "init", str(project)],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "defines build, tests" in out
+    listed = run_nox(project, "-l").stdout
+    assert "* tests" in listed and "- noxship_tests" in listed and "- noxship_build" in listed
+    assert "- build" in listed and "- release_local" in listed
+    bare = run_nox(project)
+    assert bare.returncode == 0, bare.stderr
+    assert "the project's own tests session" in bare.stderr
+    assert "Running session noxship_" not in bare.stderr and "clean" not in bare.stderr
+    index_dir = tmp_path / "index"
+    result = run_nox(project, "-s", "release_local",
+                     env={**ONE_PYTHON, "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)})  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Running session noxship_build" in result.stderr
+    assert "the project's own build session" not in result.stderr
+    assert len(list(index_dir.iterdir())) == 2

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from noxship.cli import main
-from noxship.init import NOXFILE
+from noxship.init import NOXFILE, REGISTRATION, SESSION_NAMES, session_names
 
 
 def test_noxfile_is_short_and_in_the_readme() -> None:
@@ -39,18 +39,46 @@ def test_init_ignores_dotenv_once(tmp_path: Path) -> None:
     assert (tmp_path / ".gitignore").read_text().startswith("dist/\n")
 
 
-def test_init_writes_and_refuses_to_overwrite(
+MINE = """import nox
+
+
+@nox.session
+def tests(session):
+    session.run("pytest")
+
+
+@nox.session(name="build", python=False)
+def make_docs(session):
+    pass
+"""
+
+
+def test_init_adds_to_an_existing_noxfile_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\nversion='1'\n")
     assert main(["init", str(tmp_path)]) == 0
     assert (tmp_path / "noxfile.py").read_text() == NOXFILE
-    (tmp_path / "noxfile.py").write_text("# mine\n")
-    assert main(["init", str(tmp_path)]) == 2
-    assert "exists" in capsys.readouterr().err
-    assert (tmp_path / "noxfile.py").read_text() == "# mine\n"
+    (tmp_path / "noxfile.py").write_text(MINE)
+    assert main(["init", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "added noxship's sessions to" in out
+    assert "defines build, tests: noxship's sessions of these names are noxship_<name>" in out
+    assert (tmp_path / "noxfile.py").read_text() == MINE + REGISTRATION
+    assert main(["init", str(tmp_path)]) == 0  # idempotent
+    assert (tmp_path / "noxfile.py").read_text() == MINE + REGISTRATION
     assert main(["init", "--force", str(tmp_path)]) == 0
     assert (tmp_path / "noxfile.py").read_text() == NOXFILE
+
+
+def test_session_names_match_what_the_sessions_module_registers() -> None:
+    import subprocess
+    import sys
+
+    code = "import nox.registry, noxship.sessions; print(sorted(nox.registry.get()))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(sorted(SESSION_NAMES))
+    assert session_names(MINE) == {"tests", "build"}
 
 
 def test_init_needs_a_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

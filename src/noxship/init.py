@@ -12,8 +12,8 @@ from noxship.project import Project
 __all__ = [
     "CI_FILES",
     "NOXFILE",
-    "SESSION_NAMES",
     "REGISTRATION",
+    "SESSION_NAMES",
     "NoxfileChange",
     "ignore_dotenv",
     "session_names",

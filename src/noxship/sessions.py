@@ -36,7 +36,7 @@ import nox
 
 from noxship._preload import preload
 from noxship.environment import credential_environment, is_credential, secret_values
-from noxship.errors import failure_line
+from noxship.errors import NoxshipError, ToolError, failure_line
 from noxship.log import configure_logging
 from noxship.options import SessionOptions, parse_session_options
 from noxship.project import Project
@@ -94,12 +94,15 @@ def _register() -> dict[str, str]:
     the builds and every publish run only when named.
     """
     existing = set(nox.registry.get())
+    lint_first = _release_lint()
     names = {func.__name__: func.__name__ for func, _ in _SPECS}
     renamed = {n: f"{PREFIX}{n}" for n in names if n in existing}
     names.update(renamed)
     for func, kwargs in _SPECS:
         options = dict(kwargs)
         requires = options.pop("requires", None)
+        if isinstance(requires, list) and not lint_first:
+            requires = [r for r in requires if r != "lint"]
         default = bool(options.pop("default", False)) and not existing
         nox.session(  # type: ignore[call-overload]
             func,
@@ -109,6 +112,15 @@ def _register() -> dict[str, str]:
             **options,
         )
     return renamed
+
+
+def _release_lint() -> bool:
+    """``[tool.noxship] release-lint`` of the project in the working directory
+    (true when there is none to read: the noxfile may be elsewhere)."""
+    try:
+        return Project.load(Path.cwd(), check_requires_python=False).config.release_lint
+    except NoxshipError:
+        return True
 
 
 def _guarded(func: F) -> F:
@@ -186,11 +198,37 @@ def lint(session: nox.Session) -> None:
     env = _without_credentials()
     if Path(".pre-commit-config.yaml").is_file():
         session.install(*(config.lint_tools or (DEFAULT_PRE_COMMIT,)), env=env)
-        session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure", env=env)
+        _pre_commit(session)
         return
     session.install(*(config.lint_tools or DEFAULT_LINT_TOOLS), env=env)
     session.run("ruff", "check", ".", env=env)
     session.run("ruff", "format", "--check", ".", env=env)
+
+
+_UNREACHABLE = ("Could not resolve host", "unable to access", "Failed to connect",
+                "Temporary failure in name resolution", "Connection refused", "timed out")  # fmt: skip
+
+
+def _pre_commit(session: nox.Session) -> None:
+    """``pre-commit run --all-files`` in the session's venv, without credentials.
+    A hook repository it cannot fetch is one line, not git's trace."""
+    from noxship._run import run
+
+    bin_dir = Path(str(session.bin))
+    env = {k: v for k, v in os.environ.items() if not is_credential(k)}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    try:
+        out = run([bin_dir / "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
+                  env=env, capture=True, what="pre-commit")  # fmt: skip
+    except ToolError as exc:
+        reason = next((r for r in _UNREACHABLE if r in exc.output), None)
+        if reason is not None:
+            raise ToolError(
+                f"pre-commit cannot fetch its hook repositories ({reason}): check the network "
+                "or a proxy, or pin hooks that are already cached (pre-commit install-hooks)"
+            ) from None
+        raise
+    sys.stdout.write(out)
 
 
 @_session(venv_backend="uv|virtualenv", default=True)

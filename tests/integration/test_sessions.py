@@ -177,7 +177,7 @@ def test_lint_hooks_and_project_tests_see_no_credentials(sample: Callable[..., P
         assert "SENTINEL" not in result.stdout + result.stderr
 
 
-OWN_NOXFILE = '''import nox
+OWN_NOXFILE = """import nox
 
 nox.options.sessions = ["tests"]
 
@@ -190,7 +190,7 @@ def tests(session):
 @nox.session(name="build", python=False)
 def docs(session):
     session.log("the project's own build session")
-'''
+"""
 
 
 def test_a_project_with_its_own_noxfile(sample: Callable[..., Path], tmp_path: Path) -> None:
@@ -216,3 +216,30 @@ def test_a_project_with_its_own_noxfile(sample: Callable[..., Path], tmp_path: P
     assert "Running session noxship_build" in result.stderr
     assert "the project's own build session" not in result.stderr
     assert len(list(index_dir.iterdir())) == 2
+
+
+def test_pre_commit_that_cannot_fetch_its_hooks_is_one_line(sample: Callable[..., Path]) -> None:
+    project = sample("good")
+    (project / ".pre-commit-config.yaml").write_text(
+        "repos:\n- repo: http://127.0.0.1:9/nothing.git\n  rev: v1\n  hooks:\n  - id: x\n"
+    )
+    result = run_nox(project, "-s", "lint", env={"PRE_COMMIT_HOME": str(project / ".pc")})
+    assert result.returncode != 0
+    assert "pre-commit cannot fetch its hook repositories (" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_release_lint_false_leaves_lint_out_of_the_chains(sample: Callable[..., Path]) -> None:
+    project = sample("good")
+    code = (
+        "import nox.registry, noxship.sessions; print(nox.registry.get()['release_test'].requires)"
+    )
+
+    def requires() -> str:
+        return subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True,
+                              text=True, check=True).stdout  # fmt: skip
+
+    assert "'lint'" in requires()
+    text = (project / "pyproject.toml").read_text()
+    (project / "pyproject.toml").write_text(text + "\n[tool.noxship]\nrelease-lint = false\n")
+    assert "'lint'" not in requires() and "'build'" in requires()

@@ -53,6 +53,8 @@ class NoxshipConfig:
         lint_tools: the pinned requirements ``lint`` installs (``lint-tools``):
             default :data:`DEFAULT_LINT_TOOLS`, or :data:`DEFAULT_PRE_COMMIT`
             when the project has a pre-commit configuration.
+        release_lint: whether ``release_test`` and ``release_prod`` run ``lint``
+            first (``release-lint``, default true).
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -65,6 +67,7 @@ class NoxshipConfig:
     release_pattern: str | None = None
     release_branches: tuple[str, ...] = ()
     lint_tools: tuple[str, ...] | None = None
+    release_lint: bool = True
 
     KEYS = frozenset(
         {
@@ -78,6 +81,7 @@ class NoxshipConfig:
             "release-pattern",
             "release-branches",
             "lint-tools",
+            "release-lint",
         }
     )
 
@@ -97,6 +101,9 @@ class NoxshipConfig:
         pattern = table.get("release-pattern")
         if pattern is not None and not isinstance(pattern, str):
             raise ConfigError(f"{_WHERE}.release-pattern must be a string: fix pyproject.toml")
+        release_lint = table.get("release-lint", True)
+        if not isinstance(release_lint, bool):
+            raise ConfigError(f"{_WHERE}.release-lint must be true or false: fix pyproject.toml")
         defaults = cls()
         return cls(
             test_groups=_str_list(table, "test-groups") or defaults.test_groups,
@@ -109,4 +116,5 @@ class NoxshipConfig:
             release_pattern=pattern,
             release_branches=_str_list(table, "release-branches") or (),
             lint_tools=_str_list(table, "lint-tools"),
+            release_lint=release_lint,
         )

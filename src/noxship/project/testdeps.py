@@ -157,7 +157,8 @@ def _tox(pyproject: PyProject) -> TestDependencies | None:
     parser = read_ini(pyproject.root / "tox.ini")
     if parser is None:
         return None
-    lines = [ln.strip() for ln in parser.get("testenv", "deps", fallback="").splitlines()]
+    raw = parser.get("testenv", "deps", fallback="").splitlines()
+    lines = [ln.split(" #", 1)[0].strip() for ln in raw]  # tox allows trailing comments
     files = tuple(pyproject.root / ln[2:].strip() for ln in lines if ln.startswith("-r"))
     reqs = tuple(ln for ln in lines if ln and ln[0] not in "-#" and "{" not in ln)
     extras = tuple(

@@ -11,6 +11,8 @@ kind                        declared by                                    a bui
                             ``[build-system] requires``                     (setuptools_scm's docs, "overrides")
 ``hatch-vcs``               ``[tool.hatch.version] source = "vcs"``         the same variable (hatch-vcs runs setuptools_scm)
 ``pdm-scm``                 ``[tool.pdm.version] source = "scm"``           ``PDM_BUILD_SCM_VERSION`` (pdm-backend's docs)
+``pbr``                     ``build-backend = "pbr.build"`` or pbr in       ``PBR_VERSION`` (pbr's docs, "Version")
+                            ``[build-system] requires``
 ``versioningit``            ``[tool.versioningit]``                         a tag on HEAD, in a clone
 ``setuptools-git-           ``[tool.setuptools-git-versioning]``            a tag on HEAD, in a clone
 versioning``
@@ -103,6 +105,8 @@ class VersionSource:
             return {f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{key}": str(version)}
         if self.kind == "pdm-scm":
             return {"PDM_BUILD_SCM_VERSION": str(version)}
+        if self.kind == "pbr":
+            return {"PBR_VERSION": str(version)}  # pbr's docs, "Version"
         return {}
 
     def rewrite(self, original: Path, copy: Path, version: Version) -> None:
@@ -127,7 +131,7 @@ class VersionSource:
 
 
 VCS_KINDS = frozenset({"setuptools_scm", "hatch-vcs", "pdm-scm", "versioningit",
-                       "setuptools-git-versioning"})  # fmt: skip
+                       "setuptools-git-versioning", "pbr"})  # fmt: skip
 TAG_KINDS = frozenset({"versioningit", "setuptools-git-versioning"})
 """VCS plugins without a documented override: a build gets a version from a tag."""
 
@@ -152,9 +156,19 @@ def _assigned_version(text: str) -> str | None:
     return match.group("version") if match else None
 
 
-def _requires(pyproject: PyProject) -> str:
+def _requires(pyproject: PyProject) -> set[str]:
+    """The PEP 503 names of ``[build-system] requires`` (PEP 518)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    names: set[str] = set()
     requires = table(pyproject.data, "build-system").get("requires", [])
-    return " ".join(str(r) for r in requires).lower() if isinstance(requires, list) else ""
+    for text in requires if isinstance(requires, list) else ():
+        try:
+            names.add(canonicalize_name(Requirement(str(text)).name))
+        except InvalidRequirement:
+            continue
+    return names
 
 
 def _module_file(root: Path, dotted: str) -> Path | None:
@@ -262,9 +276,13 @@ def detect_version_source(pyproject: PyProject) -> VersionSource:
         return _pdm(tool, root)
     if backend.startswith("flit_core"):
         return _flit(pyproject, root)
-    if "setuptools_scm" in tool or "setuptools_scm" in requires or "setuptools-scm" in requires:
-        return VersionSource("setuptools_scm", "setuptools_scm")
+    if backend.startswith("pbr") or "pbr" in requires:
+        return VersionSource("pbr", "pbr (from git)")
+    if "setuptools_scm" in tool:
+        return VersionSource("setuptools_scm", "[tool.setuptools_scm]")
     found = _setuptools(pyproject, root)
     if found is not None:
         return found
+    if "setuptools-scm" in requires:
+        return VersionSource("setuptools_scm", "setuptools_scm in [build-system] requires")
     return VersionSource("built", f"the build backend {backend or 'setuptools (legacy)'}")

@@ -163,8 +163,14 @@ def _cov_off(project: Project) -> list[str]:
     return ["--no-cov"] if any(a.startswith("--cov") for a in addopts) else []
 
 
-def _copy_tests(project: Project, dest: Path) -> list[str]:
-    """Copy the configuration files and the test paths; return the test paths found."""
+def _copy_tests(project: Project, dest: Path, packages: Sequence[str] = ()) -> list[str]:
+    """Copy the configuration files and the test paths; return the test paths found.
+
+    A test path that is one of the wheel's ``packages`` in the source tree
+    (``pkg``, ``src/pkg``: doctests under ``--doctest-modules``) is not copied:
+    it is returned as the package's name, for ``pytest --pyargs``, so that the
+    installed package is what runs.
+    """
     found = []
     for name in _CONFIG_FILES:
         src = project.root / name
@@ -173,6 +179,10 @@ def _copy_tests(project: Project, dest: Path) -> list[str]:
     ignore = shutil.ignore_patterns(*IGNORED_DIRS, "*.pyc")
     for rel in _test_paths(project):
         src = project.root / rel
+        package = Path(rel).name
+        if package in packages and Path(rel).parent in (Path(), Path("src")):
+            found.append(package)
+            continue
         if src.is_dir():
             shutil.copytree(src, dest / rel, ignore=ignore, symlinks=True)
         elif src.is_file():
@@ -314,7 +324,11 @@ def _run_one(r: _Run, pytest_args: Sequence[str]) -> WheelTestResult:
     python = _install(r, deps)
     with tempfile.TemporaryDirectory(prefix="noxship-test_wheel-") as tmp_name:
         tmp = Path(tmp_name)
-        where = _copy_tests(r.project, tmp)
+        packages = wheel_top_level(r.wheel.path)
+        where = _copy_tests(r.project, tmp, packages)
+        if set(where) & set(packages) and not pytest_args:
+            logger.info("the test paths include the package: it runs installed (pytest --pyargs)")
+            pytest_args = ["--pyargs", *where]
         if not where and not pytest_args:
             packaged = _packaged_tests(r.wheel.path)
             if packaged:

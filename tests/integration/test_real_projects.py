@@ -26,7 +26,9 @@ REAL = [("tomlkit", "0.15.2", None), ("packaging", "26.3", "3.12")]
 
 def fetch_sdist(cache: pytest.Cache, name: str, version: str) -> Path:
     directory = cache.mkdir("noxship-sdists")
-    found = list(directory.glob(f"{name}-{version}.tar.gz"))
+    # PEP 625 sdist names use underscores: dep-logic's is dep_logic-0.7.2.tar.gz.
+    pattern = f"{name.replace('-', '[-_]')}-{version}.tar.gz"
+    found = list(directory.glob(pattern))
     if not found:
         # Download beside the cache and move in atomically: xdist workers share it.
         partial = Path(tempfile.mkdtemp(dir=directory, prefix=".partial-"))
@@ -47,10 +49,10 @@ def fetch_sdist(cache: pytest.Cache, name: str, version: str) -> Path:
             check=True,
             capture_output=True,
         )
-        for downloaded in partial.glob(f"{name}-{version}.tar.gz"):
+        for downloaded in partial.glob(pattern):
             os.replace(downloaded, directory / downloaded.name)
         shutil.rmtree(partial, ignore_errors=True)
-        found = list(directory.glob(f"{name}-{version}.tar.gz"))
+        found = list(directory.glob(pattern))
     return found[0]
 
 

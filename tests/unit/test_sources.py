@@ -77,7 +77,8 @@ def test_setup_py_only_project_reads_setup_cfg(tmp_path: Path) -> None:
 def test_pretend_variables_and_rewrite(tmp_path: Path) -> None:
     scm = project(tmp_path, DYNAMIC + BACKENDS["scm"]).version_source
     assert scm.pretend_env(Version("1.8.0"), "Demo.Pkg") == {
-        "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_DEMO_PKG": "1.8.0"
+        "SETUPTOOLS_SCM_PRETEND_VERSION_FOR_DEMO_PKG": "1.8.0",
+        "SETUPTOOLS_SCM_PRETEND_VERSION": "1.8.0",
     }
     other = tmp_path / "other"
     other.mkdir()

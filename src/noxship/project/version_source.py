@@ -101,8 +101,11 @@ class VersionSource:
         """The environment that makes the build backend produce ``version``
         (VCS plugins that read one; empty for the others)."""
         if self.kind in ("setuptools_scm", "hatch-vcs"):
+            # The named variable, and the plain one for plugins that do not pass
+            # the distribution name to setuptools_scm (hatch-vcs).
             key = re.sub(r"[-_.]+", "_", dist_name).upper()  # setuptools_scm's rule
-            return {f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{key}": str(version)}
+            return {f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{key}": str(version),
+                    "SETUPTOOLS_SCM_PRETEND_VERSION": str(version)}  # fmt: skip
         if self.kind == "pdm-scm":
             return {"PDM_BUILD_SCM_VERSION": str(version)}
         if self.kind == "pbr":

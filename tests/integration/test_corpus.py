@@ -239,3 +239,43 @@ def test_vcs_versions_follow_the_plan(
         dists = find_distributions(root / "dist", real.name)
         publish(dists, target, creds, environ={}, check_install=False)
         assert sorted(p.name for p in index.files()) == sorted(d.filename for d in dists)
+
+
+TAGGED = {
+    "versioningit": (
+        '[build-system]\nrequires = ["setuptools>=77", "versioningit>=3"]\n'
+        'build-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "tagged-demo"\ndynamic = ["version"]\nreadme = "README.md"\n'
+        "[tool.versioningit]\n"
+    ),
+    "setuptools-git-versioning": (
+        '[build-system]\nrequires = ["setuptools>=77", "setuptools-git-versioning>=2"]\n'
+        'build-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "tagged-demo"\ndynamic = ["version"]\nreadme = "README.md"\n'
+        "[tool.setuptools-git-versioning]\nenabled = true\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("plugin", list(TAGGED))
+def test_plugins_without_an_override_build_the_planned_version(tmp_path: Path, plugin: str) -> None:
+    """versioningit and setuptools-git-versioning read no override variable: the
+    build runs in a clone whose HEAD carries a tag of the planned version."""
+    root = tmp_path / "tagged-demo"
+    (root / "tagged_demo").mkdir(parents=True)
+    (root / "tagged_demo" / "__init__.py").write_text("")
+    (root / "README.md").write_text("demo\n")
+    (root / ".gitignore").write_text("*.egg-info/\nbuild/\ndist/\n")
+    (root / "pyproject.toml").write_text(TAGGED[plugin])
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+    git(root, "tag", "v1.2.0")
+    git(root, "commit", "-q", "--allow-empty", "-m", "a change")
+    project = Project.load(root)
+    assert project.version_source.kind == plugin
+    from packaging.version import Version
+
+    dists = build(project, version=Version("1.3.0"))
+    assert {str(d.version) for d in dists} == {"1.3.0"}
+    assert "v1.3.0" not in git(root, "tag")  # the project's own repository is untouched

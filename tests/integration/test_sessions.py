@@ -29,6 +29,7 @@ def test_nox_lists_the_sessions(sample: Callable[..., Path]) -> None:
         assert f"- {name} " in result.stdout
 
 
+@pytest.mark.slow  # a whole release_local
 def test_release_local_publishes_the_tested_wheel(
     sample: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -54,6 +55,7 @@ def test_release_local_publishes_the_tested_wheel(
     assert list((project / "build" / "reports").glob("coverage-py*.xml"))
 
 
+@pytest.mark.slow  # a whole release_local
 def test_missing_data_file_fails_test_wheel_and_uploads_nothing(
     sample: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -187,6 +189,7 @@ def docs(session):
 """
 
 
+@pytest.mark.slow  # a whole release_local
 def test_a_project_with_its_own_noxfile(sample: Callable[..., Path], tmp_path: Path) -> None:
     """init appends the registration; the project's sessions keep their names and
     its defaults; noxship's clashing sessions become noxship_<name>, and the

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.network  # uv asks PyPI
 BODY = slice(2, None)  # the first two lines name the command and its output file
 
 
+@pytest.mark.slow  # two resolutions of the whole tree against PyPI: about 20 s
 def test_requirements_are_current(tmp_path: Path) -> None:
     import importlib.util
 

@@ -145,3 +145,12 @@ def test_pytest_9_native_toml(tmp_path: Path) -> None:
         tmp_path, '[project]\nname = "x"\nversion = "1"\n[tool.pytest]\ntestpaths = ["qa"]\n'
     )
     assert _test_paths(p) == ["qa"]
+
+
+def test_build_system_only_pyproject_reads_setup_cfg(tmp_path: Path) -> None:
+    """A setuptools project whose pyproject.toml only names the backend (PEP 518)."""
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = half-legacy\nversion = file: VERSION\n")
+    (tmp_path / "VERSION").write_text("3.1\n")
+    p = project(tmp_path, BACKENDS["setuptools"])
+    assert (p.name, p.version_source.kind, str(p.version)) == ("half-legacy", "file", "3.1")

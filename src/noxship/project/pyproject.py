@@ -121,8 +121,12 @@ class PyProject:
 
     @property
     def legacy(self) -> bool:
-        """Whether the project has no ``pyproject.toml`` (``setup.py``/``setup.cfg`` only)."""
-        return not self.data and not self.path.exists()
+        """Whether the metadata lives in ``setup.py``/``setup.cfg``: no ``[project]``
+        nor ``[tool.poetry]`` table (a ``pyproject.toml`` may still name the
+        build backend, PEP 518), and one of those files exists."""
+        if "project" in self.data or self.poetry:
+            return False
+        return (self.root / "setup.py").is_file() or (self.root / "setup.cfg").is_file()
 
     @property
     def root(self) -> Path:

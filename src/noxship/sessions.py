@@ -117,8 +117,10 @@ def _register() -> dict[str, str]:
 def _release_lint() -> bool:
     """``[tool.noxship] release-lint`` of the project in the working directory
     (true when there is none to read: the noxfile may be elsewhere)."""
-    try:
-        return Project.load(Path.cwd(), check_requires_python=False).config.release_lint
+    from noxship.project import NoxshipConfig, PyProject
+
+    try:  # the table alone: loading the Project may ask a setup.py project's backend
+        return NoxshipConfig.from_table(PyProject.read(Path.cwd()).tool("noxship")).release_lint
     except NoxshipError:
         return True
 

@@ -93,13 +93,17 @@ def compare_archives(local: Distribution, target_bytes: bytes) -> ArchiveDiff:
     )
 
 
-def fetcher(credentials: Credentials | None, timeout: float = 60.0) -> Fetcher:
-    """Return a function that downloads an index file (HTTP basic auth with
-    ``credentials`` when they hold a password), at most 1 GiB.
+def fetcher(credentials: Credentials | None, index_url: str, timeout: float = 60.0) -> Fetcher:
+    """Return a function that downloads an index file, at most 1 GiB.
 
-    The function raises ``requests.RequestException`` when the download fails
-    and ``ValueError`` when the file is larger.
+    ``credentials`` (HTTP basic auth) go only to the host of ``index_url``: a file
+    served from elsewhere (PyPI's files.pythonhosted.org) is fetched without them.
+    The function raises ``requests.RequestException`` when the download fails and
+    ``ValueError`` when the file is larger.
     """
+    from urllib.parse import urlsplit
+
+    host = urlsplit(index_url).hostname
     auth = None
     if credentials is not None and credentials.password is not None:
         auth = (credentials.username, credentials.password.reveal())
@@ -107,7 +111,9 @@ def fetcher(credentials: Credentials | None, timeout: float = 60.0) -> Fetcher:
     def fetch(file: IndexFile) -> bytes:
         import requests
 
-        with requests.get(file.url, auth=auth, timeout=timeout, stream=True) as resp:
+        same_host = urlsplit(file.url).hostname == host
+        with requests.get(file.url, auth=auth if same_host else None, timeout=timeout,
+                          stream=True) as resp:  # fmt: skip
             resp.raise_for_status()
             chunks, size = [], 0
             for chunk in resp.iter_content(1 << 20):

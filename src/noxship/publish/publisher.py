@@ -197,7 +197,7 @@ def publish(
         target.repository_url,
         credentials.source,
     )
-    checked = preflight(dists, lister(), target, fetcher(credentials))
+    checked = preflight(dists, lister(), target, fetcher(credentials, target.index_url))
     to_upload, skipped = checked.to_upload, checked.skipped
     for dist in skipped:
         logger.info("already published on %s: %s", target.name, dist.filename)

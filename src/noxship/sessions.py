@@ -35,7 +35,12 @@ from typing import TYPE_CHECKING, TypeVar
 import nox
 
 from noxship._preload import preload
-from noxship.environment import credential_environment, is_credential, secret_values
+from noxship.environment import (
+    clean_env,
+    credential_environment,
+    is_credential,
+    secret_values,
+)
 from noxship.errors import NoxshipError, ToolError, failure_line
 from noxship.log import configure_logging
 from noxship.options import SessionOptions, parse_session_options
@@ -217,8 +222,7 @@ def _pre_commit(session: nox.Session) -> None:
     from noxship._run import run
 
     bin_dir = Path(str(session.bin))
-    env = {k: v for k, v in os.environ.items() if not is_credential(k)}
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env = clean_env({"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
     try:
         out = run([bin_dir / "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
                   env=env, capture=True, what="pre-commit")  # fmt: skip

@@ -194,10 +194,10 @@ def _copy_tests(project: Project, dest: Path, packages: Sequence[str] = ()) -> l
     return found
 
 
-def _packaged_tests(wheel: Path) -> list[str]:
-    """Top-level packages of ``wheel`` that ship their tests (``pkg/tests/``,
-    ``pkg/test_*.py``): run with ``pytest --pyargs``, from the installed package."""
-    names = set(wheel_top_level(wheel))
+def _packaged_tests(wheel: Path, packages: Sequence[str]) -> list[str]:
+    """The ``packages`` (top-level names) of ``wheel`` that ship their tests
+    (``pkg/tests/``, ``pkg/test_*.py``): run with ``pytest --pyargs``, installed."""
+    names = set(packages)
     return sorted({f.parts[0] for f in wheel_files(wheel) if f.parts[0] in names and (
         "tests" in f.parts[1:-1] or "test" in f.parts[1:-1] or f.name.startswith("test_"))})  # fmt: skip
 
@@ -330,7 +330,7 @@ def _run_one(r: _Run, pytest_args: Sequence[str]) -> WheelTestResult:
             logger.info("the test paths include the package: it runs installed (pytest --pyargs)")
             pytest_args = ["--pyargs", *where]
         if not where and not pytest_args:
-            packaged = _packaged_tests(r.wheel.path)
+            packaged = _packaged_tests(r.wheel.path, packages)
             if packaged:
                 logger.info("no test directory: running the tests inside %s (pytest --pyargs)",
                             ", ".join(packaged))  # fmt: skip

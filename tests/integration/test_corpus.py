@@ -100,8 +100,8 @@ def checkout(cache: pytest.Cache, real: Real, dest: Path) -> Path:
 
         doc = tomlkit.parse((root / "pyproject.toml").read_text(encoding="utf-8"))
         table = doc["project"]
-        del table["version"]  # type: ignore[union-attr]
-        table["dynamic"] = [*table.get("dynamic", []), "version"]  # type: ignore[union-attr]
+        del table["version"]
+        table["dynamic"] = [*table.get("dynamic", []), "version"]
         (root / "pyproject.toml").write_text(tomlkit.dumps(doc), encoding="utf-8")
     if real.settings:
         with (root / "pyproject.toml").open("a", encoding="utf-8") as f:

@@ -19,10 +19,10 @@ versions, so a preview is a developmental release (PEP 440 "Developmental releas
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import re
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -61,8 +61,7 @@ class PlanKind(str, enum.Enum):
     """Publish nothing."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """What this pipeline publishes, and why.
 
     Attributes:
@@ -101,8 +100,7 @@ def _names(value: str) -> tuple[str, ...]:
     return tuple(n for n in re.split(r"[\s,]+", value.strip().lower()) if n)
 
 
-@dataclasses.dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """The decision's settings.
 
     Precedence: environment (``NOXSHIP_RELEASE_TARGETS``, ``NOXSHIP_PREVIEW_TARGETS``,

@@ -9,17 +9,15 @@ touches ``os.environ``: the caller passes the environment in.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from noxship.errors import PlanError
 
 __all__ = ["PROVIDERS", "CIContext", "GitHub", "GitLab", "Local", "Provider", "detect"]
 
 
-@dataclasses.dataclass(frozen=True)
-class CIContext:
+class CIContext(NamedTuple):
     """What the planner needs to know about the running pipeline.
 
     Attributes:

@@ -10,9 +10,8 @@ nothing from the later stages (plan, build, wheeltest, publish, release).
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from noxship.project.config import DEFAULT_TEST_GROUPS, NoxshipConfig
 from noxship.project.pyproject import PyProject, load_toml
@@ -37,8 +36,7 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):
     """A Python project, as its ``pyproject.toml`` describes it.
 
     Attributes:
@@ -61,7 +59,11 @@ class Project:
     version_source: VersionSource
     requires_python_text: str
     config: NoxshipConfig
-    pyproject: PyProject = dataclasses.field(repr=False, compare=False)
+    pyproject: PyProject
+
+    def __repr__(self) -> str:
+        # The parsed file is left out: it is long, and the other fields came from it.
+        return f"Project(root={self.root!r}, name={self.name!r}, version={self.version!r})"
 
     @classmethod
     def load(cls, root: Path | str = ".", *, check_requires_python: bool = True) -> Project:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from noxship.errors import ConfigError
 
@@ -30,8 +30,25 @@ def _str_list(table: Mapping[str, object], key: str) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-@dataclasses.dataclass(frozen=True)
-class NoxshipConfig:
+KEYS = frozenset(
+    {
+        "test-groups",
+        "test-dependencies",
+        "pytest-args",
+        "test-paths",
+        "pythons",
+        "release-targets",
+        "preview-targets",
+        "release-pattern",
+        "release-branches",
+        "lint-tools",
+        "release-lint",
+    }
+)
+"""The keys of ``[tool.noxship]``."""
+
+
+class NoxshipConfig(NamedTuple):
     """The ``[tool.noxship]`` table.
 
     Attributes:
@@ -69,22 +86,6 @@ class NoxshipConfig:
     lint_tools: tuple[str, ...] | None = None
     release_lint: bool = True
 
-    KEYS = frozenset(
-        {
-            "test-groups",
-            "test-dependencies",
-            "pytest-args",
-            "test-paths",
-            "pythons",
-            "release-targets",
-            "preview-targets",
-            "release-pattern",
-            "release-branches",
-            "lint-tools",
-            "release-lint",
-        }
-    )
-
     @classmethod
     def from_table(cls, table: Mapping[str, object]) -> NoxshipConfig:
         """Build the settings from a ``[tool.noxship]`` table.
@@ -92,11 +93,11 @@ class NoxshipConfig:
         Raises:
             ConfigError: a key is unknown or has the wrong type.
         """
-        unknown = sorted(set(table) - cls.KEYS)
+        unknown = sorted(set(table) - KEYS)
         if unknown:
             raise ConfigError(
                 f"{_WHERE} has unknown key(s) {', '.join(unknown)}: "
-                f"use only {', '.join(sorted(cls.KEYS))}"
+                f"use only {', '.join(sorted(KEYS))}"
             )
         pattern = table.get("release-pattern")
         if pattern is not None and not isinstance(pattern, str):

@@ -7,11 +7,10 @@ standard library's ``tomllib`` (Python 3.11+) or tomlkit (3.10).
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from noxship.errors import ConfigError
 
@@ -94,8 +93,7 @@ def read_ini(path: Path) -> configparser.ConfigParser | None:
     return parser
 
 
-@dataclasses.dataclass(frozen=True)
-class PyProject:
+class PyProject(NamedTuple):
     """A parsed ``pyproject.toml``.
 
     Attributes:
@@ -104,7 +102,10 @@ class PyProject:
     """
 
     path: Path
-    data: TomlTable = dataclasses.field(repr=False)
+    data: TomlTable
+
+    def __repr__(self) -> str:
+        return f"PyProject(path={self.path!r})"
 
     @classmethod
     def read(cls, root: Path) -> PyProject:

@@ -20,9 +20,9 @@ normalisation, as PEP 735 and PEP 685 prescribe.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from noxship.errors import ConfigError
 from noxship.project.config import NoxshipConfig
@@ -31,8 +31,7 @@ from noxship.project.pyproject import PyProject, read_ini, table
 __all__ = ["TestDependencies", "find_test_dependencies"]
 
 
-@dataclasses.dataclass(frozen=True)
-class TestDependencies:
+class TestDependencies(NamedTuple):
     """The requirements a test run installs beside the wheel.
 
     Attributes:
@@ -42,8 +41,6 @@ class TestDependencies:
         files: requirements files to install with ``-r``.
     """
 
-    __test__ = False  # not a pytest test class
-
     requirements: tuple[str, ...]
     extras: tuple[str, ...]
     source: str
@@ -52,6 +49,9 @@ class TestDependencies:
     def install_args(self) -> list[str]:
         """The arguments for ``pip install``/``uv pip install`` beside the wheel."""
         return [*self.requirements, *(a for f in self.files for a in ("-r", str(f)))]
+
+
+TestDependencies.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class
 
 
 def _by_name(names: Mapping[str, object], wanted: str) -> str | None:

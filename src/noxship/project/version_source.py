@@ -31,10 +31,10 @@ the other kinds are learned from the metadata a build backend prepares
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -50,8 +50,7 @@ _ASSIGN = re.compile(
 flit's and pdm's ``__version__ = "1.2.3"``."""
 
 
-@dataclasses.dataclass(frozen=True)
-class VersionSource:
+class VersionSource(NamedTuple):
     """Where the version comes from.
 
     Attributes:

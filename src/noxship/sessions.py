@@ -184,6 +184,17 @@ def _planned_version(project: Project) -> Version | None:
     return None
 
 
+def _runs_later(session: nox.Session, name: str) -> bool:
+    """Whether this nox run goes on to session ``name`` (a release chain's
+    ``test_wheel`` after ``build``). Nox has no public API for the run's
+    sessions: its manifest is read where it is, and anything else says no."""
+    manifest = getattr(getattr(session, "_runner", None), "manifest", None)
+    try:
+        return manifest is not None and RENAMED.get(name, name) in manifest
+    except TypeError:
+        return False
+
+
 def _pythons(opts: SessionOptions) -> list[str] | None:
     wanted = list(opts.pythons)
     env = os.environ.get("NOXSHIP_PYTHONS", "")
@@ -259,8 +270,12 @@ def build(session: nox.Session) -> None:
     from noxship.build import build as do_build
 
     preload(CHECK_MODULES)
-    _options(session)
+    opts = _options(session)
     project = _project()
+    if _runs_later(session, "test_wheel"):
+        from noxship.wheeltest import prepare_venvs
+
+        prepare_venvs(project, _pythons(opts))
     version = _planned_version(project)
     if version is not None and version != project.version:
         logger.info("building the planned version %s (the version source: %s)",

@@ -240,3 +240,23 @@ def test_release_lint_false_leaves_lint_out_of_the_chains(sample: Callable[..., 
     text = (project / "pyproject.toml").read_text()
     (project / "pyproject.toml").write_text(text + "\n[tool.noxship]\nrelease-lint = false\n")
     assert "'lint'" not in requires() and "'build'" in requires()
+
+
+def test_a_chain_makes_the_test_venv_during_the_build(sample: Callable[..., Path]) -> None:
+    project = sample("good")
+    # A test group that names the project itself: that requirement must come
+    # from the wheel under test, not from an index (where it is not).
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(
+        'test = ["pytest>=7"]', 'test = ["pytest>=7", "good-sample"]'))  # fmt: skip
+    subprocess.run(["git", "commit", "-qam", "self-reference"], cwd=project, check=True)
+    result = run_nox(project, "-s", "build", "test_wheel", env=ONE_PYTHON)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "the test venv was made during the build; installing the wheel" in result.stderr
+    install = next(line for line in result.stderr.splitlines()
+                   if "--reinstall-package good-sample" in line)  # fmt: skip
+    assert install.endswith("good_sample-0.3.0-py3-none-any.whl good-sample")
+    # test_wheel alone makes its venv itself.
+    alone = run_nox(project, "-s", "test_wheel", env=ONE_PYTHON)
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    assert "made during the build" not in alone.stderr

@@ -2,8 +2,9 @@
 the installed wheel only.
 
 Owns: the run (:mod:`.runner`), the interpreters (:mod:`.interpreters`), the
-guard plugin copied into each run (:mod:`.guard`; it imports nothing from
-noxship) and the diagnosis of what the wheel misses (:mod:`.diagnosis`).
+test venvs made while the build runs (:mod:`.prepare`), the guard plugin copied
+into each run (:mod:`.guard`; it imports nothing from noxship) and the
+diagnosis of what the wheel misses (:mod:`.diagnosis`).
 May import: :mod:`noxship.build`, :mod:`noxship.project`, the base modules
 and libraries; nothing from publish or release.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from noxship.wheeltest.diagnosis import missing_from_wheel
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
+from noxship.wheeltest.prepare import prepare_venvs
 from noxship.wheeltest.runner import WheelTestResult, find_wheel, run_wheel_tests
 
 __all__ = [
@@ -20,5 +22,6 @@ __all__ = [
     "find_interpreters",
     "find_wheel",
     "missing_from_wheel",
+    "prepare_venvs",
     "run_wheel_tests",
 ]

@@ -36,6 +36,7 @@ from noxship.project import Project, TestDependencies
 from noxship.project.pyproject import read_ini
 from noxship.wheeltest.diagnosis import IGNORED_DIRS, missing_from_wheel
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
+from noxship.wheeltest.prepare import TOOLS, self_requirements, take_prepared, venv_dir
 
 __all__ = ["WheelTestResult", "find_wheel", "run_wheel_tests"]
 
@@ -89,7 +90,7 @@ class _Run:
 
     @property
     def venv(self) -> Path:
-        return self.project.root / ".nox" / f"noxship-test_wheel-{self.interpreter.minor}"
+        return venv_dir(self.project, self.interpreter)
 
     @property
     def junit(self) -> Path:
@@ -203,31 +204,26 @@ def _packaged_tests(wheel: Path, packages: Sequence[str]) -> list[str]:
 
 
 def _install(r: _Run, deps: TestDependencies) -> Path:
-    """Make the venv and install the wheel, the test dependencies, pytest and coverage."""
+    """Make the venv and install the wheel, the test dependencies, pytest and
+    coverage; in a venv made during the build (:mod:`.prepare`), only the wheel
+    and the test requirements that name the project."""
     uv = uv_binary()
-    run(
-        [uv, "venv", "--quiet", "--clear", "--python", r.interpreter.executable, r.venv],
-        what="uv venv",
-    )
     python = venv_python(r.venv)
     wheel_req = str(r.wheel.path)
     if deps.extras:
         wheel_req = f"{r.wheel.path}[{','.join(deps.extras)}]"
-    run(
-        [
-            uv,
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            python,
-            wheel_req,
-            *deps.install_args(),
-            "pytest",
-            "coverage",
-        ],
-        what="uv pip install",
-    )
+    if take_prepared(r.venv):
+        logger.info("Python %s: the test venv was made during the build; installing the wheel",
+                    r.interpreter.version)  # fmt: skip
+        _, mine = self_requirements(r.project, deps)
+        # The index's copy of the project may already be there (a test dependency
+        # that depends on it, such as pytest on pluggy): the wheel replaces it.
+        args = ["--reinstall-package", r.project.name, wheel_req, *mine]
+    else:
+        run([uv, "venv", "--quiet", "--clear", "--python", r.interpreter.executable, r.venv],
+            what="uv venv")  # fmt: skip
+        args = [wheel_req, *deps.install_args(), *TOOLS]
+    run([uv, "pip", "install", "--quiet", "--python", python, *args], what="uv pip install")
     return python
 
 

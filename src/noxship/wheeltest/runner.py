@@ -314,23 +314,60 @@ def _judge(r: _Run, guard_report: Path, failure: ToolError | None) -> dict[str, 
     return {str(k): str(v) for k, v in modules.items()} if isinstance(modules, dict) else {}
 
 
+IMPORT_CHECK = "test_noxship_imports.py"
+"""The test written when a project has no tests: each top-level module imports."""
+
+
+def _import_check(tmp: Path, modules: Sequence[str]) -> list[str]:
+    (tmp / IMPORT_CHECK).write_text(
+        '"""Written by noxship test_wheel: the project has no tests."""\n\n'
+        "import importlib\n\nimport pytest\n\n\n"
+        f"@pytest.mark.parametrize('name', {sorted(modules)!r})\n"
+        "def test_module_imports_from_the_wheel(name):\n"
+        "    importlib.import_module(name)\n",
+        encoding="utf-8",
+    )
+    return [IMPORT_CHECK]
+
+
+def _what_to_run(r: _Run, tmp: Path, pytest_args: Sequence[str]) -> list[str]:
+    """Copy the tests to ``tmp``; return pytest's arguments.
+
+    Tests in the source tree run from the copy; tests inside the package run
+    installed (``--pyargs``). A project with no tests anywhere (no test
+    directory, no ``testpaths``, none in the wheel; a uv_build sdist ships
+    none by default) gets an import check of each top-level module, and a warning.
+    """
+    packages = wheel_top_level(r.wheel.path)
+    where = _copy_tests(r.project, tmp, packages)
+    if pytest_args:
+        return list(pytest_args)
+    if set(where) & set(packages):
+        logger.info("the test paths include the package: it runs installed (pytest --pyargs)")
+        return ["--pyargs", *where]
+    if where or _test_paths(r.project):
+        return []
+    packaged = _packaged_tests(r.wheel.path, packages)
+    if packaged:
+        logger.info("no test directory: running the tests inside %s (pytest --pyargs)",
+                    ", ".join(packaged))  # fmt: skip
+        return ["--pyargs", *packaged]
+    logger.warning(
+        "no tests found (no tests, test or testing directory, no testpaths, none in the "
+        "wheel): test_wheel checks only that %s import from the installed wheel; add tests, "
+        "or set test-paths in [tool.noxship]",
+        ", ".join(packages),
+    )
+    return _import_check(tmp, packages)
+
+
 def _run_one(r: _Run, pytest_args: Sequence[str]) -> WheelTestResult:
     deps = r.project.test_dependencies()
     logger.info("test dependencies: %s", deps.source)
     python = _install(r, deps)
     with tempfile.TemporaryDirectory(prefix="noxship-test_wheel-") as tmp_name:
         tmp = Path(tmp_name)
-        packages = wheel_top_level(r.wheel.path)
-        where = _copy_tests(r.project, tmp, packages)
-        if set(where) & set(packages) and not pytest_args:
-            logger.info("the test paths include the package: it runs installed (pytest --pyargs)")
-            pytest_args = ["--pyargs", *where]
-        if not where and not pytest_args:
-            packaged = _packaged_tests(r.wheel.path, packages)
-            if packaged:
-                logger.info("no test directory: running the tests inside %s (pytest --pyargs)",
-                            ", ".join(packaged))  # fmt: skip
-                pytest_args = ["--pyargs", *packaged]
+        pytest_args = _what_to_run(r, tmp, pytest_args)
         failure = _pytest(r, python, tmp, pytest_args)
         imported = _judge(r, tmp / ".noxship-guard" / "report.json", failure)
     return WheelTestResult(r.interpreter.version, r.junit, r.coverage_xml, imported)

@@ -1,0 +1,64 @@
+"""What test_wheel runs, by where a project keeps its tests: a test directory,
+tests inside the package, none at all, or a directory where pytest finds nothing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from noxship.build import build
+from noxship.errors import WheelTestError
+from noxship.project import Project
+from noxship.wheeltest import run_wheel_tests
+
+pytestmark = pytest.mark.network  # uv installs pytest and coverage
+
+ONE = [f"{sys.version_info[0]}.{sys.version_info[1]}"]
+
+
+def junit_of(root: Path) -> str:
+    """Commit ``root``, build and test it; return the JUnit report."""
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-qm", "layout"], cwd=root, check=True)
+    project = Project.load(root)
+    build(project)
+    (result,) = run_wheel_tests(project, pythons=ONE)
+    return result.junit_xml.read_text(encoding="utf-8")
+
+
+def test_tests_inside_the_package_run_installed(
+    sample: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root = sample("good", init=False)
+    (root / "src" / "good" / "tests").mkdir()
+    (root / "src" / "good" / "tests" / "__init__.py").write_text("")
+    shutil.move(root / "tests" / "test_good.py", root / "src" / "good" / "tests" / "test_good.py")
+    shutil.rmtree(root / "tests")
+    with caplog.at_level("INFO", logger="noxship"):
+        junit = junit_of(root)
+    assert 'name="test_answer"' in junit
+    assert "no test directory: running the tests inside good (pytest --pyargs)" in caplog.text
+
+
+def test_a_project_without_tests_gets_an_import_check(
+    sample: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    root = sample("good", init=False)
+    shutil.rmtree(root / "tests")
+    with caplog.at_level("WARNING", logger="noxship"):
+        junit = junit_of(root)
+    assert 'name="test_module_imports_from_the_wheel[good]"' in junit
+    assert "no tests found" in caplog.text and "add tests" in caplog.text
+
+
+def test_a_test_directory_without_tests_is_one_clear_error(sample: Callable[..., Path]) -> None:
+    root = sample("good", init=False)
+    (root / "tests" / "test_good.py").write_text("def helper():\n    return 1\n")
+    with pytest.raises(WheelTestError, match=r"no tests were collected from tests \(pytest exit "
+                       r"code 5\): set test-paths in \[tool.noxship\]"):  # fmt: skip
+        junit_of(root)

@@ -29,6 +29,7 @@ import pytest
 
 from noxship.build import build
 from noxship.build.dist import find_distributions
+from noxship.init import session_names
 from noxship.project import Project
 from noxship.publish import Credentials, LocalIndex, Target, publish
 from tests.conftest import run_nox
@@ -74,6 +75,20 @@ CORPUS = [
     Real("findpython", "0.9.0", "pdm-backend", "pdm-scm", "dependency group 'tests' (PEP 735)",
          settings='pytest-args = ["-k", "not exclude_unreadable"]',
          why="test_find_python_exclude_unreadable expects an unreadable file, which root reads"),
+    Real("toolz", "1.2.0", "setuptools", "setuptools-git-versioning",
+         "dependency group 'test' (PEP 735)"),  # tests inside the package
+    Real("semvergit", "0.5.0", "setuptools", "versioningit",
+         "requirements file requirements/requirements-test.txt"),
+    Real("bracex", "3.2.3", "hatchling", "built", "hatch environment 'dev'"),
+    Real("dacite", "1.9.2", "setuptools (setup.py only)", "built", "none found"),
+    Real("xmltodict", "1.0.4", "setuptools", "static", "extra 'test' (PEP 621)"),
+    Real("idna", "3.20", "flit_core", "file", "extra 'all' (PEP 621)"),
+    Real("cleo", "2.1.0", "poetry-core", "static", "Poetry group 'dev'"),
+    Real("towncrier", "26.9.0", "hatchling", "static", "extra 'dev' (PEP 621)"),  # own noxfile
+    Real("pyproject-hooks", "1.3.3", "flit_core", "file",
+         "requirements file dev-requirements.txt"),  # own noxfile
+    Real("uv-secure", "0.17.2", "uv_build", "static", "dependency group 'dev' (PEP 735)",
+         why="uv_build's sdist has no tests (its default): test_wheel checks the imports"),
 ]  # fmt: skip
 """Every entry passed on this machine (2026-11-25); the closing note has the table."""
 
@@ -139,7 +154,14 @@ def record(real: Real, seconds: float, result: str) -> None:
 def test_release_local(pytestconfig: pytest.Config, tmp_path: Path, real: Real) -> None:
     assert pytestconfig.cache is not None
     root = checkout(pytestconfig.cache, real, tmp_path)
+    noxfile = root / "noxfile.py"
+    own = noxfile.read_text(encoding="utf-8") if noxfile.is_file() else None
     init(root, real.version)
+    if own is not None:  # init keeps the project's noxfile and adds the registration
+        assert noxfile.read_text(encoding="utf-8").startswith(own)
+        listed = run_nox(root, "-l").stdout
+        for name in [*session_names(own), "release_local", "test_wheel"]:
+            assert f" {name}" in listed, (name, listed)
     index_dir = tmp_path / "index"
     start = time.monotonic()
     result = run_nox(root, "-s", "release_local", env={"NOXSHIP_PYTHONS": PY,
@@ -154,8 +176,8 @@ def test_release_local(pytestconfig: pytest.Config, tmp_path: Path, real: Real) 
     assert Project.load(root).version_source.kind == real.version_source
 
 
-BACKENDS = {r.backend: r for r in CORPUS}
-"""One project per build backend."""
+BACKENDS = {r.backend: r for r in reversed(CORPUS)}
+"""One project per build backend (the first listed)."""
 
 
 @pytest.mark.parametrize("real", list(BACKENDS.values()), ids=list(BACKENDS))
@@ -191,8 +213,13 @@ PLANS = {
                         "CI_COMMIT_TITLE": "{next}"},
     "tag": {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v{tag}"},
 }  # fmt: skip
-VCS = [r for r in CORPUS if r.name in ("pluggy", "structlog", "dep-logic", "stevedore")]
-"""One project per VCS plugin: setuptools_scm, hatch-vcs, pdm-backend's scm, pbr."""
+VCS = [
+    r
+    for r in CORPUS
+    if r.name in ("pluggy", "structlog", "dep-logic", "stevedore", "toolz", "semvergit")
+]
+"""One project per VCS plugin: setuptools_scm, hatch-vcs, pdm-backend's scm, pbr,
+setuptools-git-versioning, versioningit."""
 
 
 def clean_env(extra: dict[str, str]) -> dict[str, str]:

@@ -40,8 +40,10 @@ def fetch_sdist(cache: pytest.Cache, name: str, version: str) -> Path:
                 "download",
                 "--isolated",
                 "--no-deps",
+                # The sdist, and wheels for its build requirements: uv_build's
+                # own sdist needs a Rust toolchain.
                 "--no-binary",
-                ":all:",
+                name,
                 "--dest",
                 str(partial),
                 f"{name}=={version}",

@@ -45,6 +45,12 @@ INIT = {"src/demo_pkg/__init__.py": '"""Demo."""\n__version__ = "2.3.4"\n'}
         (DYNAMIC + BACKENDS["setuptools"] + "[tool.setuptools-git-versioning]\nenabled = true\n",
          {}, "setuptools-git-versioning", None),
         (DYNAMIC + BACKENDS["flit"], INIT, "file", "2.3.4"),
+        # idna: __init__ re-exports the literal of a sibling module.
+        (DYNAMIC + BACKENDS["flit"], {"src/demo_pkg/__init__.py": "from .meta import __version__\n",
+         "src/demo_pkg/meta.py": '__version__ = "3.20"\n'}, "file", "3.20"),
+        # No literal anywhere: flit imports the module, so only a build knows.
+        (DYNAMIC + BACKENDS["flit"], {"src/demo_pkg/__init__.py": "__version__ = compute()\n"},
+         "built", None),
         (DYNAMIC + BACKENDS["hatch"] + '[tool.hatch.version]\npath = "src/demo_pkg/__init__.py"\n',
          INIT, "file", "2.3.4"),
         (DYNAMIC + BACKENDS["pdm"] + '[tool.pdm.version]\nsource = "file"\n'
@@ -108,6 +114,8 @@ def test_pretend_variables_and_rewrite(tmp_path: Path) -> None:
          "hatch environment 'tests'", []),
         (DYNAMIC + '[project.optional-dependencies]\nall = ["hypothesis"]\n', {}, "extra 'all' (PEP 621)",
          []),
+        (DYNAMIC, {"requirements/requirements-test.txt": "pytest\n"}, "requirements file "
+         "requirements/requirements-test.txt", ["-r", "{root}/requirements/requirements-test.txt"]),
         (DYNAMIC, {"requirements/tests.txt": "pytest-asyncio\n"}, "requirements file "
          "requirements/tests.txt", ["-r", "{root}/requirements/tests.txt"]),
         (DYNAMIC, {"tox.ini": "[testenv]\ndeps =\n    pytest-xdist\n    {posargs}\n"

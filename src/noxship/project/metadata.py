@@ -15,6 +15,7 @@ import functools
 import logging
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,7 +83,10 @@ def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> B
 
     logger.info("asking the build backend of %s for its metadata (name, version)", root)
     try:
-        with DefaultIsolatedEnv(installer="uv") as env, tempfile.TemporaryDirectory() as tmp:
+        # pyproject_hooks re-raises the backend's warnings here as BuildBackendWarning
+        # (deprecations of the project's own configuration): the build shows them.
+        with DefaultIsolatedEnv(installer="uv") as env, tempfile.TemporaryDirectory() as tmp, \
+                warnings.catch_warnings(record=True) as caught:  # fmt: skip
             builder = ProjectBuilder.from_isolated_env(
                 env, root, runner=_runner(clean_env(dict(extra_env)))
             )
@@ -90,6 +94,8 @@ def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> B
             env.install(builder.get_requires_for_build("wheel"))
             meta = importlib.metadata.PathDistribution(Path(builder.metadata_path(tmp))).metadata
             name, raw = meta["Name"], meta["Version"]
+        for warning in caught:
+            logger.debug("build backend warning: %s", str(warning.message).splitlines()[0])
     except (BuildException, BuildBackendException, subprocess.CalledProcessError) as exc:
         cause = getattr(exc, "exception", exc)
         output = getattr(cause, "stderr", None) or getattr(cause, "stdout", None) or str(exc)

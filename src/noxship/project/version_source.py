@@ -249,7 +249,33 @@ def _flit(pyproject: PyProject, root: Path) -> VersionSource:
     path = _module_file(root, name)
     if path is None:
         return VersionSource("built", f"flit's __version__ of module {name} (not found)")
-    return VersionSource("file", "flit's __version__", path)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if _assigned_version(text) is not None:
+        return VersionSource("file", "flit's __version__", path)
+    origin = _reexported_version(path, text)
+    if origin is not None:  # `from .package_data import __version__` (idna)
+        return VersionSource("file", f"flit's __version__ (in {origin.name})", origin)
+    # flit imports the module when the AST holds no literal (flit docs, "pyproject.toml").
+    return VersionSource("built", f"flit's __version__ of module {name} (set on import)")
+
+
+def _reexported_version(init: Path, text: str) -> Path | None:
+    """The sibling module that ``init`` imports ``__version__`` from, when
+    that module assigns a literal."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if (isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
+                and any(a.name == "__version__" and a.asname in (None, "__version__")
+                        for a in node.names)):  # fmt: skip
+            origin = init.parent.joinpath(*node.module.split(".")).with_suffix(".py")
+            if origin.is_file() and _assigned_version(origin.read_text(encoding="utf-8")):
+                return origin
+    return None
 
 
 def detect_version_source(pyproject: PyProject) -> VersionSource:

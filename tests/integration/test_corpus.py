@@ -77,10 +77,9 @@ CORPUS = [
          why="test_find_python_exclude_unreadable expects an unreadable file, which root reads"),
     Real("toolz", "1.2.0", "setuptools", "setuptools-git-versioning",
          "dependency group 'test' (PEP 735)"),  # tests inside the package
-    Real("semvergit", "0.5.0", "setuptools", "versioningit",
-         "requirements file requirements/requirements-test.txt"),
+    Real("tinuous", "0.7.5", "setuptools", "versioningit", "tox.ini [testenv] deps"),
     Real("bracex", "3.2.3", "hatchling", "built", "hatch environment 'dev'"),
-    Real("dacite", "1.9.2", "setuptools (setup.py only)", "built", "none found"),
+    Real("jmespath", "1.1.0", "setuptools (setup.py only)", "built", "none found"),
     Real("xmltodict", "1.0.4", "setuptools", "static", "extra 'test' (PEP 621)"),
     Real("idna", "3.20", "flit_core", "file", "extra 'all' (PEP 621)"),
     Real("cleo", "2.1.0", "poetry-core", "static", "Poetry group 'dev'"),
@@ -121,11 +120,29 @@ def checkout(cache: pytest.Cache, real: Real, dest: Path) -> Path:
     if real.settings:
         with (root / "pyproject.toml").open("a", encoding="utf-8") as f:
             f.write(f"\n[tool.noxship]\n{real.settings}\n")
+    if not (root / ".gitignore").exists():  # every repository has one; few sdists ship it
+        ignored = ["build/", "dist/", "*.egg-info/", ".nox/", *written_version_files(root)]
+        (root / ".gitignore").write_text("".join(f"/{p}\n" if "/" in p.rstrip("/") else f"{p}\n"
+                                                 for p in ignored), encoding="utf-8")  # fmt: skip
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", f"release {real.version}")
     git(root, "tag", f"v{real.version}")
     return root
+
+
+def written_version_files(root: Path) -> list[str]:
+    """The files a VCS plugin writes at build time, which its repository ignores
+    (the sdist ships them; committed, they would make every build "dirty")."""
+    import tomllib
+
+    path = root / "pyproject.toml"
+    tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}) if path.is_file() else {}
+    scm = tool.get("setuptools_scm", {})
+    hatch_vcs = tool.get("hatch", {}).get("build", {}).get("hooks", {}).get("vcs", {})
+    found = [scm.get("version_file"), scm.get("write_to"), hatch_vcs.get("version-file"),
+             tool.get("versioningit", {}).get("write", {}).get("file")]  # fmt: skip
+    return [f for f in found if isinstance(f, str)]
 
 
 def git(root: Path, *args: str) -> str:
@@ -216,7 +233,7 @@ PLANS = {
 VCS = [
     r
     for r in CORPUS
-    if r.name in ("pluggy", "structlog", "dep-logic", "stevedore", "toolz", "semvergit")
+    if r.name in ("pluggy", "structlog", "dep-logic", "stevedore", "toolz", "tinuous")
 ]
 """One project per VCS plugin: setuptools_scm, hatch-vcs, pdm-backend's scm, pbr,
 setuptools-git-versioning, versioningit."""
@@ -294,6 +311,10 @@ def test_plugins_without_an_override_build_the_planned_version(tmp_path: Path, p
     (root / "README.md").write_text("demo\n")
     (root / ".gitignore").write_text("*.egg-info/\nbuild/\ndist/\n")
     (root / "pyproject.toml").write_text(TAGGED[plugin])
+    if not (root / ".gitignore").exists():  # every repository has one; few sdists ship it
+        ignored = ["build/", "dist/", "*.egg-info/", ".nox/", *written_version_files(root)]
+        (root / ".gitignore").write_text("".join(f"/{p}\n" if "/" in p.rstrip("/") else f"{p}\n"
+                                                 for p in ignored), encoding="utf-8")  # fmt: skip
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")

@@ -87,6 +87,26 @@ def test_test_dependencies_from_extra(tmp_path: Path) -> None:
     assert deps.requirements == ()
 
 
+def test_a_setup_cfg_projects_extras_are_read_from_the_built_wheel(tmp_path: Path) -> None:
+    # setup.cfg [options.extras_require] (asttokens, mock): only the backend reads it.
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = x\nversion = 1.0\n", encoding="utf-8")
+    (tmp_path / "tox.ini").write_text("[testenv]\ndeps = pytest-mock\n", encoding="utf-8")
+    project = Project.load(tmp_path)
+    assert project.test_dependencies().source == "tox.ini [testenv] deps"
+    deps = project.test_dependencies(["docs", "test"])
+    assert (deps.extras, deps.source) == (("test",), "extra 'test' (the wheel's Provides-Extra)")
+    # an extra named "all" is every optional feature more often than the tests: tox wins
+    assert project.test_dependencies(["all"]).source == "tox.ini [testenv] deps"
+    (tmp_path / "tox.ini").unlink()
+    assert project.test_dependencies(["all"]).extras == ("all",)
+
+
+def test_declared_extras_are_not_replaced_by_the_wheels(tmp_path: Path) -> None:
+    root = write(tmp_path, '[project]\nname = "x"\nversion = "1"\n'
+                           '[project.optional-dependencies]\ncli = ["a"]\n')  # fmt: skip
+    assert Project.load(root).test_dependencies(["test"]).source == "none found"
+
+
 def test_test_dependencies_from_poetry_group(tmp_path: Path) -> None:
     root = write(
         tmp_path,

@@ -34,6 +34,7 @@ from noxship.build.scan import scan_distributions
 from noxship.environment import clean_env
 from noxship.errors import ConfigError, DistributionError, ToolError
 from noxship.project import Project
+from noxship.project.metadata import backend_warnings
 from noxship.project.version_source import TAG_KINDS
 
 __all__ = ["CHECK_MODULES", "build", "check_built_version", "source_date_epoch"]
@@ -201,7 +202,8 @@ def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[s
         subprocess.run(cmd, cwd=cwd, env={**env, **(extra_environ or {})}, check=True)
 
     try:
-        with DefaultIsolatedEnv(installer="uv") as isolated:
+        # The backend printed its warnings above: logged again, they are not an error.
+        with DefaultIsolatedEnv(installer="uv") as isolated, backend_warnings(logging.INFO):
             builder = ProjectBuilder.from_isolated_env(isolated, source, runner=runner)
             isolated.install(builder.build_system_requires)
             isolated.install(builder.get_requires_for_build("sdist"))

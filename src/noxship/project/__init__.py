@@ -21,6 +21,8 @@ from noxship.project.version import static_version
 from noxship.project.version_source import VersionSource, detect_version_source
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from packaging.specifiers import SpecifierSet
     from packaging.utils import NormalizedName
     from packaging.version import Version
@@ -127,6 +129,7 @@ class Project(NamedTuple):
         """Tell whether Python ``version`` (``"3.12.1"``) satisfies ``requires-python``."""
         return self.requires_python.contains(version, prereleases=True)
 
-    def test_dependencies(self) -> TestDependencies:
-        """Find the test requirements (:func:`~noxship.project.testdeps.find_test_dependencies`)."""
-        return find_test_dependencies(self.pyproject, self.config)
+    def test_dependencies(self, wheel_extras: Collection[str] = ()) -> TestDependencies:
+        """Find the test requirements (:func:`~noxship.project.testdeps.find_test_dependencies`;
+        ``wheel_extras``: the built wheel's ``Provides-Extra`` names, when known)."""
+        return find_test_dependencies(self.pyproject, self.config, wheel_extras)

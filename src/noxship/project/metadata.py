@@ -11,12 +11,13 @@ so each project directory is asked once per process.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import subprocess
 import tempfile
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ from noxship.errors import ConfigError, ToolError
 if TYPE_CHECKING:
     from pyproject_hooks import SubprocessRunner
 
-__all__ = ["BuiltMetadata", "built_metadata"]
+__all__ = ["BuiltMetadata", "backend_warnings", "built_metadata"]
 
 logger = logging.getLogger("noxship")
 
@@ -47,6 +48,23 @@ class BuiltMetadata:
 
     def __repr__(self) -> str:
         return f"BuiltMetadata(name={self.name!r}, version={str(self.version)!r})"
+
+
+@contextlib.contextmanager
+def backend_warnings(level: int) -> Iterator[None]:
+    """Log the first line of each warning raised inside the block at ``level``.
+
+    pyproject_hooks re-raises a build backend's warnings in the caller as
+    ``BuildBackendWarning`` (deprecations in the project's own configuration).
+    They are the project's to fix, not a failed build: under ``python -W error``
+    or pytest's ``filterwarnings = error`` they would otherwise raise.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        text = str(warning.message).strip().splitlines() or [""]
+        logger.log(level, "build backend warning: %s", text[0])
 
 
 def _runner(env: Mapping[str, str]) -> SubprocessRunner:
@@ -83,10 +101,9 @@ def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> B
 
     logger.info("asking the build backend of %s for its metadata (name, version)", root)
     try:
-        # pyproject_hooks re-raises the backend's warnings here as BuildBackendWarning
-        # (deprecations of the project's own configuration): the build shows them.
+        # The build shows the backend's warnings: here they go to the debug log.
         with DefaultIsolatedEnv(installer="uv") as env, tempfile.TemporaryDirectory() as tmp, \
-                warnings.catch_warnings(record=True) as caught:  # fmt: skip
+                backend_warnings(logging.DEBUG):  # fmt: skip
             builder = ProjectBuilder.from_isolated_env(
                 env, root, runner=_runner(clean_env(dict(extra_env)))
             )
@@ -94,8 +111,6 @@ def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> B
             env.install(builder.get_requires_for_build("wheel"))
             meta = importlib.metadata.PathDistribution(Path(builder.metadata_path(tmp))).metadata
             name, raw = meta["Name"], meta["Version"]
-        for warning in caught:
-            logger.debug("build backend warning: %s", str(warning.message).splitlines()[0])
     except (BuildException, BuildBackendException, subprocess.CalledProcessError) as exc:
         cause = getattr(exc, "exception", exc)
         output = getattr(cause, "stderr", None) or getattr(cause, "stdout", None) or str(exc)

@@ -9,18 +9,23 @@ Search order: ``[tool.noxship] test-dependencies``; then, for each name of
 4. a PDM dev-dependency group (``[tool.pdm.dev-dependencies]``, PDM's docs);
 5. a hatch environment (``[tool.hatch.envs.<name>]`` ``dependencies`` and
    ``features``, hatch's environment docs);
+6. when pyproject.toml declares no ``optional-dependencies`` (a ``setup.py``
+   or ``setup.cfg`` project, or dynamic extras), an extra of the built wheel
+   (its ``Provides-Extra``, core metadata spec);
 
 then the sources without names: hatch's ``default`` environment, an extra
-named ``all``, a requirements file by its common names (``requirements-dev.txt``,
+named ``all`` (as in 2), a requirements file by its common names (``requirements-dev.txt``,
 ``requirements/tests.txt``, ``test-requirements.txt``...; installed with
-``-r``, so every pip option in it holds), and tox's ``[testenv]`` ``deps`` and
-``extras`` (tox.ini). The first hit wins. Names are compared after PEP 503
-normalisation, as PEP 735 and PEP 685 prescribe.
+``-r``, so every pip option in it holds), tox's ``[testenv]`` ``deps`` and
+``extras`` (tox.ini), and last an extra named ``all`` as in 6 (in a
+``setup.cfg`` it often means "every optional feature", not the tests). The
+first hit wins. Names are compared after PEP 503 normalisation, as PEP 735
+and PEP 685 prescribe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -81,6 +86,13 @@ def _dependency_group(pyproject: PyProject, wanted: str) -> TestDependencies | N
 def _extra(pyproject: PyProject, wanted: str) -> TestDependencies | None:
     key = _by_name(table(pyproject.project, "optional-dependencies"), wanted)
     return None if key is None else TestDependencies((), (key,), f"extra {key!r} (PEP 621)")
+
+
+def _wheel_extra(extras: Collection[str], wanted: str) -> TestDependencies | None:
+    key = _by_name(dict.fromkeys(extras), wanted)
+    if key is None:
+        return None
+    return TestDependencies((), (key,), f"extra {key!r} (the wheel's Provides-Extra)")
 
 
 def _poetry_group(pyproject: PyProject, wanted: str) -> TestDependencies | None:
@@ -173,16 +185,26 @@ def _tox(pyproject: PyProject) -> TestDependencies | None:
     return TestDependencies(reqs, extras, "tox.ini [testenv] deps", files)
 
 
-def _unnamed(pyproject: PyProject) -> TestDependencies | None:
+def _unnamed(pyproject: PyProject, extras: Collection[str]) -> TestDependencies | None:
     for found in (_hatch_env(pyproject, "default"), _extra(pyproject, "all"),
-                  _requirements_file(pyproject), _tox(pyproject)):  # fmt: skip
+                  _requirements_file(pyproject), _tox(pyproject),
+                  _wheel_extra(extras, "all")):  # fmt: skip
         if found is not None:
             return found
     return None
 
 
-def find_test_dependencies(pyproject: PyProject, config: NoxshipConfig) -> TestDependencies:
+def find_test_dependencies(
+    pyproject: PyProject, config: NoxshipConfig, wheel_extras: Collection[str] = ()
+) -> TestDependencies:
     """Find the test requirements (see the module docstring for the order).
+
+    Args:
+        pyproject: the project's configuration files.
+        config: ``[tool.noxship]``.
+        wheel_extras: the built wheel's ``Provides-Extra`` names; consulted only
+            when pyproject.toml declares no ``optional-dependencies`` (a
+            ``setup.py`` or ``setup.cfg`` project, or dynamic extras).
 
     Returns:
         The requirements; empty, with source ``"none found"``, when nothing matched.
@@ -192,9 +214,15 @@ def find_test_dependencies(pyproject: PyProject, config: NoxshipConfig) -> TestD
     """
     if config.test_dependencies is not None:
         return TestDependencies(config.test_dependencies, (), "[tool.noxship] test-dependencies")
+    static = "optional-dependencies" in pyproject.project
+    extras = () if static else wheel_extras
     for source in _SOURCES:
         for wanted in config.test_groups:
             found = source(pyproject, wanted)
             if found is not None:
                 return found
-    return _unnamed(pyproject) or TestDependencies((), (), "none found")
+    for wanted in config.test_groups:
+        found = _wheel_extra(extras, wanted)
+        if found is not None:
+            return found
+    return _unnamed(pyproject, extras) or TestDependencies((), (), "none found")

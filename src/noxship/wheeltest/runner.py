@@ -362,7 +362,7 @@ def _what_to_run(r: _Run, tmp: Path, pytest_args: Sequence[str]) -> list[str]:
 
 
 def _run_one(r: _Run, pytest_args: Sequence[str]) -> WheelTestResult:
-    deps = r.project.test_dependencies()
+    deps = r.project.test_dependencies(wheel_metadata(r.wheel.path).provides_extra or ())
     logger.info("test dependencies: %s", deps.source)
     python = _install(r, deps)
     with tempfile.TemporaryDirectory(prefix="noxship-test_wheel-") as tmp_name:

@@ -13,12 +13,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from noxship.environment import Redactor, redactor_for
 from noxship.errors import ConfigError, ExitCode, failure_line
 from noxship.options import OneLineParser
+
+if TYPE_CHECKING:
+    from noxship.plan.history import Released
+    from noxship.project import Project
 
 __all__ = ["main"]
 
@@ -65,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--only", action="append", default=[], help="one of the plan's targets")
     pub.add_argument("--project", type=Path, default=Path("."), help="project directory")
     pub.add_argument("--no-tag", action="store_true", help="leave the tag to `noxship tag`")
+    check = sub.add_parser(
+        "check-version",
+        parents=[common],
+        help="fail (exit 4) when the project's version is already released",
+        description="Check that the version merging would release is on no release target "
+        "and has no v<version> tag (what a merge request's plan checks). Exit 4 when it is "
+        "taken, 1 when a target's index or the remote's tags cannot be read.",
+    )
+    check.add_argument("--project", type=Path, default=Path("."), help="project directory")
     tag = sub.add_parser("tag", parents=[common], help="make the tag the release plan names")
     tag.add_argument("--project", type=Path, default=Path("."), help="project directory")
     return parser
@@ -100,12 +114,34 @@ def _init(args: argparse.Namespace) -> None:
         print(f"added .env to {args.directory / '.gitignore'} (it holds credentials)")
 
 
+def _history(project: Project) -> Callable[[tuple[str, ...]], Released]:
+    """Read the release history only when a plan needs it (a merge or pull
+    request): the release layer's imports stay off `noxship plan`'s start-up."""
+
+    def read(targets: tuple[str, ...]) -> Released:
+        from noxship.release.history import gather_released
+
+        return gather_released(project, targets, os.environ)
+
+    return read
+
+
+def _check_version(args: argparse.Namespace) -> None:
+    from noxship.plan import Policy, check_version
+    from noxship.project import Project
+    from noxship.release.history import gather_released
+
+    project = Project.load(args.project, check_requires_python=False)
+    policy = Policy.from_config(project.config, os.environ)
+    print(check_version(project, gather_released(project, policy.release_targets, os.environ)))
+
+
 def _plan(args: argparse.Namespace) -> None:
     from noxship.plan import plan_from_environment, render
     from noxship.project import Project
 
     project = Project.load(args.project, check_requires_python=False)
-    plan = plan_from_environment(project, os.environ)
+    plan = plan_from_environment(project, os.environ, _history(project))
     # canonicalize_name imports packaging.utils: only the CI formats need it.
     name = project.canonical_name if args.format in ("dotenv", "github") else None
     render(plan, args.format, os.environ, project_name=name)
@@ -145,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _init(args)
         elif args.command in ("publish", "tag"):
             _publish(args, redactor)
+        elif args.command == "check-version":
+            _check_version(args)
         else:
             _plan(args)
     except Exception as exc:  # the top-level catch: one line per failure

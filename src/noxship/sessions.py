@@ -177,8 +177,9 @@ def _planned_version(project: Project) -> Version | None:
     from packaging.version import Version
 
     from noxship.plan import PlanKind, plan_from_environment
+    from noxship.release.history import history_reader
 
-    plan = plan_from_environment(project, os.environ)
+    plan = plan_from_environment(project, os.environ, history_reader(project, os.environ))
     if plan.kind is not PlanKind.NONE and plan.version:
         return Version(plan.version)
     return None

@@ -361,6 +361,58 @@ def test_a_local_version_is_never_released(project: Project) -> None:
         make_plan(detect({**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "1.4.0+g1234"}), project)
 
 
+# Merge requests and the release history (GitLab merge request, CI_PIPELINE_IID=123):
+# (case, project version, {place: versions}, unreadable source or None, check on, plan or error)
+HISTORY: list[tuple[str, str, dict[str, list[str]], str | None, bool, str]] = [
+    ("no release yet", "1.4.0", {}, None, True, "preview 1.4.0.dev123"),
+    ("the version is not released yet", "1.4.0", {"pypi": ["1.3.0"], "tag v1.3.0": ["1.3.0"]},
+     None, True, "preview 1.4.0.dev123"),
+    ("the version is taken", "1.4.0", {"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]}, None, True,
+     "exit 4: [project] version says 1.4.0, which is already released (pypi, tag v1.4.0): "
+     "bump it (to 1.4.1 or later) before merging"),
+    ("the version is taken, check off", "1.4.0", {"pypi": ["1.4.0"]}, None, False,
+     "preview 1.4.1.dev123"),
+    ("only its tag exists", "1.4.0", {"tag v1.4.0": ["1.4.0"]}, None, True,
+     "exit 4: [project] version says 1.4.0, which is already released (tag v1.4.0): "
+     "bump it (to 1.4.1 or later) before merging"),
+    ("the final after a release candidate", "1.5.0", {"pypi": ["1.4.0", "1.5.0rc1"]}, None,
+     True, "preview 1.5.0rc2.dev123"),
+    ("previews on the index are not releases", "1.4.0", {"testpypi": ["1.4.0.dev99"]}, None,
+     True, "preview 1.4.0.dev123"),
+    ("an index cannot be read", "1.4.0", {"tag v1.3.0": ["1.3.0"]},
+     "the index of pypi: cannot reach it", True,
+     "exit 1: cannot check that version 1.4.0 is not taken: the index of pypi: cannot reach "
+     "it: re-run when it can be read, or set check-version = false in [tool.noxship]"),
+]  # fmt: skip
+
+
+def history_outcome(project: Project, row: tuple[str, str, dict[str, list[str]], str | None,
+                    bool, str]) -> str:  # fmt: skip
+    from noxship.errors import NoxshipError
+    from noxship.plan import Released
+
+    _, version, places, unreadable, check, _ = row
+    (project.root / "pyproject.toml").write_text(
+        f'[project]\nname = "x"\nversion = "{version}"\n'
+        + ("" if check else "[tool.noxship]\ncheck-version = false\n")
+    )
+    project = Project.load(project.root)
+    released = Released.from_sources(places, ["the tags of origin", "the index of pypi"],
+                                     [unreadable] if unreadable else [])  # fmt: skip
+    try:
+        plan = make_plan(detect(GL_MR), project, Policy.from_config(project.config, {}), released)
+    except NoxshipError as exc:
+        return f"exit {int(exc.exit_code)}: {exc}"
+    return f"{plan.kind.value} {plan.version}"
+
+
+@pytest.mark.parametrize("row", HISTORY, ids=[h[0] for h in HISTORY])
+def test_merge_requests_and_the_release_history(
+    project: Project, row: tuple[str, str, dict[str, list[str]], str | None, bool, str]
+) -> None:
+    assert history_outcome(project, row) == row[-1]
+
+
 def render_decisions() -> str:
     lines = [
         "# How noxship decides what to publish",
@@ -394,7 +446,25 @@ def render_decisions() -> str:
         "normalised form `v<version>`; missing `CI_PIPELINE_SOURCE`, `CI_MERGE_REQUEST_IID` or "
         "`CI_PIPELINE_IID` where the pipeline needs them; an unreadable GitHub event payload.",
         "",
+        "## Merge and pull requests: the preview version and the version check",
+        "",
+        "A GitLab merge request (`CI_PIPELINE_IID=123`). The release history is read from the "
+        "remote's `v*` tags (`git ls-remote`) and the release targets' simple indexes; "
+        "developmental releases there are previews, not releases. The preview is "
+        "`<next>.dev<N>`: `<next>` is the project's version when it is not released and its "
+        "previews sort after every release, else the release after the newest one (next "
+        "pre-release, else next patch). The version check fails the merge request when the "
+        "project's version is released (exit 4) or a source cannot be read (exit 1).",
+        "",
+        "| case | project version | released | check-version | plan |",
+        "|---|---|---|---|---|",
     ]
+    for case, version, places, unreadable, check, outcome in HISTORY:
+        where = "; ".join(f"{', '.join(v)} ({k})" for k, v in places.items()) or "-"
+        if unreadable:
+            where += f"; not read: {unreadable}"
+        lines.append(f"| {case} | {version} | {where} | {str(check).lower()} | {outcome} |")
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -54,7 +54,7 @@ def test_preview_version_with_packaging(tmp_path: Path, version: str, preview: s
     ctx = CIContext(
         "gitlab", "merge_request", run_number="7", run_number_variable="CI_PIPELINE_IID"
     )
-    assert preview_version(project, ctx) == Version(preview)
+    assert preview_version(project, ctx)[0] == Version(preview)
 
 
 def test_wheel_without_metadata_is_a_distribution_error(tmp_path: Path) -> None:

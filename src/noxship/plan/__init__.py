@@ -1,7 +1,8 @@
 """The release plan: CI variables in, an immutable decision with reasons out.
 
 Owns: the CI providers (:mod:`.providers`: variables in, a neutral
-:class:`CIContext` out), the pure decision (:mod:`.planner`) and its outputs
+:class:`CIContext` out), the release history's rules (:mod:`.history`: the
+version after the last release), the pure decision (:mod:`.planner`) and its outputs
 (:mod:`.output`: text, JSON, dotenv, GitHub step outputs).
 May import: :mod:`noxship.project`, :mod:`noxship.errors` and libraries;
 nothing from build, wheeltest, publish or release.
@@ -9,12 +10,14 @@ nothing from build, wheeltest, publish or release.
 
 from __future__ import annotations
 
+from noxship.plan.history import Released, next_version
 from noxship.plan.output import render
 from noxship.plan.planner import (
     DEFAULT_RELEASE_PATTERN,
     Plan,
     PlanKind,
     Policy,
+    check_version,
     make_plan,
     plan_from_environment,
     preview_version,
@@ -29,8 +32,11 @@ __all__ = [
     "Plan",
     "PlanKind",
     "Policy",
+    "Released",
+    "check_version",
     "detect",
     "make_plan",
+    "next_version",
     "plan_from_environment",
     "preview_version",
     "release_version",

@@ -9,8 +9,11 @@ The default policy:
 - a tag pipeline (GitLab) or a tag push or published release (GitHub) for
   ``v<version>`` releases that version, with no new tag;
 - a merge request (GitLab) or pull request (GitHub) previews
-  ``<version>.dev<run number>`` on the preview targets, unless it comes from a
-  fork (no secrets there);
+  ``<next>.dev<run number>`` on the preview targets (``<next>``: the version
+  after the release history, :mod:`noxship.plan.history`), unless it comes from
+  a fork (no secrets there); first, the version that merging would release
+  must not be released already (on a release target, or as a ``v<version>``
+  tag);
 - anything else publishes nothing.
 
 Versions are PEP 440 (:class:`packaging.version.Version`); PyPI rejects local
@@ -21,12 +24,13 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
-from noxship.errors import ConfigError, PlanError
+from noxship.errors import ConfigError, IndexConflictError, IndexUnavailableError, PlanError
+from noxship.plan.history import Released, next_version, taken_by
 from noxship.plan.providers import CIContext, Local, detect
 from noxship.project import NoxshipConfig, Project
 
@@ -35,6 +39,7 @@ __all__ = [
     "Plan",
     "PlanKind",
     "Policy",
+    "check_version",
     "make_plan",
     "plan_from_environment",
     "preview_version",
@@ -110,6 +115,7 @@ class Policy(NamedTuple):
     release_targets: tuple[str, ...] = ("testpypi", "pypi")
     preview_targets: tuple[str, ...] = ("testpypi",)
     release_pattern: str = DEFAULT_RELEASE_PATTERN
+    check_version: bool = True
 
     @classmethod
     def from_config(cls, config: NoxshipConfig, env: Mapping[str, str]) -> Policy:
@@ -133,6 +139,7 @@ class Policy(NamedTuple):
             release_targets=_names(release) if release is not None else config.release_targets,
             preview_targets=_names(preview) if preview is not None else config.preview_targets,
             release_pattern=pattern,
+            check_version=config.check_version,
         )
 
 
@@ -171,24 +178,68 @@ def _checked(text: str, project: Project, where: str) -> Version:
     return version
 
 
-def preview_version(project: Project, ctx: CIContext) -> Version:
-    """Return the preview build's version: the project's version with ``.dev<run
-    number>`` (PEP 440 "Developmental releases"; PyPI refuses local versions).
-    A version only the build backend knows (setuptools_scm, hatch-vcs...) is
-    asked for first: ``1.7.1.dev2+g1234`` previews as ``1.7.1.dev<run number>``.
+def preview_version(
+    project: Project, ctx: CIContext, released: Released | None = None
+) -> tuple[Version, str]:
+    """Return the preview build's version and the reason: ``<next>.dev<run number>``
+    (PEP 440 "Developmental releases"; PyPI refuses local versions), ``<next>``
+    from :func:`~noxship.plan.history.next_version`. A version only the build
+    backend knows (setuptools_scm, hatch-vcs...) is asked for first.
+
+    Args:
+        project: the project.
+        ctx: the CI context; its run number is N.
+        released: the release history; ``None`` or empty: no release yet.
 
     Raises:
         PlanError: the run number is not a number.
         ToolError: the build backend could not tell the version.
     """
-    base = project.resolved_version()
     run_number = ctx.run_number
     if not run_number or not run_number.isdigit():
         raise PlanError(
             f"{ctx.run_number_variable or 'the run number'} is not set to a number: "
             "a preview build needs it for .devN"
         )
-    return base.__replace__(dev=int(run_number), local=None)
+    following, why = next_version(project.resolved_version(), released or Released())
+    return following.__replace__(dev=int(run_number)), why
+
+
+def check_version(project: Project, released: Released) -> str:
+    """Check that the version merging would release is not released yet: not on
+    a release target, and no ``v<version>`` tag. A VCS-derived version has none
+    before its release message or tag names it: nothing to check.
+
+    Returns:
+        The reason, for the plan.
+
+    Raises:
+        IndexConflictError: the version is taken (exit 4); the message names
+            where and the version to bump to.
+        IndexUnavailableError: a source could not be read, and the version is
+            not found taken elsewhere: the check cannot pass.
+        ToolError: the build backend could not tell the version.
+    """
+    from noxship.project.version_source import VCS_KINDS
+
+    source = project.version_source
+    if source.kind in VCS_KINDS:
+        return (f"version check: the version comes from git ({source.detail}); the release "
+                "message or tag names it, so none is taken before the merge")  # fmt: skip
+    version = project.resolved_version().__replace__(local=None)
+    places = taken_by(version, released)
+    if places:
+        following, _ = next_version(version, released)
+        raise IndexConflictError(
+            f"{source.detail} says {version}, which is already released ({', '.join(places)}): "
+            f"bump it (to {following} or later) before merging"
+        )
+    if released.unreachable:
+        raise IndexUnavailableError(
+            f"cannot check that version {version} is not taken: {'; '.join(released.unreachable)}"
+            ": re-run when it can be read, or set check-version = false in [tool.noxship]"
+        )
+    return f"version check: {version} is not released yet (read {released.describe()})"
 
 
 def _nothing(ctx: CIContext, reason: str) -> Plan:
@@ -228,15 +279,25 @@ def _tag_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
     return _release(ctx, policy, version, f"{where} {ctx.tag} of version {version}", None)
 
 
-def _request_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
+def _request_plan(
+    ctx: CIContext, project: Project, policy: Policy, released: Released, earlier: str | None
+) -> Plan:
     kind = "merge request" if ctx.event == "merge_request" else "pull request"
+    check = (check_version(project, released) if policy.check_version
+             else "version check off ([tool.noxship] check-version = false)")  # fmt: skip
     if ctx.from_fork:
         return _nothing(ctx, f"{kind} from a fork: it has no access to secrets, so no preview")
-    version = preview_version(project, ctx)
+    if earlier is not None:
+        version, why = Version(earlier), "as an earlier job of this pipeline planned it"
+    else:
+        version, why = preview_version(project, ctx, released)
+        why += f" (release history: {released.describe()})"
     if not policy.preview_targets:
         return _nothing(ctx, f"{kind}, but no preview targets are configured")
     reasons = (
         f"{kind} pipeline: preview build {version} (developmental release, PEP 440)",
+        f"preview version {version}: {why}",
+        check,
         f"preview {version} to {', '.join(policy.preview_targets)}",
     )
     return Plan(
@@ -282,21 +343,33 @@ def _push_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
     return _release(ctx, policy, version, why, f"v{version}")
 
 
-def make_plan(ctx: CIContext, project: Project, policy: Policy | None = None) -> Plan:
+def make_plan(
+    ctx: CIContext,
+    project: Project,
+    policy: Policy | None = None,
+    released: Released | None = None,
+    *,
+    earlier: str | None = None,
+) -> Plan:
     """Decide what this pipeline publishes.
 
     Args:
         ctx: the CI context (from :func:`noxship.plan.providers.detect`).
         project: the project; its static version is checked against a release.
         policy: targets and release pattern; default :class:`Policy`.
+        released: the release history, for a merge or pull request (the preview
+            version and the version check); ``None``: no release yet.
+        earlier: the preview version an earlier job of this pipeline planned
+            (``NOXSHIP_PLAN_VERSION``), kept so that every job builds the same.
 
     Returns:
         The plan; an empty one (kind :attr:`PlanKind.NONE`) says why nothing is published.
 
     Raises:
         PlanError: a release message or tag announces a version that is not valid
-            PEP 440 or differs from the project's; a preview lacks its run number
-            or a static version.
+            PEP 440 or differs from the project's; a preview lacks its run number.
+        IndexConflictError: a merge or pull request's version is already released.
+        IndexUnavailableError: the version check could not read a source.
     """
     policy = policy or Policy()
     if ctx.provider == Local.name:
@@ -304,7 +377,7 @@ def make_plan(ctx: CIContext, project: Project, policy: Policy | None = None) ->
     if ctx.event in ("tag", "release"):
         return _tag_plan(ctx, project, policy)
     if ctx.event in ("merge_request", "pull_request"):
-        return _request_plan(ctx, project, policy)
+        return _request_plan(ctx, project, policy, released or Released(), earlier)
     if ctx.event == "push":
         return _push_plan(ctx, project, policy)
     return _nothing(
@@ -314,12 +387,39 @@ def make_plan(ctx: CIContext, project: Project, policy: Policy | None = None) ->
     )
 
 
-def plan_from_environment(project: Project, env: Mapping[str, str]) -> Plan:
+def plan_from_environment(
+    project: Project,
+    env: Mapping[str, str],
+    history: Callable[[tuple[str, ...]], Released] | None = None,
+) -> Plan:
     """Detect the CI context in ``env`` and plan for ``project`` (:func:`make_plan`,
     with :meth:`Policy.from_config`).
+
+    Args:
+        project: the project.
+        env: the environment (CI variables; ``NOXSHIP_PLAN_KIND`` and
+            ``NOXSHIP_PLAN_VERSION`` left by an earlier job's dotenv report).
+        history: called with the release targets, only for a merge or pull
+            request, to read the release history
+            (:func:`noxship.release.history.gather_released`); ``None``: no
+            release yet.
 
     Raises:
         PlanError: as :func:`~noxship.plan.providers.detect` and :func:`make_plan`.
         ConfigError: the release pattern is invalid.
+        IndexConflictError, IndexUnavailableError: as :func:`make_plan`.
     """
-    return make_plan(detect(env), project, Policy.from_config(project.config, env))
+    ctx = detect(env)
+    policy = Policy.from_config(project.config, env)
+    released = None
+    if history is not None and ctx.event in ("merge_request", "pull_request"):
+        released = history(policy.release_targets)
+    earlier = env.get("NOXSHIP_PLAN_VERSION") if env.get("NOXSHIP_PLAN_KIND") == "preview" else None
+    return make_plan(ctx, project, policy, released, earlier=_valid(earlier))
+
+
+def _valid(text: str | None) -> str | None:
+    try:
+        return str(Version(text)) if text else None
+    except InvalidVersion:
+        return None

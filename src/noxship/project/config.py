@@ -30,6 +30,13 @@ def _str_list(table: Mapping[str, object], key: str) -> tuple[str, ...] | None:
     return tuple(value)
 
 
+def _bool(table: Mapping[str, object], key: str) -> bool:
+    value = table.get(key, True)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{_WHERE}.{key} must be true or false: fix pyproject.toml")
+    return value
+
+
 KEYS = frozenset(
     {
         "test-groups",
@@ -43,6 +50,7 @@ KEYS = frozenset(
         "release-branches",
         "lint-tools",
         "release-lint",
+        "check-version",
     }
 )
 """The keys of ``[tool.noxship]``."""
@@ -72,6 +80,8 @@ class NoxshipConfig(NamedTuple):
             when the project has a pre-commit configuration.
         release_lint: whether ``release_test`` and ``release_prod`` run ``lint``
             first (``release-lint``, default true).
+        check_version: whether a merge or pull request fails when the version
+            merging would release is already released (``check-version``, default true).
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -85,6 +95,7 @@ class NoxshipConfig(NamedTuple):
     release_branches: tuple[str, ...] = ()
     lint_tools: tuple[str, ...] | None = None
     release_lint: bool = True
+    check_version: bool = True
 
     @classmethod
     def from_table(cls, table: Mapping[str, object]) -> NoxshipConfig:
@@ -102,9 +113,8 @@ class NoxshipConfig(NamedTuple):
         pattern = table.get("release-pattern")
         if pattern is not None and not isinstance(pattern, str):
             raise ConfigError(f"{_WHERE}.release-pattern must be a string: fix pyproject.toml")
-        release_lint = table.get("release-lint", True)
-        if not isinstance(release_lint, bool):
-            raise ConfigError(f"{_WHERE}.release-lint must be true or false: fix pyproject.toml")
+        release_lint = _bool(table, "release-lint")
+        check_version = _bool(table, "check-version")
         defaults = cls()
         return cls(
             test_groups=_str_list(table, "test-groups") or defaults.test_groups,
@@ -118,4 +128,5 @@ class NoxshipConfig(NamedTuple):
             release_branches=_str_list(table, "release-branches") or (),
             lint_tools=_str_list(table, "lint-tools"),
             release_lint=release_lint,
+            check_version=check_version,
         )

@@ -27,6 +27,7 @@ from noxship.publish.credentials import Credentials
 from noxship.publish.local_index import LocalIndex
 from noxship.publish.publisher import PublishReport, publish
 from noxship.publish.targets import Target, resolve_credentials, resolve_target
+from noxship.release.history import history_reader
 from noxship.release.provenance import check_reviewed
 from noxship.release.tagging import tag_release
 
@@ -175,7 +176,7 @@ def publish_planned(
             on no release branch (exit 2; nothing is published); and as
             :func:`publish_to` and :func:`tag_release`.
     """
-    plan = plan_from_environment(project, environ)
+    plan = plan_from_environment(project, environ, history_reader(project, environ))
     _check_reviewed(project, plan, environ)
     for reason in plan.reasons:
         logger.info("plan: %s", reason)

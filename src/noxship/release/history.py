@@ -1,0 +1,158 @@
+"""Read a project's release history: its ``v<version>`` tags and the files on
+its release targets, for the preview version and the version check of a merge
+or pull request (:mod:`noxship.plan.history`).
+
+Tags come from the remote (``git ls-remote --tags origin``): a shallow clone
+(GitLab's default ``GIT_DEPTH`` is 20, GitHub's checkout fetches one commit)
+may hold few or no tags, and ``ls-remote`` lists them all without fetching
+history. When the remote cannot be asked, the local tags are read, and the
+reasons say so. Files come from each release target's simple index (PEP 503,
+691), read anonymously for PyPI and TestPyPI (their indexes are public) and
+with the target's credentials otherwise; file names are parsed with
+:mod:`packaging.utils` (binary distribution format spec, sdist spec).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+
+from noxship.errors import CredentialsError, IndexUnavailableError, PublishError, ToolError
+from noxship.plan.history import Released
+from noxship.project import Project
+from noxship.publish.credentials import Credentials
+from noxship.publish.index import list_files
+from noxship.publish.retry import RetryPolicy
+from noxship.publish.targets import resolve_credentials, resolve_target
+from noxship.release.git import git
+
+__all__ = ["gather_released", "history_reader", "versions_of_files"]
+
+logger = logging.getLogger("noxship")
+
+_Found = dict[str, list[str]]
+
+
+def versions_of_files(filenames: Sequence[str]) -> list[str]:
+    """The versions of the sdists and wheels among ``filenames`` (other files,
+    and names that are not valid, are skipped)."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    versions = []
+    for name in filenames:
+        try:
+            if name.endswith(".whl"):
+                versions.append(str(parse_wheel_filename(name)[1]))
+            elif name.endswith((".tar.gz", ".zip")):
+                versions.append(str(parse_sdist_filename(name)[1]))
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            continue
+    return versions
+
+
+def _first_line(exc: ToolError) -> str:
+    return (str(exc).strip().splitlines() or ["no output"])[0]
+
+
+def _remote_tags(project: Project, environ: Mapping[str, str]) -> list[str] | None:
+    """The ``v*`` tags of ``origin``, or ``None`` when there is no ``origin`` or it
+    cannot be asked."""
+    try:
+        git(["config", "--get", "remote.origin.url"], environ, cwd=project.root,
+            what="git config")  # fmt: skip
+    except ToolError:
+        logger.info("no remote origin in %s: reading the local tags", project.root)
+        return None
+    try:
+        out = git(["ls-remote", "--tags", "--refs", "origin", "refs/tags/v*"], environ,
+                  cwd=project.root, what="git ls-remote")  # fmt: skip
+    except ToolError as exc:
+        logger.info("git ls-remote origin failed (%s): reading the local tags", _first_line(exc))
+        return None
+    return [line.split("\t", 1)[1].removeprefix("refs/tags/")
+            for line in out.splitlines() if "\t" in line]  # fmt: skip
+
+
+def _tags(project: Project, environ: Mapping[str, str], found: _Found) -> tuple[str, str | None]:
+    """Add the ``v*`` tags to ``found``; return (what was read, what could not be)."""
+    names = _remote_tags(project, environ)
+    read = "the tags of origin (git ls-remote)"
+    if names is None:
+        try:
+            out = git(["tag", "--list", "v*"], environ, cwd=project.root, what="git tag")
+        except ToolError as exc:
+            return "", f"the git tags ({_first_line(exc)})"
+        names = out.split()
+        read = "the local tags only (origin could not be asked; a shallow clone may lack some)"
+    for name in names:
+        found[f"tag {name}"] = [name[1:]]
+    return read, None
+
+
+def _index(
+    project: Project, name: str, environ: Mapping[str, str], found: _Found
+) -> tuple[str, str | None]:
+    """Add the versions on target ``name`` to ``found``; return (what was read,
+    what could not be)."""
+    target = resolve_target(name, environ, project.name)
+    credentials: Credentials | None = None
+    if not target.is_pypi:  # PyPI's and TestPyPI's indexes are public
+        try:
+            credentials = resolve_credentials(target, environ)
+        except CredentialsError:
+            credentials = None  # an anonymous read; a refusal says which variables to set
+    # One retry: a plan waits for this, and an index that is down is reported.
+    delay = RetryPolicy.from_env(environ).base_delay  # NOXSHIP_RETRY_DELAY
+    read = RetryPolicy(attempts=2, base_delay=delay).retrying(
+        f"lookup on {name}", IndexUnavailableError
+    )
+    try:
+        files = read(lambda: list_files(target, project.name, credentials))
+    except (PublishError, CredentialsError) as exc:  # unreachable, failing or refusing
+        return "", f"the index of {name}: {exc}"
+    found[name] = versions_of_files(list(files))
+    return f"the simple index of {name}", None
+
+
+def gather_released(
+    project: Project, targets: Sequence[str], environ: Mapping[str, str]
+) -> Released:
+    """Read the release history of ``project``: its ``v*`` tags and what each
+    release target holds (see the module docstring).
+
+    Args:
+        project: the project (its root is the git checkout).
+        targets: the release targets' names.
+        environ: the environment (target URLs, credentials, ``GITHUB_TOKEN``
+            for a private GitHub remote).
+
+    Returns:
+        The history; a source that could not be read is listed in
+        :attr:`~noxship.plan.history.Released.unreachable`, not raised.
+
+    Raises:
+        ConfigError: a target name is unknown, or lacks the variables it needs.
+    """
+    found: _Found = {}
+    consulted: list[str] = []
+    unreachable: list[str] = []
+    for read, failed in [_tags(project, environ, found),
+                         *(_index(project, name, environ, found) for name in targets)]:  # fmt: skip
+        if read:
+            consulted.append(read)
+        if failed:
+            unreachable.append(failed)
+    return Released.from_sources(found, consulted, unreachable)
+
+
+def history_reader(
+    project: Project, environ: Mapping[str, str]
+) -> Callable[[tuple[str, ...]], Released]:
+    """The ``history`` argument of :func:`noxship.plan.plan_from_environment`:
+    :func:`gather_released` for ``project`` with ``environ``."""
+    return lambda targets: gather_released(project, targets, environ)

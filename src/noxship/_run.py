@@ -59,6 +59,7 @@ def run(
     redactor: Redactor | None = None,
     what: str | None = None,
     timeout: float | None = None,
+    show_failure: bool = True,
 ) -> str:
     """Run a command and wait for it.
 
@@ -72,6 +73,8 @@ def run(
         redactor: masks secrets in captured output before it is shown.
         what: a short description for the error message (``"uv pip install"``).
         timeout: seconds before the command is killed.
+        show_failure: write the captured output to stderr when the command
+            fails (else it is only in the error's ``output``).
 
     Returns:
         The captured standard output and error (empty when not captured).
@@ -100,10 +103,11 @@ def run(
         raise ToolError(f"{label} did not finish within {timeout:.0f} s: see the log") from None
     output = redact(proc.stdout or "") if capture else ""
     if proc.returncode != 0:
-        if capture and output:
+        if capture and output and show_failure:
             sys.stderr.write(output if output.endswith("\n") else output + "\n")
         raise ToolError(
-            f"{label} failed (exit code {proc.returncode}): see its output above",
+            f"{label} failed (exit code {proc.returncode})"
+            + (": see its output above" if show_failure and output else ""),
             output,
             proc.returncode,
         )

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 SESSION_NAMES = frozenset({"lint", "tests", "build", "test_wheel", "clean", "publish", "tag",
-                           "preflight_testpypi", "preflight_pypi", "release_local",
+                           "check_version", "preflight_testpypi", "preflight_pypi", "release_local",
                            "release_test", "release_prod"})  # fmt: skip
 """The sessions ``noxship.sessions`` registers (a test holds the two lists equal)."""
 
@@ -92,6 +92,21 @@ on:
 permissions: {{}}
 
 jobs:
+  check-version:
+    # A pull request fails here when the version it would release is already
+    # on a release target or tagged: the fix (a bump) happens before the merge.
+    if: github.event_name == 'pull_request'
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+    steps:
+      - uses: {checkout}
+        with:
+          persist-credentials: false
+      - uses: {action}@v{version}
+        with:
+          session: check_version
+
   build:
     runs-on: ubuntu-latest
     permissions:

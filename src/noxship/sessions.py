@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "build",
+    "check_version",
     "clean",
     "lint",
     "preflight_pypi",
@@ -365,6 +366,22 @@ def tag(session: nox.Session) -> None:
     _options(session)
     project = _project()
     tag_planned(project, _credentials_env(project))
+
+
+@_session(venv_backend="none")
+@_guarded
+def check_version(session: nox.Session) -> None:
+    """Fail when the project's version is already released (on a release target,
+    or as a ``v<version>`` tag): a merge request's check, before the merge."""
+    from noxship.plan import Policy
+    from noxship.plan import check_version as check
+    from noxship.release.history import gather_released
+
+    _options(session)
+    project = _project()
+    environ = _credentials_env(project)
+    targets = Policy.from_config(project.config, environ).release_targets
+    session.log(check(project, gather_released(project, targets, environ)))
 
 
 def _check_credentials(session: nox.Session, targets: Sequence[str]) -> None:

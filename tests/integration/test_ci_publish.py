@@ -68,6 +68,7 @@ def test_merge_request_publishes_a_preview_build(
         CI_MERGE_REQUEST_SOURCE_PROJECT_ID=str(gitlab.project_id),
         CI_COMMIT_REF_NAME="feature",
         NOXSHIP_PREVIEW_TARGETS="gitlab",
+        NOXSHIP_RELEASE_TARGETS="gitlab",  # the release history is read there
     )
     built = run_nox(root, "-s", "build", env=env)
     assert built.returncode == 0, built.stderr[-3000:]

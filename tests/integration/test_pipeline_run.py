@@ -96,3 +96,39 @@ def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
         assert gitlab.releases["v0.3.0"]["name"] == "good-sample 0.3.0"
         assert index.password.reveal() not in log
         assert JOB_TOKEN not in log
+
+
+def test_a_merge_request_whose_version_is_taken_fails_in_the_check_job(tmp_path: Path) -> None:
+    root = init_gitlab_project(tmp_path / "good")  # version 0.3.0
+    with LocalIndex() as index:
+        # The index already holds 0.3.0 (pypiserver serves its directory's files).
+        (index.packages / "good_sample-0.3.0.tar.gz").write_bytes(b"released earlier")
+        result = gitlab_ci_local(
+            root,
+            "check-version",
+            "--force-shell-executor",
+            "--shell-isolation",
+            variables={
+                "GITLAB_CI": "true",
+                "CI_PIPELINE_SOURCE": "merge_request_event",
+                "CI_MERGE_REQUEST_IID": "4",
+                "CI_PIPELINE_IID": "12",
+                "CI_DEFAULT_BRANCH": "main",
+                "NOXSHIP_RELEASE_TARGETS": "testpypi",
+                "NOXSHIP_INSTALL": "noxship",
+                "NOXSHIP_REQUIREMENTS": str(empty_requirements(tmp_path)),
+            },
+            env={
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                "NOXSHIP_TARGET_TESTPYPI_UPLOAD_URL": index.url,
+                "NOXSHIP_TARGET_TESTPYPI_INDEX_URL": index.simple_url,
+            },
+            timeout=300,
+        )
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, log[-4000:]
+    assert "FAIL  check-version" in log, log[-4000:]
+    assert (
+        "noxship: error: [project] version says 0.3.0, which is already released (testpypi): "
+        "bump it (to 0.3.1 or later) before merging" in log
+    ), log[-4000:]

@@ -109,7 +109,8 @@ class Policy(NamedTuple):
     """The decision's settings.
 
     Precedence: environment (``NOXSHIP_RELEASE_TARGETS``, ``NOXSHIP_PREVIEW_TARGETS``,
-    ``NOXSHIP_RELEASE_PATTERN``), then ``[tool.noxship]``, then the defaults.
+    ``NOXSHIP_RELEASE_PATTERN``, ``NOXSHIP_CHECK_VERSION``), then ``[tool.noxship]``,
+    then the defaults.
     """
 
     release_targets: tuple[str, ...] = ("testpypi", "pypi")
@@ -139,8 +140,17 @@ class Policy(NamedTuple):
             release_targets=_names(release) if release is not None else config.release_targets,
             preview_targets=_names(preview) if preview is not None else config.preview_targets,
             release_pattern=pattern,
-            check_version=config.check_version,
+            check_version=_flag(env, "NOXSHIP_CHECK_VERSION", config.check_version),
         )
+
+
+def _flag(env: Mapping[str, str], key: str, default: bool) -> bool:
+    value = env.get(key, "").strip().lower()
+    if not value:
+        return default
+    if value not in ("true", "false", "1", "0"):
+        raise ConfigError(f"{key}={env[key]!r} is not true or false: set one of them")
+    return value in ("true", "1")
 
 
 def release_version(title: str | None, pattern: str = DEFAULT_RELEASE_PATTERN) -> str | None:

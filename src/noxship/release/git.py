@@ -22,15 +22,34 @@ _HELPER = '!f() { echo username=x-access-token; echo "password=$NOXSHIP_GIT_TOKE
 
 
 def git(
-    args: Sequence[str], environ: Mapping[str, str], *, cwd: Path | None = None, what: str
+    args: Sequence[str],
+    environ: Mapping[str, str],
+    *,
+    cwd: Path | None = None,
+    what: str,
+    timeout: float | None = None,
+    show_failure: bool = True,
 ) -> str:
     """Run ``git <args>`` (captured), with ``GITHUB_TOKEN`` from ``environ`` handed
-    to git through its environment when it is set.
+    to git through its environment when it is set. git never prompts
+    (``GIT_TERMINAL_PROMPT=0``, git docs, "git"): a remote that wants a password
+    fails instead of waiting for one.
+
+    Args:
+        args: git's arguments.
+        environ: the environment the token is read from.
+        cwd: the repository.
+        what: a short description for the error message.
+        timeout: seconds before git is stopped (a remote that does not answer).
+        show_failure: print git's output when it fails (off where the caller
+            handles the failure and says what it did instead).
 
     Raises:
-        ToolError: git failed.
+        ToolError: git failed or timed out.
     """
     token = environ.get("GITHUB_TOKEN")
     helper = ["-c", f"credential.helper={_HELPER}"] if token else []
-    env = {**clean_env(), **({"NOXSHIP_GIT_TOKEN": token} if token else {})}
-    return run(["git", *helper, *args], env=env, cwd=cwd, capture=True, what=what)
+    env = {**clean_env(), "GIT_TERMINAL_PROMPT": "0",
+           **({"NOXSHIP_GIT_TOKEN": token} if token else {})}  # fmt: skip
+    return run(["git", *helper, *args], env=env, cwd=cwd, capture=True, what=what,
+               timeout=timeout, show_failure=show_failure)  # fmt: skip

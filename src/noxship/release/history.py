@@ -31,6 +31,8 @@ __all__ = ["gather_released", "history_reader", "versions_of_files"]
 logger = logging.getLogger("noxship")
 
 _Found = dict[str, list[str]]
+_TIMEOUT = 60.0
+"""Seconds ``git ls-remote`` may take before the local tags are read instead."""
 
 
 def versions_of_files(filenames: Sequence[str]) -> list[str]:
@@ -56,7 +58,8 @@ def versions_of_files(filenames: Sequence[str]) -> list[str]:
 
 
 def _first_line(exc: ToolError) -> str:
-    return (str(exc).strip().splitlines() or ["no output"])[0]
+    """git's own first line (``fatal: ...``), else the error's."""
+    return (exc.output.strip().splitlines() or [str(exc)])[0]
 
 
 def _remote_tags(project: Project, environ: Mapping[str, str]) -> list[str] | None:
@@ -64,13 +67,14 @@ def _remote_tags(project: Project, environ: Mapping[str, str]) -> list[str] | No
     cannot be asked."""
     try:
         git(["config", "--get", "remote.origin.url"], environ, cwd=project.root,
-            what="git config")  # fmt: skip
+            what="git config", show_failure=False)  # fmt: skip
     except ToolError:
         logger.info("no remote origin in %s: reading the local tags", project.root)
         return None
     try:
         out = git(["ls-remote", "--tags", "--refs", "origin", "refs/tags/v*"], environ,
-                  cwd=project.root, what="git ls-remote")  # fmt: skip
+                  cwd=project.root, what="git ls-remote", timeout=_TIMEOUT,
+                  show_failure=False)  # fmt: skip
     except ToolError as exc:
         logger.info("git ls-remote origin failed (%s): reading the local tags", _first_line(exc))
         return None
@@ -84,7 +88,13 @@ def _tags(project: Project, environ: Mapping[str, str], found: _Found) -> tuple[
     read = "the tags of origin (git ls-remote)"
     if names is None:
         try:
-            out = git(["tag", "--list", "v*"], environ, cwd=project.root, what="git tag")
+            out = git(
+                ["tag", "--list", "v*"],
+                environ,
+                cwd=project.root,
+                what="git tag",
+                show_failure=False,
+            )
         except ToolError as exc:
             return "", f"the git tags ({_first_line(exc)})"
         names = out.split()

@@ -73,8 +73,8 @@ def run(
         redactor: masks secrets in captured output before it is shown.
         what: a short description for the error message (``"uv pip install"``).
         timeout: seconds before the command is killed.
-        show_failure: write the captured output to stderr when the command
-            fails (else it is only in the error's ``output``).
+        show_failure: on failure, write the captured output to stderr (else
+            only the error's ``output`` holds it).
 
     Returns:
         The captured standard output and error (empty when not captured).
@@ -105,10 +105,7 @@ def run(
     if proc.returncode != 0:
         if capture and output and show_failure:
             sys.stderr.write(output if output.endswith("\n") else output + "\n")
-        raise ToolError(
-            f"{label} failed (exit code {proc.returncode})"
-            + (": see its output above" if show_failure and output else ""),
-            output,
-            proc.returncode,
-        )
+        above = ": see its output above" if show_failure and output else ""
+        raise ToolError(f"{label} failed (exit code {proc.returncode}){above}", output,
+                        proc.returncode)  # fmt: skip
     return output

@@ -39,7 +39,8 @@ class CredentialKind(str, enum.Enum):
     DEPLOY_TOKEN = "deploy-token"
     """A GitLab deploy token: the package registry only, not the REST API."""
     TRUSTED_PUBLISHING = "trusted-publishing"
-    """No stored secret: twine exchanges the CI's OIDC ID token (PyPI's trusted publishing docs)."""
+    """No stored secret: the CI's OIDC ID token is exchanged for an API token
+    (PyPI's trusted publishing docs; :mod:`noxship.publish.trusted`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,16 +52,19 @@ class Credentials:
         password: the token or password; ``None`` for trusted publishing.
         source: where they came from, for the log; never the value.
         kind: what the credential is.
+        id_token_variable: for trusted publishing on GitLab, the ``id_tokens``
+            variable that holds the ID token (``PYPI_ID_TOKEN``).
     """
 
     username: str
     password: Secret | None
     source: str
     kind: CredentialKind = CredentialKind.TOKEN
+    id_token_variable: str | None = None
 
     @property
     def trusted_publishing(self) -> bool:
-        """``True`` when twine does a trusted-publishing exchange."""
+        """``True`` when the CI's ID token is to be exchanged for an API token."""
         return self.kind is CredentialKind.TRUSTED_PUBLISHING
 
 

@@ -31,7 +31,8 @@ from noxship.publish.index import IndexFile
 from noxship.publish.lookup import lister_for
 from noxship.publish.retry import RetryPolicy
 from noxship.publish.targets import Target
-from noxship.publish.upload import Uploader, twine_uploader, upload_all
+from noxship.publish.trusted import exchange_once
+from noxship.publish.upload import Attempt, Uploader, twine_uploader, upload_all
 from noxship.publish.verify import install_check, verify_index
 
 __all__ = ["CLIENT_MODULES", "Preflight", "PublishReport", "preflight", "publish"]
@@ -138,6 +139,10 @@ def preflight(
     return result
 
 
+def _nothing_to_send(dist: Distribution) -> Attempt:
+    raise AssertionError(f"{dist.filename} was not to be uploaded")  # upload_all sends none
+
+
 @contextlib.contextmanager
 def _uploader(
     target: Target,
@@ -147,8 +152,8 @@ def _uploader(
     verbose: bool,
     given: Uploader | None,
 ) -> Iterator[Uploader]:
-    if given is not None:
-        yield given
+    if given is not None or not dists:  # nothing to send: no repository, no token exchange
+        yield given or _nothing_to_send
         return
     with twine_uploader(target, credentials, redactor, dists, verbose=verbose) as twine:
         yield twine
@@ -189,18 +194,15 @@ def publish(
     redactor = Redactor()
     redactor.add(credentials.password)
     lister = lister_for(target, credentials, dists[0].name, environ, retry)
-    logger.info(
-        "publishing %s %s to %s (%s), credentials from %s",
-        dists[0].name,
-        dists[0].version,
-        target.name,
-        target.repository_url,
-        credentials.source,
-    )
+    logger.info("publishing %s %s to %s (%s), credentials from %s", dists[0].name,
+                dists[0].version, target.name, target.repository_url, credentials.source)  # fmt: skip
     checked = preflight(dists, lister(), target, fetcher(credentials, target.index_url))
     to_upload, skipped = checked.to_upload, checked.skipped
     for dist in skipped:
         logger.info("already published on %s: %s", target.name, dist.filename)
+    if to_upload:  # trusted publishing: the ID token is exchanged once, here
+        credentials = exchange_once(target, credentials, environ)
+        redactor.add(credentials.password)
     with _uploader(target, credentials, redactor, to_upload, verbose, uploader) as send:
         done = upload_all(to_upload, send, lister, target, retry, source=credentials.source)
     verify_index(dists, target, lister, accepted=checked.accepted)

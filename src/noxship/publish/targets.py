@@ -156,9 +156,8 @@ class PyPIKind(TargetKind):
         id_var = cls._id_token[target.name]
         tp = CredentialKind.TRUSTED_PUBLISHING
         if environ.get(id_var):
-            return Credentials(
-                TOKEN_USERNAME, None, f"trusted publishing (GitLab ID token {id_var})", tp
-            )
+            return Credentials(TOKEN_USERNAME, None,
+                               f"trusted publishing (GitLab ID token {id_var})", tp, id_var)  # fmt: skip
         if environ.get("ACTIONS_ID_TOKEN_REQUEST_URL") and environ.get(
             "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
         ):

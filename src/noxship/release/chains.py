@@ -27,6 +27,7 @@ from noxship.publish.credentials import Credentials
 from noxship.publish.local_index import LocalIndex
 from noxship.publish.publisher import PublishReport, publish
 from noxship.publish.targets import Target, resolve_credentials, resolve_target
+from noxship.publish.trusted import check_claims
 from noxship.release.history import history_reader
 from noxship.release.provenance import check_reviewed
 from noxship.release.tagging import tag_release
@@ -79,13 +80,15 @@ def resolve_targets(
 
     Raises:
         ConfigError: an unknown target, or missing GitLab variables (exit 2).
-        CredentialsError: a target has no credentials (exit 3).
+        CredentialsError: a target has no credentials, or a trusted-publishing ID
+            token whose claims cannot match (exit 3).
     """
     resolved = []
     for name in targets:
         target = resolve_target(name, environ, project.name)
         credentials = resolve_credentials(target, environ)
         logger.info("credentials for %s: %s", name, credentials.source)
+        check_claims(target, credentials, environ)  # trusted publishing: before any build
         resolved.append((target, credentials))
     return resolved
 

@@ -33,6 +33,34 @@ _EPILOG = (
 )
 
 
+def _release_commands(sub: argparse._SubParsersAction[OneLineParser],
+                      common: OneLineParser) -> None:  # fmt: skip
+    """``check-version`` and ``bump``: the commands around the release commit."""
+    check = sub.add_parser(
+        "check-version",
+        parents=[common],
+        help="fail (exit 4) when the project's version is already released",
+        description="Check that the version merging would release is on no release target "
+        "and has no v<version> tag (what a merge request's plan checks). Exit 4 when it is "
+        "taken, 1 when a target's index or the remote's tags cannot be read.",
+    )
+    check.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    bump = sub.add_parser(
+        "bump",
+        parents=[common],
+        help="set the new version, write the changelog, make the release commit (never pushes)",
+        description="Set the new version in the project's version source (and uv.lock), "
+        "prepend its section to CHANGELOG.md from the Conventional Commits since the last "
+        "v<version> tag, and commit with a release message the planner accepts. Needs "
+        "commitizen: pip install 'noxship[bump]'.",
+    )
+    bump.add_argument("how", metavar="major|minor|patch|auto|VERSION")
+    bump.add_argument(
+        "--dry-run", action="store_true", help="print what it would do; change nothing"
+    )
+    bump.add_argument("--project", type=Path, default=Path("."), help="project directory")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = OneLineParser(add_help=False)
     common.add_argument(
@@ -70,15 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--only", action="append", default=[], help="one of the plan's targets")
     pub.add_argument("--project", type=Path, default=Path("."), help="project directory")
     pub.add_argument("--no-tag", action="store_true", help="leave the tag to `noxship tag`")
-    check = sub.add_parser(
-        "check-version",
-        parents=[common],
-        help="fail (exit 4) when the project's version is already released",
-        description="Check that the version merging would release is on no release target "
-        "and has no v<version> tag (what a merge request's plan checks). Exit 4 when it is "
-        "taken, 1 when a target's index or the remote's tags cannot be read.",
-    )
-    check.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    _release_commands(sub, common)
     tag = sub.add_parser("tag", parents=[common], help="make the tag the release plan names")
     tag.add_argument("--project", type=Path, default=Path("."), help="project directory")
     return parser
@@ -136,6 +156,23 @@ def _check_version(args: argparse.Namespace) -> None:
     print(check_version(project, gather_released(project, policy.release_targets, os.environ)))
 
 
+def _bump(args: argparse.Namespace) -> None:
+    from noxship.project import Project
+    from noxship.release.bump import apply_bump, plan_bump
+
+    project = Project.load(args.project, check_requires_python=False)
+    plan = plan_bump(project, args.how, os.environ)
+    print(f"version {plan.current} -> {plan.new} ({plan.reason})")
+    print(f"files: {', '.join(plan.files)}")
+    print(f"commit title: {plan.title}\n\n{plan.section}")
+    if args.dry_run:
+        print("dry run: nothing changed")
+        return
+    sha = apply_bump(project, plan, os.environ)
+    print(f"committed {sha[:12]} (not pushed): push it, and the default branch's pipeline "
+          f"releases {plan.new}")  # fmt: skip
+
+
 def _plan(args: argparse.Namespace) -> None:
     from noxship.plan import plan_from_environment, render
     from noxship.project import Project
@@ -183,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _publish(args, redactor)
         elif args.command == "check-version":
             _check_version(args)
+        elif args.command == "bump":
+            _bump(args)
         else:
             _plan(args)
     except Exception as exc:  # the top-level catch: one line per failure

@@ -92,6 +92,14 @@ def test_release_message_publishes_and_creates_the_release(
     sample: Callable[..., Path], gitlab: FakeGitLab
 ) -> None:
     root = sample("good")
+    # The release notes come from the changelog, as `noxship bump` writes it.
+    (root / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## [0.3.0] - 2026-12-01\n\n### Added\n\n"
+        "- a first feature\n\n## [0.2.0] - 2026-01-01\n\n- old\n"
+    )
+    subprocess.run(["git", "add", "CHANGELOG.md"], cwd=root, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit",
+                    "-qm", "changelog"], cwd=root, check=True)  # fmt: skip
     env = pipeline(
         gitlab,
         CI_PIPELINE_SOURCE="push",
@@ -121,6 +129,9 @@ def test_release_message_publishes_and_creates_the_release(
     release = gitlab.releases["v0.3.0"]
     assert gitlab.tags == {"v0.3.0": env["CI_COMMIT_SHA"]}
     assert release["name"] == "good-sample 0.3.0"
+    assert release["description"] == (
+        "### Added\n\n- a first feature\n\nPublished to gitlab by noxship."
+    )
     assert ("POST", "/api/v4/projects/1217/releases", "job") in gitlab.requests
     assert JOB_TOKEN not in published.stdout + published.stderr
 

@@ -329,3 +329,47 @@ def test_plugins_without_an_override_build_the_planned_version(tmp_path: Path, p
     dists = build(project, version=Version("1.3.0"))
     assert {str(d.version) for d in dists} == {"1.3.0"}
     assert "v1.3.0" not in git(root, "tag")  # the project's own repository is untouched
+
+
+BUMPED = [r for r in CORPUS if r.name in ("tomlkit", "cachetools", "pluggy")]
+"""One project per kind of version source: pyproject.toml, a ``__version__`` file
+(setuptools ``attr:``), git (setuptools_scm)."""
+IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}  # fmt: skip
+
+
+@pytest.mark.parametrize("real", BUMPED, ids=[r.id for r in BUMPED])
+def test_bump_makes_the_release_commit_that_the_plan_releases(
+    pytestconfig: pytest.Config, tmp_path: Path, real: Real
+) -> None:
+    """Conventional Commits after the release tag; ``noxship bump auto`` makes the
+    release commit; a default-branch push of it plans the release of the new
+    version, and ``release_local`` publishes exactly that version."""
+    assert pytestconfig.cache is not None
+    root = checkout(pytestconfig.cache, real, tmp_path)
+    init(root, real.version)
+    git(root, "branch", "-M", "master")
+    for message in ("feat(api): a new option", "fix: a crash on empty input", "docs: a typo"):
+        (root / "NOTES.txt").write_text(message, encoding="utf-8")
+        git(root, "add", "NOTES.txt")
+        git(root, "commit", "-q", "-m", message)
+    bumped = subprocess.run([sys.executable, "-m", "noxship", "bump", "auto"], cwd=root,
+                            env=clean_env(IDENTITY), capture_output=True, text=True, check=False)  # fmt: skip
+    assert bumped.returncode == 0, bumped.stdout + bumped.stderr
+    major, minor, *_ = real.version.split(".")
+    expected = f"{major}.{int(minor) + 1}.0"  # feat: a minor bump
+    title = git(root, "log", "-1", "--format=%s").strip()
+    assert title == expected
+    assert git(root, "status", "--porcelain", "--untracked-files=no") == ""
+    notes = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## [{expected}] - " in notes and "- **api:** a new option" in notes
+    assert "- a crash on empty input" in notes and "a typo" not in notes
+    push = {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "master",
+            "CI_COMMIT_TITLE": title}  # fmt: skip
+    assert planned_version(root, push) == expected
+    index_dir = tmp_path / "index"
+    result = run_nox(root, "-s", "release_local", env=clean_env({**push, "NOXSHIP_PYTHONS": PY,
+                     "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)}), timeout=900)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    dists = find_distributions(index_dir, real.name)
+    assert {str(d.version) for d in dists} == {expected}

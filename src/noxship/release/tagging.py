@@ -6,21 +6,32 @@ creates the tag and works with the job token (GitLab docs, "Releases API" and
 "CI/CD job token"); a Release that exists for the same commit counts as done.
 GitHub runs ``git tag`` and ``git push origin refs/tags/<tag>`` with the
 workflow's token (``GITHUB_TOKEN``, which needs ``contents: write``), handed
-over as :func:`noxship.release.git.git` does. Locally the command is printed,
-not run.
+over as :func:`noxship.release.git.git` does (a tag that exists for the same
+commit is pushed again: a re-run), then creates the GitHub release
+of that tag (GitHub REST API, "Create a release": ``POST
+/repos/{owner}/{repo}/releases``, 201; 422 with code ``already_exists`` when
+the tag has one, which counts as done). Locally the command is printed, not run.
+
+The release notes are the version's section of the project's ``CHANGELOG.md``
+(as ``noxship bump`` writes it), then the targets it was published to.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from noxship.errors import ConfigError
+from noxship.errors import ConfigError, PublishError
 from noxship.plan.providers import GitHub, GitLab, Local
 from noxship.project import Project
 from noxship.publish.gitlab import api_credentials, create_release
 from noxship.publish.targets import resolve_target
+from noxship.release.changelog import CHANGELOG, section_of
 from noxship.release.git import git
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["TAGGERS", "tag_release"]
 
@@ -57,16 +68,70 @@ def _tag_gitlab(
         tag=tag,
         ref=ref,
         name=f"{project.name} {version}",
-        description=f"Published to {', '.join(targets)} by noxship.",
+        description=_notes(project, version, targets),
         links=links,
     )
+
+
+def _notes(project: Project, version: str, targets: Sequence[str]) -> str:
+    """The release notes: the changelog's section of ``version``, then where it went."""
+    section = section_of(project.root / CHANGELOG, version)
+    published = f"Published to {', '.join(targets)} by noxship."
+    return f"{section}\n\n{published}" if section else published
 
 
 def _tag_github(
     project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
 ) -> None:
-    git(["tag", tag, _commit(environ, "GITHUB_SHA")], environ, cwd=project.root, what="git tag")
+    sha = _commit(environ, "GITHUB_SHA")
+    if git(["tag", "--list", tag], environ, cwd=project.root, what="git tag").strip():
+        tagged = git(["rev-parse", f"{tag}^{{commit}}"], environ, cwd=project.root,
+                     what="git rev-parse").strip()  # fmt: skip
+        if tagged != sha:
+            raise PublishError(f"tag {tag} exists for commit {tagged[:12]}, not {sha[:12]}: "
+                               "release another version")  # fmt: skip
+        logger.info("tag %s exists for this commit (a re-run): pushing it again", tag)
+    else:
+        git(["tag", tag, sha], environ, cwd=project.root, what="git tag")
     git(["push", "origin", f"refs/tags/{tag}"], environ, cwd=project.root, what="git push")
+    _github_release(environ, tag, f"{project.name} {version}", _notes(project, version, targets))
+
+
+def _github_release(environ: Mapping[str, str], tag: str, name: str, notes: str) -> None:
+    import requests
+
+    token, repository = environ.get("GITHUB_TOKEN"), environ.get("GITHUB_REPOSITORY")
+    if not token or not repository:
+        logger.warning(
+            "no GITHUB_TOKEN or GITHUB_REPOSITORY: tag %s pushed, no GitHub release", tag
+        )
+        return
+    api = environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
+               "X-GitHub-Api-Version": "2022-11-28"}  # fmt: skip
+    body = {"tag_name": tag, "name": name, "body": notes}
+    try:
+        response = requests.post(f"{api}/repos/{repository}/releases", json=body,
+                                 headers=headers, timeout=30)  # fmt: skip
+    except requests.RequestException as exc:
+        raise PublishError(f"cannot reach the GitHub API ({type(exc).__name__}) to create the "
+                           f"release of {tag}: re-run the tag job") from None  # fmt: skip
+    codes = {e.get("code") for e in _errors(response)}
+    if response.status_code == 422 and "already_exists" in codes:
+        logger.info("the GitHub release of %s exists: nothing to do", tag)
+        return
+    if response.status_code != 201:
+        raise PublishError(f"the GitHub API answered HTTP {response.status_code} to the release "
+                           f"of {tag}: give the job `permissions: contents: write`, then re-run")  # fmt: skip
+    logger.info("created the GitHub release of %s", tag)
+
+
+def _errors(response: requests.Response) -> list[dict[str, object]]:
+    try:
+        errors = response.json().get("errors", [])
+    except (ValueError, AttributeError):
+        return []
+    return [e for e in errors if isinstance(e, dict)]
 
 
 def _tag_local(

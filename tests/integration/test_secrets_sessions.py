@@ -30,6 +30,22 @@ SENTINEL = "SENTINEL7f3a9c"
 ONE_PYTHON = {"NOXSHIP_PYTHONS": f"{sys.version_info[0]}.{sys.version_info[1]}"}
 
 
+def id_token_with_sentinel(name: str) -> str:
+    """A GitLab ID token (a JWT, whose claims noxship reads before the build) whose
+    signature segment is the sentinel, so that a leak of the token shows as text."""
+    import base64
+    import json
+
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    audience = name.removesuffix("_ID_TOKEN").lower()
+    claims = {"iss": "https://gitlab.com", "aud": audience, "jti": name}
+    signature = f"{SENTINEL}-{name}".replace("_", "-")
+    signature += "A" * (-len(signature) % 4)  # a whole number of base64 quads
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{signature}"
+
+
 def sentinel_env(index: LocalIndex, broken: FaultProxy) -> dict[str, str]:
     secret_names = [
         *CREDENTIAL_VARIABLES,
@@ -40,6 +56,8 @@ def sentinel_env(index: LocalIndex, broken: FaultProxy) -> dict[str, str]:
         "GITLAB_DEPLOY_TOKEN",
     ]
     env = {name: f"{SENTINEL}-{name}" for name in secret_names}
+    for name in [n for n in env if n.endswith("_ID_TOKEN")]:
+        env[name] = id_token_with_sentinel(name)
     env.update(ONE_PYTHON)
     env.update({"NOXSHIP_UPLOAD_ATTEMPTS": "2", "NOXSHIP_RETRY_DELAY": "0.05"})
     for name in ("LOCAL", "TESTPYPI", "PYPI"):

@@ -131,6 +131,9 @@ class FakeGitLab(LocalHTTPServer):
         self.packages: list[Package] = []
         self.releases: dict[str, dict[str, Any]] = {}
         self.tags: dict[str, str] = {}
+        self.fail_releases = 0
+        """A fault of the tests' own: answer this many release creations with 500,
+        as GitLab does when it fails (the Releases API's 5xx)."""
         self.requests: list[tuple[str, str, str]] = []
         self._ids = 0
         self._lock = threading.Lock()
@@ -434,6 +437,10 @@ class _Handler(OwnedHandler):
         tag = body.get("tag_name")
         if not tag:
             self._json(400, {"error": "tag_name is missing"})
+            return
+        if self.gitlab.fail_releases > 0:
+            self.gitlab.fail_releases -= 1
+            self._message(500, "500 Internal Server Error")
             return
         if tag in self.gitlab.releases:
             self._message(409, "Release already exists")

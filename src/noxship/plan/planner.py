@@ -44,6 +44,7 @@ __all__ = [
     "plan_from_environment",
     "preview_version",
     "release_version",
+    "with_steps_done",
 ]
 
 DEFAULT_RELEASE_PATTERN = (
@@ -409,10 +410,11 @@ def plan_from_environment(
         project: the project.
         env: the environment (CI variables; ``NOXSHIP_PLAN_KIND`` and
             ``NOXSHIP_PLAN_VERSION`` left by an earlier job's dotenv report).
-        history: called with the release targets, only for a merge or pull
-            request, to read the release history
-            (:func:`noxship.release.history.gather_released`); ``None``: no
-            release yet.
+        history: called with the release targets, for a merge or pull
+            request (the preview and the version check) and for a release (the
+            steps an earlier run did, :func:`with_steps_done`), to read the
+            release history (:func:`noxship.release.history.gather_released`);
+            ``None``: not read.
 
     Raises:
         PlanError: as :func:`~noxship.plan.providers.detect` and :func:`make_plan`.
@@ -425,7 +427,26 @@ def plan_from_environment(
     if history is not None and ctx.event in ("merge_request", "pull_request"):
         released = history(policy.release_targets)
     earlier = env.get("NOXSHIP_PLAN_VERSION") if env.get("NOXSHIP_PLAN_KIND") == "preview" else None
-    return make_plan(ctx, project, policy, released, earlier=_valid(earlier))
+    plan = make_plan(ctx, project, policy, released, earlier=_valid(earlier))
+    if history is not None and plan.kind is PlanKind.RELEASE:
+        plan = with_steps_done(plan, history(plan.targets))
+    return plan
+
+
+def with_steps_done(plan: Plan, released: Released) -> Plan:
+    """``plan`` with a reason that lists what an earlier run of this release did
+    (files of the version on a target, the tag); a re-run publishes only what is
+    missing, file by file, and makes the GitLab or GitHub release if it is missing."""
+    if plan.version is None:
+        return plan
+    places = taken_by(Version(plan.version), released)
+    if not places:
+        said = f"nothing of {plan.version} is published yet (read {released.describe()})"
+    else:
+        said = (f"already done by an earlier run: {plan.version} on {', '.join(places)}; "
+                "this run uploads only the missing files and makes what is missing of the "
+                "tag and its release")  # fmt: skip
+    return plan._replace(reasons=(*plan.reasons, said))
 
 
 def _valid(text: str | None) -> str | None:

@@ -13,11 +13,15 @@ Behaviour, as PyPI documents and warehouse implements it (``warehouse/oidc/views
   (PyPI's upload API); the fake swaps it for the real index's credentials and
   forwards it through :class:`~tests.fault_proxy.FaultProxy`, so its faults
   apply. Any other password is answered 403, as PyPI answers a bad token.
+- An upload's ``attestations`` form field (PEP 740; twine sends it as a JSON
+  list) is recorded per file, after checking that it is a JSON list of objects;
+  one that is not is answered 400, as PyPI answers a malformed attestation.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import secrets
 import threading
@@ -50,6 +54,7 @@ class FakeTrustedPublishing(FaultProxy):
         self.mints: list[str] = []
         self.minted: list[str] = []
         self.upload_tokens: list[str] = []
+        self.attestations: dict[str, object] = {}
         self.seen_jti: set[str] = set()
         self.oidc_lock = threading.Lock()
 
@@ -80,8 +85,36 @@ class _OIDCHandler(_Handler):
             self.rfile.read(length)
             self._answer(403, b"Invalid or non-existent authentication information.\n")
             return
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if not self._record_attestations(body):
+            self._answer(400, b"Invalid attestations supplied during upload\n")
+            return
+        self.rfile = io.BytesIO(body)  # the proxy reads the upload again
         self.headers.replace_header("Authorization", self.owner.upstream_auth)
         super().do_POST()
+
+    def _record_attestations(self, body: bytes) -> bool:
+        from requests_toolbelt.multipart.decoder import (  # type: ignore[import-untyped]
+            MultipartDecoder,
+        )
+
+        fields: dict[str, bytes] = {}
+        for part in MultipartDecoder(body, self.headers["Content-Type"]).parts:
+            disposition = part.headers.get(b"Content-Disposition", b"").decode()
+            name = disposition.split('name="', 1)[-1].split('"', 1)[0]
+            if name in ("attestations", "content"):
+                fields[name] = part.content if name == "attestations" else disposition.encode()
+        if "attestations" not in fields:
+            return True
+        try:
+            value = json.loads(fields["attestations"])
+        except ValueError:
+            return False
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            return False
+        filename = fields["content"].decode().split('filename="', 1)[-1].split('"', 1)[0]
+        self.owner.attestations[filename] = value
+        return True
 
     def _password(self) -> str:
         value = self.headers.get("Authorization", "")

@@ -329,8 +329,15 @@ def test_merged_jobs_have_environments_and_id_tokens(own_repo: Path) -> None:
     preview = gitlab_ci_local(own_repo, "--preview")
     merged: dict[str, Any] = load_yaml_documents(preview.stdout[preview.stdout.index("---") :])[-1]
     assert merged["publish:pypi"]["environment"]["name"] == "pypi"
-    assert merged["publish:pypi"]["id_tokens"] == {"PYPI_ID_TOKEN": {"aud": "pypi"}}
-    assert merged["publish:testpypi"]["id_tokens"] == {"TESTPYPI_ID_TOKEN": {"aud": "testpypi"}}
+    # Trusted publishing, and Sigstore for the attestations (PEP 740), merged from two templates.
+    sigstore = {"SIGSTORE_ID_TOKEN": {"aud": "sigstore"}}
+    assert merged["publish:pypi"]["id_tokens"] == {"PYPI_ID_TOKEN": {"aud": "pypi"}, **sigstore}
+    assert merged["publish:testpypi"]["id_tokens"] == {
+        "TESTPYPI_ID_TOKEN": {"aud": "testpypi"},
+        **sigstore,
+    }
+    assert merged["publish:pypi"]["variables"]["NOXSHIP_ATTESTATIONS"] == "auto"
+    assert "id_tokens" not in merged["publish:gitlab"]
     assert merged["test"]["artifacts"]["reports"]["junit"] == "build/reports/junit-py*.xml"
     assert merged["build"]["artifacts"]["reports"]["dotenv"] == "plan.env"
     cache = merged["build"]["cache"]

@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ def id_token_with_sentinel(name: str) -> str:
     import base64
     import json
 
-    def part(data: dict[str, object]) -> str:
+    def part(data: Mapping[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
     audience = name.removesuffix("_ID_TOKEN").lower()

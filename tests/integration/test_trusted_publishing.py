@@ -5,6 +5,7 @@ serves every upload, the retry after a failed upload included."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,8 @@ def job_env(fake: FakeTrustedPublishing, **claims: object) -> dict[str, str]:
         "NOXSHIP_TARGET_TESTPYPI_INDEX_URL": f"{base}/simple/",
         "NOXSHIP_TARGET_TESTPYPI_ENVIRONMENT": "testpypi",
         "NOXSHIP_RETRY_DELAY": "0",
+        # Attestations need Sigstore: the tests of the exchange leave them out.
+        "NOXSHIP_ATTESTATIONS": "false",
     }
 
 
@@ -128,3 +131,66 @@ def test_claims_that_cannot_match_stop_before_the_build(
     with pytest.raises(CredentialsError, match=message.replace("(", r"\(").replace(")", r"\)")):
         resolve_targets(Project.load(tmp_path), ["testpypi"], env)
     assert fake.mints == []  # nothing was exchanged
+
+
+@pytest.fixture
+def attested(good_release: tuple[Project, list[Distribution]]) -> Iterator[list[Path]]:
+    """Pre-made ``<file>.publish.attestation`` files in dist/ (signing needs Sigstore,
+    which this machine cannot reach), removed afterwards: dist/ is shared."""
+    _, dists = good_release
+    made = []
+    for dist in dists:
+        path = Path(f"{dist.path}.publish.attestation")
+        path.write_text(json.dumps({"version": 1, "verification_material": {"of": dist.filename},
+                                    "envelope": {"statement": "e30=", "signature": "c2ln"}}))  # fmt: skip
+        made.append(path)
+    yield made
+    for path in made:
+        path.unlink()
+
+
+def test_attestations_go_with_their_files_by_default_with_trusted_publishing(
+    fake: FakeTrustedPublishing,
+    good_release: tuple[Project, list[Distribution]],
+    attested: list[Path],
+) -> None:
+    project, dists = good_release
+    env = {**job_env(fake), "NOXSHIP_ATTESTATIONS": "auto"}  # the default
+    (report,) = publish_to(project, ["testpypi"], env)
+    assert len(report.uploaded) == 2
+    assert sorted(fake.attestations) == sorted(d.filename for d in dists)
+    for dist in dists:
+        assert fake.attestations[dist.filename] == [
+            {"version": 1, "verification_material": {"of": dist.filename},
+             "envelope": {"statement": "e30=", "signature": "c2ln"}}
+        ]  # fmt: skip
+
+
+def test_attestations_off(
+    fake: FakeTrustedPublishing,
+    good_release: tuple[Project, list[Distribution]],
+    attested: list[Path],
+) -> None:
+    project, _ = good_release
+    env = {**job_env(fake), "NOXSHIP_ATTESTATIONS": "false"}
+    (report,) = publish_to(project, ["testpypi"], env)
+    assert len(report.uploaded) == 2 and fake.attestations == {}
+
+
+def test_attestations_are_refused_for_other_targets_and_need_an_identity(
+    fake: FakeTrustedPublishing, good_release: tuple[Project, list[Distribution]]
+) -> None:
+    from noxship.errors import ConfigError
+
+    project, _ = good_release
+    base = f"http://127.0.0.1:{fake.port}"
+    other = {"NOXSHIP_TARGET_MIRROR_UPLOAD_URL": f"{base}/",
+             "NOXSHIP_TARGET_MIRROR_INDEX_URL": f"{base}/simple/",
+             "NOXSHIP_TARGET_MIRROR_PASSWORD": "x", "NOXSHIP_ATTESTATIONS": "true"}  # fmt: skip
+    with pytest.raises(ConfigError, match="accepted only by PyPI and TestPyPI, not by target "
+                       "mirror: set NOXSHIP_ATTESTATIONS=false for its job"):  # fmt: skip
+        publish_to(project, ["mirror"], other)
+    # No attestation in dist/ and no Sigstore identity in the job: stop before uploading.
+    with pytest.raises(ConfigError, match="needs the CI's identity for Sigstore"):
+        publish_to(project, ["testpypi"], {**job_env(fake), "NOXSHIP_ATTESTATIONS": "auto"})
+    assert fake.upload_tokens == [] and fake.mints == []

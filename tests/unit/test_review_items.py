@@ -105,8 +105,6 @@ def test_a_build_outside_git_says_it_is_not_reproducible(
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    # An earlier test in this worker may have configured noxship's logging (no propagation).
-    monkeypatch.setattr(logging.getLogger("noxship"), "propagate", True)
     with caplog.at_level(logging.WARNING, logger="noxship"):
         assert source_date_epoch(tmp_path) is None
     assert "this build is not reproducible" in caplog.text

@@ -116,6 +116,9 @@ class Distribution:
 _NOT_DISTRIBUTIONS = frozenset({CHECKSUMS_NAME, ".gitignore"})
 """Files dist/ may hold beside the archives: the checksums, and the ``.gitignore``
 (``*``) that ``uv build`` and hatch write into their output directory."""
+ATTESTATION = ".publish.attestation"
+"""The suffix of a distribution's PEP 740 attestation in dist/ (``<file>.publish.attestation``,
+as ``pypi-attestations sign`` writes it and ``twine upload --attestations`` reads it)."""
 
 
 def _project_files(dist_dir: Path, wanted: NormalizedName) -> list[Distribution]:
@@ -126,7 +129,7 @@ def _project_files(dist_dir: Path, wanted: NormalizedName) -> list[Distribution]
                 f"{path} is not a regular file (a symlink, say): dist/ holds only the built "
                 "files; run `nox -s build` to rebuild dist/"
             )
-        if path.name in _NOT_DISTRIBUTIONS or path.is_dir():
+        if path.name in _NOT_DISTRIBUTIONS or path.is_dir() or path.name.endswith(ATTESTATION):
             continue
         dist = Distribution.from_path(path)
         if dist is None:

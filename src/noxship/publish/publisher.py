@@ -21,10 +21,12 @@ import os
 import tarfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 from noxship.build.dist import DistKind, Distribution
 from noxship.environment import Redactor
 from noxship.errors import IndexConflictError
+from noxship.publish.attestations import attestations_for
 from noxship.publish.compare import ArchiveDiff, Fetcher, compare_archives, fetcher
 from noxship.publish.credentials import Credentials
 from noxship.publish.index import IndexFile
@@ -151,11 +153,13 @@ def _uploader(
     dists: Sequence[Distribution],
     verbose: bool,
     given: Uploader | None,
+    attestations: Mapping[str, Sequence[Path]],
 ) -> Iterator[Uploader]:
     if given is not None or not dists:  # nothing to send: no repository, no token exchange
         yield given or _nothing_to_send
         return
-    with twine_uploader(target, credentials, redactor, dists, verbose=verbose) as twine:
+    with twine_uploader(target, credentials, redactor, dists, verbose=verbose,
+                        attestations=attestations) as twine:  # fmt: skip
         yield twine
 
 
@@ -200,10 +204,11 @@ def publish(
     to_upload, skipped = checked.to_upload, checked.skipped
     for dist in skipped:
         logger.info("already published on %s: %s", target.name, dist.filename)
+    signed = attestations_for(to_upload, target, credentials, environ)
     if to_upload:  # trusted publishing: the ID token is exchanged once, here
         credentials = exchange_once(target, credentials, environ)
         redactor.add(credentials.password)
-    with _uploader(target, credentials, redactor, to_upload, verbose, uploader) as send:
+    with _uploader(target, credentials, redactor, to_upload, verbose, uploader, signed) as send:
         done = upload_all(to_upload, send, lister, target, retry, source=credentials.source)
     verify_index(dists, target, lister, accepted=checked.accepted)
     do_install = (target.name != "pypi") if check_install is None else check_install

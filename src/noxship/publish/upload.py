@@ -30,8 +30,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from noxship.build.dist import Distribution
@@ -50,6 +51,7 @@ from noxship.publish.targets import Target
 
 if TYPE_CHECKING:
     import requests
+    from twine.package import PackageFile
 
 __all__ = [
     "Attempt",
@@ -113,6 +115,28 @@ def classify_exception(exc: requests.RequestException) -> Outcome:
     return Outcome.REFUSED
 
 
+def _packages(
+    dists: Sequence[Distribution], attestations: Mapping[str, Sequence[Path]]
+) -> dict[str, PackageFile]:
+    """twine's reading of each file (and its attestations)."""
+    from twine.exceptions import TwineException
+    from twine.package import PackageFile
+
+    packages = {}
+    for dist in dists:
+        try:
+            packages[dist.filename] = PackageFile.from_filename(str(dist.path), None)
+            signed = attestations.get(dist.filename)
+            if signed:
+                packages[dist.filename].add_attestations([str(p) for p in signed])
+        except TwineException as exc:
+            raise DistributionError(
+                f"twine cannot read {dist.filename} ({exc}): nothing was uploaded; run "
+                "`nox -s build` to rebuild dist/"
+            ) from None
+    return packages
+
+
 @contextmanager
 def twine_uploader(
     target: Target,
@@ -121,31 +145,24 @@ def twine_uploader(
     dists: Sequence[Distribution],
     *,
     verbose: bool = False,
+    attestations: Mapping[str, Sequence[Path]] | None = None,
 ) -> Iterator[Uploader]:
     """Open one twine repository for ``target`` and yield an :data:`Uploader` of ``dists``.
+    ``attestations`` (file name -> PEP 740 attestation files) go with their file, in
+    the upload's ``attestations`` form field (twine's ``PackageFile.add_attestations``).
 
     twine reads every file's metadata first, so a file it cannot read stops the
     publish before anything is uploaded. The credentials go to twine's
-    ``Settings`` in this process, never to a command line; trusted publishing
-    (no password) is twine's exchange.
+    ``Settings`` in this process, never to a command line; for trusted
+    publishing they are the API token :mod:`noxship.publish.trusted` minted.
 
     Raises:
         DistributionError: twine cannot read one of ``dists``.
     """
     import requests
-    from twine.exceptions import TwineException
-    from twine.package import PackageFile
     from twine.settings import Settings
 
-    packages = {}
-    for dist in dists:
-        try:
-            packages[dist.filename] = PackageFile.from_filename(str(dist.path), None)
-        except TwineException as exc:
-            raise DistributionError(
-                f"twine cannot read {dist.filename} ({exc}): nothing was uploaded; run "
-                "`nox -s build` to rebuild dist/"
-            ) from None
+    packages = _packages(dists, attestations or {})
     password = credentials.password.reveal() if credentials.password is not None else None
     settings = Settings(
         repository_url=target.repository_url,

@@ -12,6 +12,7 @@ section follows Keep a Changelog 1.1.0: ``## [1.5.0] - 2026-12-01``, then
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +43,10 @@ class Commit(NamedTuple):
 
 
 def _commitizen() -> tuple[str, str, type[VersionIncrement]]:
+    # commitizen's import configures logging with `dictConfig`, which disables every
+    # logger that exists (its default `disable_existing_loggers`): noxship's is kept.
+    ours = logging.getLogger("noxship")
+    was_disabled = ours.disabled
     try:
         from commitizen import defaults
         from commitizen.cz.conventional_commits.conventional_commits import ConventionalCommitsCz
@@ -51,6 +56,8 @@ def _commitizen() -> tuple[str, str, type[VersionIncrement]]:
             "noxship bump reads Conventional Commits with commitizen, which is not installed: "
             "pip install 'noxship[bump]'"
         ) from None
+    finally:
+        ours.disabled = was_disabled
     return defaults.BUMP_PATTERN, ConventionalCommitsCz.commit_parser, VersionIncrement
 
 

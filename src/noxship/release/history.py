@@ -17,7 +17,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
-from noxship.errors import CredentialsError, IndexUnavailableError, PublishError, ToolError
+from noxship.errors import (
+    ConfigError,
+    CredentialsError,
+    IndexUnavailableError,
+    PublishError,
+    ToolError,
+)
 from noxship.plan.history import Released
 from noxship.project import Project
 from noxship.publish.credentials import Credentials
@@ -109,7 +115,10 @@ def _index(
 ) -> tuple[str, str | None]:
     """Add the versions on target ``name`` to ``found``; return (what was read,
     what could not be)."""
-    target = resolve_target(name, environ, project.name)
+    try:
+        target = resolve_target(name, environ, project.name)
+    except ConfigError as exc:  # a target that cannot be read here is said, not fatal
+        return "", f"the index of {name}: {exc}"
     credentials: Credentials | None = None
     if not target.is_pypi:  # PyPI's and TestPyPI's indexes are public
         try:
@@ -145,8 +154,8 @@ def gather_released(
         The history; a source that could not be read is listed in
         :attr:`~noxship.plan.history.Released.unreachable`, not raised.
 
-    Raises:
-        ConfigError: a target name is unknown, or lacks the variables it needs.
+    A target that is unknown or lacks the variables it needs (``ConfigError``)
+    is listed as not read, with the reason.
     """
     found: _Found = {}
     consulted: list[str] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from noxship.errors import ConfigError, ExitCode, failure_line
 from noxship.options import OneLineParser
 
 if TYPE_CHECKING:
-    from noxship.plan.history import Released
+    from noxship.plan.history import History, Released
     from noxship.project import Project
 
 __all__ = ["main"]
@@ -134,14 +134,14 @@ def _init(args: argparse.Namespace) -> None:
         print(f"added .env to {args.directory / '.gitignore'} (it holds credentials)")
 
 
-def _history(project: Project) -> Callable[[tuple[str, ...]], Released]:
+def _history(project: Project) -> History:
     """Read the release history only when a plan needs it (a merge or pull
     request): the release layer's imports stay off `noxship plan`'s start-up."""
 
-    def read(targets: tuple[str, ...]) -> Released:
+    def read(targets: tuple[str, ...], preview: bool) -> Released:
         from noxship.release.history import gather_released
 
-        return gather_released(project, targets, os.environ)
+        return gather_released(project, targets, os.environ, preview=preview)
 
     return read
 

@@ -130,5 +130,5 @@ def test_a_merge_request_whose_version_is_taken_fails_in_the_check_job(tmp_path:
     assert "FAIL  check-version" in log, log[-4000:]
     assert (
         "noxship: error: [project] version says 0.3.0, which is already released (testpypi): "
-        "bump it (to 0.3.1 or later) before merging" in log
+        "bump it before merging: noxship bump patch, or a version from 0.3.1 up" in log
     ), log[-4000:]

@@ -51,7 +51,7 @@ def test_a_version_on_the_index_is_taken_and_a_free_one_passes(
     # no remote: the local tags are read, and the reasons say so
     assert any("local tags only" in c for c in released.consulted)
     with pytest.raises(IndexConflictError, match=r"says 0\.3\.0, which is already released "
-                       r"\(mirror\): bump it \(to 0\.3\.1 or later\)"):  # fmt: skip
+                       r"\(mirror\): bump it before merging: noxship bump patch, or a version from 0\.3\.1 up"):  # fmt: skip
         check_version(project, released)
     # the same project at a free version, in a copy (good_release is shared)
     subprocess.run(["git", "clone", "-q", str(project.root), str(tmp_path / "c")], check=True)
@@ -109,7 +109,7 @@ def test_a_shallow_clone_asks_the_remote_for_its_tags(tmp_path: Path) -> None:
     released = gather_released(project, [], {})
     assert sorted(released.places) == ["1.0.0", "1.1.0", "1.2.0"]
     assert released.consulted == ("the tags of origin (git ls-remote)",)
-    with pytest.raises(IndexConflictError, match=r"\(tag v1\.2\.0\): bump it \(to 1\.2\.1"):
+    with pytest.raises(IndexConflictError, match=r"\(tag v1\.2\.0\): bump it .* from 1\.2\.1 up"):
         check_version(project, released)
 
 
@@ -131,5 +131,44 @@ def test_check_version_command(tmp_path: Path) -> None:
     assert taken.returncode == 4
     assert taken.stderr.strip().splitlines()[-1] == (
         "noxship: error: [project] version says 2.0.0, which is already released "
-        "(tag v2.0.0): bump it (to 2.0.1 or later) before merging"
+        "(tag v2.0.0): bump it before merging: noxship bump patch, or a version from 2.0.1 up"
     )
+
+
+def test_preview_next_auto_reads_the_commits_in_a_shallow_clone(tmp_path: Path) -> None:
+    """``preview-next = "auto"``: the preview after 1.2.0 with a ``feat`` commit is
+    1.3.0.devN; the shallow clone is deepened to read the commits since the tag."""
+    from noxship.plan import CIContext, make_plan
+
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    (origin / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "1.2.0"\n[tool.noxship]\npreview-next = "auto"\n'
+    )
+    git(origin, "init", "-q")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "1.2.0")
+    git(origin, "tag", "v1.2.0")
+    for message in ("feat: a new option", "docs: a typo", "fix: a crash"):
+        git(origin, "commit", "-q", "--allow-empty", "-m", message)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", "--no-tags", f"file://{origin}", str(clone))
+    project = Project.load(clone)
+    released = gather_released(project, [], {}, preview=True)
+    assert released.level == "minor"
+    assert released.consulted[-1] == (
+        "3 commits since v1.2.0 ask for a minor bump; the shallow clone was deepened "
+        "(git fetch --unshallow)"
+    )
+    ctx = CIContext(
+        "gitlab", "merge_request", run_number="8", run_number_variable="CI_PIPELINE_IID"
+    )
+    with pytest.raises(IndexConflictError):  # 1.2.0 is tagged: the check fails the request
+        make_plan(ctx, project, released=released)
+    (clone / "pyproject.toml").write_text((clone / "pyproject.toml").read_text() +
+                                          "check-version = false\n")  # fmt: skip
+    from noxship.plan import Policy
+
+    project = Project.load(clone)
+    plan = make_plan(ctx, project, Policy.from_config(project.config, {}), released)
+    assert plan.version == "1.3.0.dev8"

@@ -111,6 +111,7 @@ def test_a_preview_sorts_after_every_earlier_release_and_before_its_next(
     ],
 )
 def test_next_version(history: list[str], version: str, expected: str) -> None:
+    """(With ``preview-next = "auto"``, the level the commits ask for: below.)"""
     history_ = Released.from_sources({"pypi": history})
     following, reason = next_version(Version(version), history_)
     assert following == Version(expected)
@@ -136,7 +137,7 @@ def test_a_taken_version_fails_the_merge_request_with_one_line(tmp_path: Path) -
     message = str(caught.value)
     assert message == (
         "[project] version says 1.4.0, which is already released (pypi, tag v1.4.0): "
-        "bump it (to 1.4.1 or later) before merging"
+        "bump it before merging: noxship bump patch, or a version from 1.4.1 up"
     )
     assert caught.value.exit_code == 4
 
@@ -176,7 +177,7 @@ def test_a_later_job_keeps_the_preview_an_earlier_job_planned(tmp_path: Path) ->
            "CI_MERGE_REQUEST_PROJECT_PATH": "g/p"}  # fmt: skip
     asked: list[tuple[str, ...]] = []
 
-    def history(targets: tuple[str, ...]) -> Released:
+    def history(targets: tuple[str, ...], preview: bool) -> Released:
         asked.append(targets)
         return Released.from_sources({"pypi": ["1.3.0"]})
 
@@ -184,4 +185,11 @@ def test_a_later_job_keeps_the_preview_an_earlier_job_planned(tmp_path: Path) ->
     assert asked == [("testpypi", "pypi")]
     later = {**env, "NOXSHIP_PLAN_KIND": "preview", "NOXSHIP_PLAN_VERSION": "1.4.0.dev9"}
     history_now = Released.from_sources({"pypi": ["1.3.0", "1.4.0rc1"]})
-    assert plan_from_environment(project, later, lambda _: history_now).version == "1.4.0.dev9"
+    assert plan_from_environment(project, later, lambda *_: history_now).version == "1.4.0.dev9"
+
+
+@pytest.mark.parametrize(("level", "expected"), [(None, "1.4.1"), ("minor", "1.5.0"),
+                                                 ("major", "2.0.0")])  # fmt: skip
+def test_next_version_after_the_commits_level(level: str | None, expected: str) -> None:
+    history = Released.from_sources({"pypi": ["1.4.0"]})._replace(level=level)
+    assert next_version(Version("1.4.0"), history)[0] == Version(expected)

@@ -369,12 +369,12 @@ HISTORY: list[tuple[str, str, dict[str, list[str]], str | None, bool, str]] = [
      None, True, "preview 1.4.0.dev123"),
     ("the version is taken", "1.4.0", {"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]}, None, True,
      "exit 4: [project] version says 1.4.0, which is already released (pypi, tag v1.4.0): "
-     "bump it (to 1.4.1 or later) before merging"),
+     "bump it before merging: noxship bump patch, or a version from 1.4.1 up"),
     ("the version is taken, check off", "1.4.0", {"pypi": ["1.4.0"]}, None, False,
      "preview 1.4.1.dev123"),
     ("only its tag exists", "1.4.0", {"tag v1.4.0": ["1.4.0"]}, None, True,
      "exit 4: [project] version says 1.4.0, which is already released (tag v1.4.0): "
-     "bump it (to 1.4.1 or later) before merging"),
+     "bump it before merging: noxship bump patch, or a version from 1.4.1 up"),
     ("the final after a release candidate", "1.5.0", {"pypi": ["1.4.0", "1.5.0rc1"]}, None,
      True, "preview 1.5.0rc2.dev123"),
     ("previews on the index are not releases", "1.4.0", {"testpypi": ["1.4.0.dev99"]}, None,

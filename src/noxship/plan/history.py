@@ -11,7 +11,8 @@ Rules (PEP 440 ordering, as :class:`packaging.version.Version` implements it):
   previews sort after every release (``1.4.1`` after ``1.4.1rc1`` does not:
   ``1.4.1.dev3`` sorts before ``1.4.1rc1``); otherwise the version after the newest release: its
   next pre-release when that is a pre-release (``1.5.0rc1`` -> ``1.5.0rc2``),
-  else its next patch (``1.4.0`` -> ``1.4.1``).
+  else its next patch (``1.4.0`` -> ``1.4.1``), or its next minor or major
+  version when the commits since it ask for one (``preview-next = "auto"``).
 - A preview is ``<next>.dev<N>`` with N the pipeline's run number: a
   developmental release sorts after every release before ``<next>`` and
   before ``<next>`` itself (PEP 440 "Summary of permitted suffixes and relative
@@ -23,12 +24,12 @@ Rules (PEP 440 ordering, as :class:`packaging.version.Version` implements it):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
-__all__ = ["Released", "next_version", "taken_by"]
+__all__ = ["History", "Released", "next_version", "taken_by"]
 
 
 class Released(NamedTuple):
@@ -40,11 +41,14 @@ class Released(NamedTuple):
         consulted: one phrase per source read, for the plan's reasons
             (``"tags of origin (git ls-remote)"``, ``"the simple index of pypi"``).
         unreachable: one phrase per source that could not be read, and why.
+        level: ``minor`` or ``major`` when the commits since the newest release
+            ask for more than a patch (``preview-next = "auto"``), else ``None``.
     """
 
     places: Mapping[str, tuple[str, ...]] = {}
     consulted: tuple[str, ...] = ()
     unreachable: tuple[str, ...] = ()
+    level: str | None = None
 
     @classmethod
     def from_sources(
@@ -82,6 +86,12 @@ class Released(NamedTuple):
         return text
 
 
+History = Callable[[tuple[str, ...], bool], "Released"]
+"""Reads the release history: called with the release targets, and whether a
+preview's ``<next>`` is wanted (then the commits since the newest release are
+read too, for ``preview-next = "auto"``)."""
+
+
 def taken_by(version: Version, released: Released) -> tuple[str, ...]:
     """Where ``version`` is already released (empty when it is free)."""
     return released.places.get(str(version), ())
@@ -112,9 +122,10 @@ def next_version(version: Version, released: Released) -> tuple[Version, str]:
         following = newest.__replace__(pre=(letter, number + 1), post=None, dev=None, local=None)
     else:
         major, minor, patch = (*newest.release, 0, 0)[:3]
-        following = newest.__replace__(
-            release=(major, minor, patch + 1), pre=None, post=None, dev=None, local=None
+        release = {"major": (major + 1, 0, 0), "minor": (major, minor + 1, 0)}.get(
+            released.level or "", (major, minor, patch + 1)
         )
+        following = newest.__replace__(release=release, pre=None, post=None, dev=None, local=None)
     why = "is already released" if taken_by(public, released) else "is older than it"
     return following, (
         f"the newest release is {newest} and the project's version {public} {why}: "

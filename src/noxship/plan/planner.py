@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
 from noxship.errors import ConfigError, IndexConflictError, IndexUnavailableError, PlanError
-from noxship.plan.history import Released, next_version, taken_by
+from noxship.plan.history import History, Released, next_version, taken_by
 from noxship.plan.providers import CIContext, Local, detect
 from noxship.project import NoxshipConfig, Project
 
@@ -243,7 +243,7 @@ def check_version(project: Project, released: Released) -> str:
         following, _ = next_version(version, released)
         raise IndexConflictError(
             f"{source.detail} says {version}, which is already released ({', '.join(places)}): "
-            f"bump it (to {following} or later) before merging"
+            f"bump it before merging: noxship bump patch, or a version from {following} up"
         )
     if released.unreachable:
         raise IndexUnavailableError(
@@ -401,7 +401,7 @@ def make_plan(
 def plan_from_environment(
     project: Project,
     env: Mapping[str, str],
-    history: Callable[[tuple[str, ...]], Released] | None = None,
+    history: History | None = None,
 ) -> Plan:
     """Detect the CI context in ``env`` and plan for ``project`` (:func:`make_plan`,
     with :meth:`Policy.from_config`).
@@ -425,11 +425,11 @@ def plan_from_environment(
     policy = Policy.from_config(project.config, env)
     released = None
     if history is not None and ctx.event in ("merge_request", "pull_request"):
-        released = history(policy.release_targets)
+        released = history(policy.release_targets, True)
     earlier = env.get("NOXSHIP_PLAN_VERSION") if env.get("NOXSHIP_PLAN_KIND") == "preview" else None
     plan = make_plan(ctx, project, policy, released, earlier=_valid(earlier))
     if history is not None and plan.kind is PlanKind.RELEASE:
-        plan = with_steps_done(plan, history(plan.targets))
+        plan = with_steps_done(plan, history(plan.targets, False))
     return plan
 
 

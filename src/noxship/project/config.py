@@ -51,6 +51,7 @@ KEYS = frozenset(
         "lint-tools",
         "release-lint",
         "check-version",
+        "preview-next",
     }
 )
 """The keys of ``[tool.noxship]``."""
@@ -82,6 +83,9 @@ class NoxshipConfig(NamedTuple):
             first (``release-lint``, default true).
         check_version: whether a merge or pull request fails when the version
             merging would release is already released (``check-version``, default true).
+        preview_next: how a preview picks the release after the newest one
+            (``preview-next``): ``patch`` (the default) or ``auto``, the bump the
+            Conventional Commits since that release ask for (as ``noxship bump auto``).
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -96,6 +100,7 @@ class NoxshipConfig(NamedTuple):
     lint_tools: tuple[str, ...] | None = None
     release_lint: bool = True
     check_version: bool = True
+    preview_next: str = "patch"
 
     @classmethod
     def from_table(cls, table: Mapping[str, object]) -> NoxshipConfig:
@@ -115,6 +120,9 @@ class NoxshipConfig(NamedTuple):
             raise ConfigError(f"{_WHERE}.release-pattern must be a string: fix pyproject.toml")
         release_lint = _bool(table, "release-lint")
         check_version = _bool(table, "check-version")
+        preview_next = table.get("preview-next", "patch")
+        if preview_next not in ("patch", "auto"):
+            raise ConfigError(f"{_WHERE}.preview-next must be patch or auto: fix pyproject.toml")
         defaults = cls()
         return cls(
             test_groups=_str_list(table, "test-groups") or defaults.test_groups,
@@ -129,4 +137,5 @@ class NoxshipConfig(NamedTuple):
             lint_tools=_str_list(table, "lint-tools"),
             release_lint=release_lint,
             check_version=check_version,
+            preview_next=str(preview_next),
         )

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from tomlkit import TOMLDocument
     from tomlkit.items import Table
 
-__all__ = ["BumpPlan", "apply_bump", "plan_bump"]
+__all__ = ["BumpPlan", "apply_bump", "commits_since", "last_release", "plan_bump"]
 
 logger = logging.getLogger("noxship")
 
@@ -69,7 +69,9 @@ class BumpPlan(NamedTuple):
     files: tuple[str, ...]
 
 
-def _last_release(project: Project, environ: Mapping[str, str]) -> tuple[str | None, Version]:
+def last_release(project: Project, environ: Mapping[str, str]) -> tuple[str | None, Version]:
+    """The newest ``v<version>`` tag reachable from ``HEAD`` and its version
+    (``None`` and 0.0.0 without one)."""
     out = git(["tag", "--merged", "HEAD", "--list", "v*"], environ, cwd=project.root,
               what="git tag")  # fmt: skip
     found: list[tuple[Version, str]] = []
@@ -84,7 +86,8 @@ def _last_release(project: Project, environ: Mapping[str, str]) -> tuple[str | N
     return tag, version
 
 
-def _commits(project: Project, since: str | None, environ: Mapping[str, str]) -> list[Commit]:
+def commits_since(project: Project, since: str | None, environ: Mapping[str, str]) -> list[Commit]:
+    """The commits after tag ``since`` up to ``HEAD`` (all of them without a tag), newest first."""
     span = f"{since}..HEAD" if since else "HEAD"
     out = git(["log", "--format=%H%x1f%B%x1e", span], environ, cwd=project.root, what="git log")
     commits = []
@@ -174,10 +177,10 @@ def plan_bump(project: Project, how: str, environ: Mapping[str, str], today: str
             release pattern accepts no title.
         ToolError: git failed.
     """
-    since, released = _last_release(project, environ)
+    since, released = last_release(project, environ)
     vcs = project.version_source.kind in VCS_KINDS
     current = released if vcs else project.resolved_version()
-    commits = _commits(project, since, environ)
+    commits = commits_since(project, since, environ)
     new, reason = _next(current, how, commits, since)
     date = today or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     files = (*_version_files(project), *_lock_files(project), CHANGELOG)

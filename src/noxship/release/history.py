@@ -15,7 +15,7 @@ with the target's credentials otherwise; file names are parsed with
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from noxship.errors import (
     ConfigError,
@@ -24,7 +24,7 @@ from noxship.errors import (
     PublishError,
     ToolError,
 )
-from noxship.plan.history import Released
+from noxship.plan.history import History, Released
 from noxship.project import Project
 from noxship.publish.credentials import Credentials
 from noxship.publish.index import list_files
@@ -139,7 +139,7 @@ def _index(
 
 
 def gather_released(
-    project: Project, targets: Sequence[str], environ: Mapping[str, str]
+    project: Project, targets: Sequence[str], environ: Mapping[str, str], *, preview: bool = False
 ) -> Released:
     """Read the release history of ``project``: its ``v*`` tags and what each
     release target holds (see the module docstring).
@@ -149,6 +149,9 @@ def gather_released(
         targets: the release targets' names.
         environ: the environment (target URLs, credentials, ``GITHUB_TOKEN``
             for a private GitHub remote).
+        preview: a preview's ``<next>`` is wanted: with ``preview-next = "auto"``
+            the commits since the newest release reachable from ``HEAD`` are
+            read too (a shallow clone is deepened first, ``git fetch --unshallow``).
 
     Returns:
         The history; a source that could not be read is listed in
@@ -166,12 +169,34 @@ def gather_released(
             consulted.append(read)
         if failed:
             unreachable.append(failed)
-    return Released.from_sources(found, consulted, unreachable)
+    released = Released.from_sources(found, consulted, unreachable)
+    if preview and project.config.preview_next == "auto":
+        level, read = _commit_level(project, environ)
+        released = released._replace(level=level, consulted=(*released.consulted, read))
+    return released
 
 
-def history_reader(
-    project: Project, environ: Mapping[str, str]
-) -> Callable[[tuple[str, ...]], Released]:
+def _commit_level(project: Project, environ: Mapping[str, str]) -> tuple[str | None, str]:
+    """The bump the commits since the newest release ask for, and what was read."""
+    from noxship.release.bump import commits_since, last_release
+    from noxship.release.changelog import bump_kind
+
+    deepened = ""
+    shallow = git(["rev-parse", "--is-shallow-repository"], environ, cwd=project.root,
+                  what="git rev-parse").strip() == "true"  # fmt: skip
+    if shallow:
+        git(["fetch", "--quiet", "--unshallow", "--tags", "origin"], environ, cwd=project.root,
+            what="git fetch --unshallow", timeout=_TIMEOUT * 5)  # fmt: skip
+        deepened = "; the shallow clone was deepened (git fetch --unshallow)"
+    tag, version = last_release(project, environ)
+    commits = commits_since(project, tag, environ)
+    level = bump_kind(commits, major_version_zero=version.major == 0)
+    since = tag or "the first commit"
+    said = f"{len(commits)} commits since {since} ask for a {level or 'no'} bump{deepened}"
+    return (level if level in ("minor", "major") else None), said
+
+
+def history_reader(project: Project, environ: Mapping[str, str]) -> History:
     """The ``history`` argument of :func:`noxship.plan.plan_from_environment`:
     :func:`gather_released` for ``project`` with ``environ``."""
-    return lambda targets: gather_released(project, targets, environ)
+    return lambda targets, preview: gather_released(project, targets, environ, preview=preview)

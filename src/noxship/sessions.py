@@ -293,7 +293,9 @@ def test_wheel(session: nox.Session) -> None:
     """Test the built wheel in fresh venvs, one per supported Python on this machine.
 
     Posargs: ``--python 3.12`` (repeatable) limits the Pythons, as does
-    ``NOXSHIP_PYTHONS``; other arguments go to pytest.
+    ``NOXSHIP_PYTHONS``; ``--verbose`` adds coverage's per-file table; other
+    arguments go to pytest. Coverage follows the project's configuration, and a
+    combined total below its ``fail_under`` fails the session.
     """
     from noxship.publish import CLIENT_MODULES
     from noxship.wheeltest import run_wheel_tests
@@ -306,6 +308,7 @@ def test_wheel(session: nox.Session) -> None:
         pythons=_pythons(opts),
         pytest_args=opts.rest,
         version=_planned_version(project),
+        verbose=opts.verbose,
     ):
         logger.info(
             "Python %s: tests passed against the installed wheel; reports %s, %s",

@@ -373,3 +373,52 @@ def test_bump_makes_the_release_commit_that_the_plan_releases(
     assert result.returncode == 0, result.stderr[-3000:]
     dists = find_distributions(index_dir, real.name)
     assert {str(d.version) for d in dists} == {expected}
+
+
+COVERED = {"idna": "pyproject.toml", "structlog": "pyproject.toml", "pluggy": ".coveragerc"}
+"""Projects whose coverage configuration sets fail_under (idna: 95), omit and branch
+(structlog, in pyproject.toml), branch and exclude_lines (pluggy, in .coveragerc)."""
+
+
+@pytest.mark.parametrize("real", [r for r in CORPUS if r.name in COVERED],
+                         ids=lambda r: r.id)  # fmt: skip
+def test_coverage_follows_the_project_configuration(
+    pytestconfig: pytest.Config, tmp_path: Path, real: Real
+) -> None:
+    assert pytestconfig.cache is not None
+    root = checkout(pytestconfig.cache, real, tmp_path)
+    init(root, real.version)
+    result = run_nox(root, "-s", "build", "test_wheel", env={"NOXSHIP_PYTHONS": PY})
+    assert result.returncode == 0, result.stderr[-3000:]
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("noxship > coverage: ")]
+    assert line.endswith(f"from {COVERED[real.name]})"), line
+    report = json.loads((root / "build" / "reports" / "coverage.json").read_text())
+    files = list(report["files"])
+    assert files and all(f.startswith(("src/", f"{real.name}/")) for f in files), files[:3]
+    if real.name == "idna":
+        assert "(fail_under 95, from pyproject.toml)" in line
+    if real.name in ("structlog", "pluggy"):
+        assert report["meta"]["branch_coverage"] is True
+    if real.name == "structlog":
+        assert "src/structlog/_greenlets.py" not in files
+    for name in ("coverage.xml", "coverage.json", "htmlcov/index.html", "coverage-py3.12.xml"):
+        assert (root / "build" / "reports" / name).is_file(), name
+
+
+def test_a_coverage_threshold_stops_the_chain_before_any_upload(
+    pytestconfig: pytest.Config, tmp_path: Path
+) -> None:
+    assert pytestconfig.cache is not None
+    (real,) = [r for r in CORPUS if r.name == "pluggy"]
+    root = checkout(pytestconfig.cache, real, tmp_path)
+    rc = root / ".coveragerc"
+    rc.write_text(rc.read_text().replace("[report]\n", "[report]\nfail_under = 100\n"))
+    git(root, "commit", "-qam", "a threshold nobody meets")
+    init(root, real.version)
+    index_dir = tmp_path / "index"
+    result = run_nox(root, "-s", "release_local", env={"NOXSHIP_PYTHONS": PY,
+                     "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)}, timeout=900)  # fmt: skip
+    assert result.returncode != 0
+    assert "is below fail_under 100 (from .coveragerc): add tests, or lower fail_under in " \
+           ".coveragerc" in result.stderr, result.stderr[-2000:]  # fmt: skip
+    assert not index_dir.exists() or not any(index_dir.iterdir())

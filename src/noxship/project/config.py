@@ -52,6 +52,7 @@ KEYS = frozenset(
         "release-lint",
         "check-version",
         "preview-next",
+        "coverage",
     }
 )
 """The keys of ``[tool.noxship]``."""
@@ -86,6 +87,7 @@ class NoxshipConfig(NamedTuple):
         preview_next: how a preview picks the release after the newest one
             (``preview-next``): ``patch`` (the default) or ``auto``, the bump the
             Conventional Commits since that release ask for (as ``noxship bump auto``).
+        coverage: whether ``test_wheel`` measures coverage (``coverage``, default true).
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -101,6 +103,7 @@ class NoxshipConfig(NamedTuple):
     release_lint: bool = True
     check_version: bool = True
     preview_next: str = "patch"
+    coverage: bool = True
 
     @classmethod
     def from_table(cls, table: Mapping[str, object]) -> NoxshipConfig:
@@ -138,4 +141,5 @@ class NoxshipConfig(NamedTuple):
             release_lint=release_lint,
             check_version=check_version,
             preview_next=str(preview_next),
+            coverage=_bool(table, "coverage"),
         )

@@ -4,9 +4,9 @@ For each supported Python on the machine: a fresh venv (uv), the wheel file and
 the test dependencies installed into it, the test paths copied to a temporary
 directory outside the source tree, and pytest run there under coverage with the
 guard plugin (:mod:`noxship.wheeltest.guard`), which fails the run if the
-package is imported from anywhere but that venv. Coverage uses
-``sys.monitoring`` (PEP 669, ``COVERAGE_CORE=sysmon``) on Python 3.12 and
-later, coverage.py's C tracer before.
+package is imported from anywhere but that venv. Coverage follows the
+project's configuration, measured on the installed package and combined over
+all Pythons (:mod:`noxship.wheeltest.cover`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from noxship.environment import clean_env
 from noxship.errors import DistributionError, ToolError, WheelTestError
 from noxship.project import Project, TestDependencies
 from noxship.project.pyproject import read_ini
+from noxship.wheeltest.cover import combine_and_check, measuring_core, read_settings, write_rcfile
 from noxship.wheeltest.diagnosis import IGNORED_DIRS, missing_from_wheel
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
 from noxship.wheeltest.prepare import TOOLS, self_requirements, take_prepared, venv_dir
@@ -243,36 +244,42 @@ def _guard_env(r: _Run, guard_dir: Path) -> dict[str, str]:
             "VIRTUAL_ENV": str(r.venv),
         }
     )
-    if tuple(map(int, r.interpreter.minor.split("."))) >= (3, 12):
-        env["COVERAGE_CORE"] = "sysmon"  # sys.monitoring, PEP 669: several times cheaper
     env.pop("PYTHONHOME", None)
     return env
 
 
 def _pytest(r: _Run, python: Path, tmp: Path, pytest_args: Sequence[str]) -> ToolError | None:
-    """Run pytest under coverage with the guard from a copy of the tests in ``tmp``."""
+    """Run pytest under coverage (as the project configures it, :mod:`.cover`) with
+    the guard, from a copy of the tests in ``tmp``; keep the coverage data in the
+    reports directory, also when the tests fail."""
     guard_dir = tmp / ".noxship-guard"
     guard_dir.mkdir()
     shutil.copy2(Path(__file__).with_name("guard.py"), guard_dir / f"{GUARD_MODULE}.py")
-    rcfile = guard_dir / "coveragerc"
-    rcfile.write_text("[run]\n", encoding="utf-8")
-    r.coverage_xml.unlink(missing_ok=True)
-    argv: list[str | Path] = [python, "-m", "coverage", "run", f"--rcfile={rcfile}"]
-    argv += [f"--source={','.join(wheel_top_level(r.wheel.path))}", "-m", "pytest"]
-    argv += ["-p", GUARD_MODULE, "-p", "no:cacheprovider", f"--junitxml={r.junit}"]
-    argv += [*_cov_off(r.project), *r.project.config.pytest_args, *pytest_args]
     env = _guard_env(r, guard_dir)
+    argv: list[str | Path] = [python]
+    rcfile = r.reports / "coveragerc"
+    r.coverage_xml.unlink(missing_ok=True)
+    if r.project.config.coverage:
+        settings = read_settings(python, r.project)
+        write_rcfile(settings, wheel_top_level(r.wheel.path), r.project, rcfile)
+        env.update(measuring_core(settings, r.interpreter.minor))
+        argv += ["-m", "coverage", "run", f"--rcfile={rcfile}"]
+    else:
+        env.pop("NOXSHIP_GUARD_COVERAGE_XML")
+    argv += ["-m", "pytest", "-p", GUARD_MODULE, "-p", "no:cacheprovider", f"--junitxml={r.junit}"]
+    argv += [*_cov_off(r.project), *r.project.config.pytest_args, *pytest_args]
+    data = r.reports / f".coverage.{r.tag}"
+    data.unlink(missing_ok=True)
     try:
         run(argv, env=env, cwd=tmp, what=f"pytest on Python {r.interpreter.version}")
     except ToolError as exc:
         return exc
-    if not r.coverage_xml.is_file():  # the guard writes it; this is the fallback
-        run(
-            [python, "-m", "coverage", "xml", f"--rcfile={rcfile}", "-q", "-o", r.coverage_xml],
-            env=env,
-            cwd=tmp,
-            what="coverage xml",
-        )
+    finally:
+        if (guard_dir / ".coverage").is_file():
+            shutil.copy2(guard_dir / ".coverage", data)
+    if r.project.config.coverage and not r.coverage_xml.is_file():  # the guard writes it
+        run([python, "-m", "coverage", "xml", f"--rcfile={rcfile}", "-q", "-o", r.coverage_xml],
+            env=env, cwd=tmp, what="coverage xml")  # fmt: skip
     return None
 
 
@@ -381,6 +388,7 @@ def run_wheel_tests(
     pytest_args: Sequence[str] = (),
     reports: Path | None = None,
     version: Version | None = None,
+    verbose: bool = False,
 ) -> list[WheelTestResult]:
     """Test the wheel in ``dist_dir`` on each supported Python present on the machine.
 
@@ -394,6 +402,7 @@ def run_wheel_tests(
             default ``<root>/build/reports``.
         version: the version of the wheel to test, default the project's (a
             preview build's wheel has the plan's ``.devN`` version).
+        verbose: print coverage.py's per-file table after the coverage line.
 
     Returns:
         One result per interpreter, oldest first.
@@ -401,7 +410,8 @@ def run_wheel_tests(
     Raises:
         DistributionError: no wheel, or more than one, for the project.
         WheelTestError: the tests failed, or imported the package from outside
-            the venv; a failure names files the wheel leaves out.
+            the venv (a failure names files the wheel leaves out); or the
+            combined coverage of all Pythons is below the project's ``fail_under``.
         ToolError: no supported interpreter is present, or uv failed.
     """
     dist_dir = dist_dir or project.root / "dist"
@@ -416,7 +426,31 @@ def run_wheel_tests(
         )
     reports = reports or project.root / "build" / "reports"
     reports.mkdir(parents=True, exist_ok=True)
+    for old in reports.glob(".coverage*"):
+        old.unlink()
     logger.info(
         "testing %s on Python %s", wheel.filename, ", ".join(i.version for i in interpreters)
     )
-    return [_run_one(_Run(project, wheel, i, reports), pytest_args) for i in interpreters]
+    runs = [_Run(project, wheel, i, reports) for i in interpreters]
+    return _run_all(runs, pytest_args, verbose)
+
+
+def _run_all(runs: Sequence[_Run], pytest_args: Sequence[str], verbose: bool
+             ) -> list[WheelTestResult]:  # fmt: skip
+    """Each run in turn until one fails; then the combined coverage, also of a failing run."""
+    results: list[WheelTestResult] = []
+    failure: WheelTestError | None = None
+    for r in runs:
+        try:
+            results.append(_run_one(r, pytest_args))
+        except WheelTestError as exc:  # the coverage of the failing run is still reported
+            failure = exc
+            break
+    last = runs[len(results) if failure is not None else -1]
+    if last.project.config.coverage:
+        python = venv_python(last.venv)
+        combine_and_check(python, last.project, read_settings(python, last.project),
+                          last.reports, failing=failure is not None, verbose=verbose)  # fmt: skip
+    if failure is not None:
+        raise failure
+    return results

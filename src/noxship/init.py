@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 SESSION_NAMES = frozenset({"lint", "tests", "build", "test_wheel", "clean", "publish", "tag",
-                           "check_version", "preflight_testpypi", "preflight_pypi", "release_local",
+                           "check_version", "docs", "preflight_testpypi", "preflight_pypi", "release_local",
                            "release_test", "release_prod"})  # fmt: skip
 """The sessions ``noxship.sessions`` registers (a test holds the two lists equal)."""
 
@@ -151,9 +151,36 @@ jobs:
           session: test_wheel
           python-version: ${{{{ matrix.python }}}}
 
+  docs:
+    # The docs (Sphinx or MkDocs) built against the wheel, warnings as errors;
+    # a repository variable NOXSHIP_DOCS=false turns the job off.
+    needs: build
+    if: vars.NOXSHIP_DOCS != 'false'
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+    steps:
+      - uses: {checkout}
+        with:
+          persist-credentials: false
+      - uses: {download}
+        with:
+          name: dist
+          path: dist/
+      - uses: {action}@v{version}
+        with:
+          session: docs
+      - uses: {upload}
+        with:
+          name: docs
+          path: build/docs/
+          if-no-files-found: ignore
+
   publish-testpypi:
-    needs: [build, test]
-    if: contains(format(',{{0}},', needs.build.outputs.targets), ',testpypi,')
+    needs: [build, test, docs]
+    if: >-
+      !failure() && !cancelled()
+      && contains(format(',{{0}},', needs.build.outputs.targets), ',testpypi,')
     runs-on: ubuntu-latest
     environment:
       name: testpypi
@@ -179,7 +206,7 @@ jobs:
           targets: testpypi
 
   publish-pypi:
-    needs: [build, test, publish-testpypi]
+    needs: [build, test, docs, publish-testpypi]
     if: >-
       !failure() && !cancelled()
       && contains(format(',{{0}},', needs.build.outputs.targets), ',pypi,')

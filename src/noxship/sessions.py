@@ -11,10 +11,12 @@ session            what it does
 ``tests``          the test suite against the source tree (the fast loop)
 ``build``          sdist, then the wheel from it; ``twine check --strict``; ``dist/SHA256SUMS``
 ``test_wheel``     the test suite against the installed wheel, per supported Python
+``docs``           the Sphinx or MkDocs docs, built against the wheel, warnings as errors
+``check_version``  fail when the project's version is already released
 ``publish``        upload ``dist/`` to the planned targets, or ``-- --target NAME``
 ``tag``            make the planned tag (after ``publish -- --no-tag``)
 ``release_local``  build, test_wheel, publish to an embedded index, install back
-``release_test``   lint, build, test_wheel, publish to TestPyPI, install back
+``release_test``   lint, build, test_wheel, docs, publish to TestPyPI, install back
 ``release_prod``   everything in release_test, then PyPI
 ``clean``          remove ``dist/``, ``build/``, ``*.egg-info`` and the reports
 =================  ====================================================================
@@ -53,6 +55,7 @@ __all__ = [
     "build",
     "check_version",
     "clean",
+    "docs",
     "lint",
     "preflight_pypi",
     "preflight_testpypi",
@@ -320,6 +323,17 @@ def test_wheel(session: nox.Session) -> None:
 
 @_session(venv_backend="none")
 @_guarded
+def docs(session: nox.Session) -> None:
+    """Build the docs (Sphinx or MkDocs) against the built wheel, warnings as errors,
+    into ``build/docs/``; a project without docs passes with a note."""
+    from noxship.wheeltest import build_docs
+
+    _options(session)
+    build_docs(_project())
+
+
+@_session(venv_backend="none")
+@_guarded
 def clean(session: nox.Session) -> None:
     """Remove dist/, build/ (and the reports in it) and *.egg-info."""
     _options(session)
@@ -424,10 +438,12 @@ def release_local(session: nox.Session) -> None:
     publish_local(_project(), Path(keep).resolve() if keep else None)
 
 
-@_session(venv_backend="none", requires=["preflight_testpypi", "lint", "build", "test_wheel"])
+@_session(venv_backend="none",
+          requires=["preflight_testpypi", "lint", "build", "test_wheel", "docs"])  # fmt: skip
 @_guarded
 def release_test(session: nox.Session) -> None:
-    """Lint, build, test the wheel, publish to TestPyPI and install back from it."""
+    """Lint, build, test the wheel, build the docs against it, publish to TestPyPI and
+    install back from it."""
     from noxship.release import publish_to
 
     _options(session)

@@ -422,3 +422,39 @@ def test_a_coverage_threshold_stops_the_chain_before_any_upload(
     assert "is below fail_under 100 (from .coveragerc): add tests, or lower fail_under in " \
            ".coveragerc" in result.stderr, result.stderr[-2000:]  # fmt: skip
     assert not index_dir.exists() or not any(index_dir.iterdir())
+
+
+DOCS = [
+    Real("blinker", "1.9.0", "flit_core", "static", ""),  # Sphinx, requirements/docs.txt
+    Real("humanize", "4.17.0", "hatchling", "hatch-vcs", ""),
+]  # MkDocs, mkdocstrings
+"""Real projects with docs: Sphinx (autodoc of blinker) and MkDocs (mkdocstrings of humanize)."""
+BROKEN = {"blinker": ("docs/index.rst", "\n\nSee :doc:`a-page-that-does-not-exist`.\n",
+                      "unknown document: 'a-page-that-does-not-exist'"),
+          "humanize": ("docs/index.md", "\n\nSee [the missing page](missing.md).\n",
+                       "'missing.md'")}  # fmt: skip
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["as released", "a broken reference"])
+@pytest.mark.parametrize("real", DOCS, ids=[r.id for r in DOCS])
+def test_docs_build_against_the_wheel(
+    pytestconfig: pytest.Config, tmp_path: Path, real: Real, broken: bool
+) -> None:
+    assert pytestconfig.cache is not None
+    root = checkout(pytestconfig.cache, real, tmp_path)
+    if broken:
+        path, text, _ = BROKEN[real.name]
+        with (root / path).open("a", encoding="utf-8") as f:
+            f.write(text)
+        git(root, "commit", "-qam", "a broken reference")
+    init(root, real.version)
+    result = run_nox(root, "-s", "build", "docs", env={"NOXSHIP_PYTHONS": PY}, timeout=900)
+    if broken:
+        assert result.returncode != 0
+        said = result.stdout + result.stderr
+        assert "failed to build against the installed wheel, warnings counted as errors" in said
+        assert BROKEN[real.name][2] in said, said[-3000:]
+    else:
+        assert result.returncode == 0, result.stderr[-4000:]
+        assert (root / "build" / "docs" / "index.html").is_file()
+        assert "docs built against the wheel" in result.stderr

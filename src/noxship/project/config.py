@@ -30,8 +30,8 @@ def _str_list(table: Mapping[str, object], key: str) -> tuple[str, ...] | None:
     return tuple(value)
 
 
-def _bool(table: Mapping[str, object], key: str) -> bool:
-    value = table.get(key, True)
+def _bool(table: Mapping[str, object], key: str, *, default: bool = True) -> bool:
+    value = table.get(key, default)
     if not isinstance(value, bool):
         raise ConfigError(f"{_WHERE}.{key} must be true or false: fix pyproject.toml")
     return value
@@ -53,6 +53,8 @@ KEYS = frozenset(
         "check-version",
         "preview-next",
         "coverage",
+        "docs-dependencies",
+        "docs-linkcheck",
     }
 )
 """The keys of ``[tool.noxship]``."""
@@ -88,6 +90,10 @@ class NoxshipConfig(NamedTuple):
             (``preview-next``): ``patch`` (the default) or ``auto``, the bump the
             Conventional Commits since that release ask for (as ``noxship bump auto``).
         coverage: whether ``test_wheel`` measures coverage (``coverage``, default true).
+        docs_dependencies: what building the docs needs (``docs-dependencies``);
+            when set, nothing is searched.
+        docs_linkcheck: whether ``docs`` also checks the links of Sphinx docs
+            (``docs-linkcheck``, default false: it needs the network).
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -104,6 +110,8 @@ class NoxshipConfig(NamedTuple):
     check_version: bool = True
     preview_next: str = "patch"
     coverage: bool = True
+    docs_dependencies: tuple[str, ...] | None = None
+    docs_linkcheck: bool = False
 
     @classmethod
     def from_table(cls, table: Mapping[str, object]) -> NoxshipConfig:
@@ -142,4 +150,6 @@ class NoxshipConfig(NamedTuple):
             check_version=check_version,
             preview_next=str(preview_next),
             coverage=_bool(table, "coverage"),
+            docs_dependencies=_str_list(table, "docs-dependencies"),
+            docs_linkcheck=_bool(table, "docs-linkcheck", default=False),
         )

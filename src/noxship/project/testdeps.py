@@ -25,7 +25,7 @@ and PEP 685 prescribe.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -33,7 +33,7 @@ from noxship.errors import ConfigError
 from noxship.project.config import NoxshipConfig
 from noxship.project.pyproject import PyProject, read_ini, table
 
-__all__ = ["TestDependencies", "find_test_dependencies"]
+__all__ = ["TestDependencies", "find_test_dependencies", "named_group"]
 
 
 class TestDependencies(NamedTuple):
@@ -191,6 +191,17 @@ def _unnamed(pyproject: PyProject, extras: Collection[str]) -> TestDependencies 
                   _wheel_extra(extras, "all")):  # fmt: skip
         if found is not None:
             return found
+    return None
+
+
+def named_group(pyproject: PyProject, names: Sequence[str]) -> TestDependencies | None:
+    """The first group or extra called one of ``names``, from the sources that
+    can hold a named group (1 to 5 of the module docstring), else ``None``."""
+    for source in _SOURCES:
+        for wanted in names:
+            found = source(pyproject, wanted)
+            if found is not None:
+                return found
     return None
 
 

@@ -3,8 +3,10 @@ the installed wheel only.
 
 Owns: the run (:mod:`.runner`), the interpreters (:mod:`.interpreters`), the
 test venvs made while the build runs (:mod:`.prepare`), the guard plugin copied
-into each run (:mod:`.guard`; it imports nothing from noxship) and the
-diagnosis of what the wheel misses (:mod:`.diagnosis`).
+into each run (:mod:`.guard`; it imports nothing from noxship), coverage as the
+project configures it (:mod:`.cover`, :mod:`.covconfig`), the diagnosis of what
+the wheel misses (:mod:`.diagnosis`) and the docs built against the wheel
+(:mod:`.docs`).
 May import: :mod:`noxship.build`, :mod:`noxship.project`, the base modules
 and libraries; nothing from publish or release.
 """
@@ -12,6 +14,7 @@ and libraries; nothing from publish or release.
 from __future__ import annotations
 
 from noxship.wheeltest.diagnosis import missing_from_wheel
+from noxship.wheeltest.docs import build_docs
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
 from noxship.wheeltest.prepare import prepare_venvs
 from noxship.wheeltest.runner import WheelTestResult, find_wheel, run_wheel_tests
@@ -19,6 +22,7 @@ from noxship.wheeltest.runner import WheelTestResult, find_wheel, run_wheel_test
 __all__ = [
     "Interpreter",
     "WheelTestResult",
+    "build_docs",
     "find_interpreters",
     "find_wheel",
     "missing_from_wheel",

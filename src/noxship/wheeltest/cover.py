@@ -23,6 +23,7 @@ After the last Python the data are combined: one line ``coverage: 93.4%
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -63,16 +64,23 @@ class CoverageSettings(NamedTuple):
         return f"from {self.file}" if self.file else "no coverage configuration"
 
 
+@functools.cache
+def _read(python: str, root: str) -> str:
+    """coverage.py's reading of the configuration in ``root``, as JSON (once per
+    venv and project)."""
+    script = Path(__file__).with_name("covconfig.py")
+    out = run([python, script, root], env=clean_env(), capture=True,
+              what="reading the coverage configuration")  # fmt: skip
+    return out.strip().splitlines()[-1]
+
+
 def read_settings(python: Path, project: Project) -> CoverageSettings:
     """Read the project's coverage settings with the test venv's coverage.py.
 
     Raises:
         ToolError: coverage.py could not read the configuration (its message is shown).
     """
-    script = Path(__file__).with_name("covconfig.py")
-    out = run([python, script, project.root], env=clean_env(), capture=True,
-              what="reading the coverage configuration")  # fmt: skip
-    data = json.loads(out.strip().splitlines()[-1])
+    data = json.loads(_read(str(python), str(project.root)))
     return CoverageSettings(
         data["file"], bool(data["branch"]), tuple(data["omit"]), tuple(data["report_omit"]),
         tuple(data["plugins"]),
@@ -168,22 +176,14 @@ def _summary(reports: Path, total: float, line: str, environ: Mapping[str, str])
 
 def _reports(python: Path, project: Project, reports: Path, data: Sequence[Path],
              verbose: bool) -> None:  # fmt: skip
-    """``coverage combine``, then the JSON, Cobertura XML and HTML reports."""
-    rc = f"--rcfile={reports / 'coveragerc'}"
-    combined = reports / ".coverage"
-    env = clean_env({"COVERAGE_FILE": str(combined)})
-    combined.unlink(missing_ok=True)
-    cmd: list[str | Path] = [python, "-m", "coverage"]
-    run([*cmd, "combine", "--keep", "-q", rc, *data], env=env, cwd=project.root, capture=True,
-        what="coverage combine")  # fmt: skip
-    for kind, target in (("json", "coverage.json"), ("xml", "coverage.xml")):
-        run([*cmd, kind, rc, "-q", "-o", reports / target], env=env, cwd=project.root,
-            capture=True, what=f"coverage {kind}")  # fmt: skip
+    """Combine, then the JSON, Cobertura XML and HTML reports (:mod:`.covreport`)."""
+    (reports / ".coverage").unlink(missing_ok=True)
     shutil.rmtree(reports / "htmlcov", ignore_errors=True)
-    run([*cmd, "html", rc, "-q", "-d", reports / "htmlcov"], env=env, cwd=project.root,
-        capture=True, what="coverage html")  # fmt: skip
+    out = run([python, Path(__file__).with_name("covreport.py"), reports / "coveragerc", reports,
+               "1" if verbose else "0", *data], env=clean_env(), cwd=project.root, capture=True,
+              what="coverage combine and reports")  # fmt: skip
     if verbose:
-        print(run([*cmd, "report", rc], env=env, cwd=project.root, capture=True))
+        print(out, end="")
 
 
 def combine_and_check(

@@ -66,6 +66,12 @@ def test_release_local_on_a_real_sdist(
     sdist = fetch_sdist(pytestconfig.cache, name, version)
     with tarfile.open(sdist) as tar:
         tar.extractall(tmp_path, filter="data")
+    if name == "packaging":
+        # packaging's fail_under = 100 holds for its CI's combined matrix of Pythons; one
+        # Python measures 99.4% (noxship refuses that, as it should: test_corpus checks
+        # the threshold). The release path is what this test is about.
+        with (tmp_path / f"{name}-{version}" / "pyproject.toml").open("a") as f:
+            f.write("\n[tool.noxship]\ncoverage = false\n")
     project = git_repo(tmp_path / f"{name}-{version}")
     subprocess.run([sys.executable, "-m", "noxship", "init", str(project)], check=True)
     index_dir = tmp_path / "index"

@@ -62,3 +62,30 @@ def test_a_test_directory_without_tests_is_one_clear_error(sample: Callable[...,
     with pytest.raises(WheelTestError, match=r"no tests were collected from tests \(pytest exit "
                        r"code 5\): set test-paths in \[tool.noxship\]"):  # fmt: skip
         junit_of(root)
+
+
+def test_a_failing_run_still_reports_its_coverage(
+    sample: Callable[..., Path], caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:  # fmt: skip
+    root = sample("good", init=False)
+    (root / "tests" / "test_fails.py").write_text("def test_fails() -> None:\n    assert False\n")
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write("\n[tool.coverage.report]\nfail_under = 90\n")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))  # as in a GitHub Actions step
+    caplog.set_level("INFO", logger="noxship")
+    with pytest.raises(WheelTestError, match="the tests failed"):
+        junit_of(root)
+    assert (
+        "coverage: 100.0% (fail_under 90, from pyproject.toml), from a failing run" in caplog.text
+    )
+    from noxship.wheeltest.cover import reports_written
+
+    reports_written()
+    reports = root / "build" / "reports"
+    for name in ("coverage.json", "coverage.xml", "htmlcov/index.html", f"coverage-py{ONE[0]}.xml"):
+        assert (reports / name).is_file(), name
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("### coverage: 100.0% (fail_under 90, from pyproject.toml)")
+    assert f"| py{ONE[0]} | 100.0% |" in text

@@ -17,8 +17,10 @@ configuration needs the C tracer: plugins, and branch coverage before Python
 3.14 (coverage docs, "Measurement core"); the log says so.
 
 After the last Python the data are combined: one line ``coverage: 93.4%
-(fail_under 90, from pyproject.toml)``, Cobertura XML, JSON and HTML under
-``build/reports/``, and a total below ``fail_under`` fails ``test_wheel``.
+(fail_under 90, from pyproject.toml)``, Cobertura XML and JSON under
+``build/reports/`` and the HTML report ``htmlcov/`` (written in a background
+thread that the process waits for before it exits, so a release chain goes on
+meanwhile), and a total below ``fail_under`` fails ``test_wheel``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -37,8 +40,14 @@ from noxship.environment import clean_env
 from noxship.errors import WheelTestError
 from noxship.project import Project
 
-__all__ = ["CoverageSettings", "combine_and_check", "measuring_core", "read_settings",
-           "write_rcfile"]  # fmt: skip
+__all__ = [
+    "CoverageSettings",
+    "combine_and_check",
+    "measuring_core",
+    "read_settings",
+    "reports_written",
+    "write_rcfile",
+]  # fmt: skip
 
 logger = logging.getLogger("noxship")
 
@@ -175,15 +184,37 @@ def _summary(reports: Path, total: float, line: str, environ: Mapping[str, str])
 
 
 def _reports(python: Path, project: Project, reports: Path, data: Sequence[Path],
-             verbose: bool) -> None:  # fmt: skip
-    """Combine, then the JSON, Cobertura XML and HTML reports (:mod:`.covreport`)."""
-    (reports / ".coverage").unlink(missing_ok=True)
+             verbose: bool) -> float:  # fmt: skip
+    """Combine the data and return the total (:mod:`.covreport`); the JSON, Cobertura
+    XML and HTML reports are written in the background, while a release chain goes on."""
+    for old in (".coverage", "coverage.json", "coverage.xml"):
+        (reports / old).unlink(missing_ok=True)
     shutil.rmtree(reports / "htmlcov", ignore_errors=True)
-    out = run([python, Path(__file__).with_name("covreport.py"), reports / "coveragerc", reports,
-               "1" if verbose else "0", *data], env=clean_env(), cwd=project.root, capture=True,
-              what="coverage combine and reports")  # fmt: skip
+    script = Path(__file__).with_name("covreport.py")
+    rc = reports / "coveragerc"
+    out = run([python, script, "combine", rc, reports, "1" if verbose else "0", *data],
+              env=clean_env(), cwd=project.root, capture=True,
+              what="coverage combine")  # fmt: skip
+    *table, last = out.strip().splitlines()
     if verbose:
-        print(out, end="")
+        print("\n".join(table))
+    # Not a daemon: the process waits for it before it exits, so a CI job's
+    # artifacts hold every report.
+    writer = threading.Thread(target=run, name="noxship-coverage-reports", daemon=False, kwargs={
+        "args": [python, script, "write", rc, reports], "env": clean_env(), "cwd": project.root,
+        "capture": True, "what": "coverage reports"})  # fmt: skip
+    writer.start()
+    _WRITERS.append(writer)
+    return float(json.loads(last)["total"])
+
+
+_WRITERS: list[threading.Thread] = []
+
+
+def reports_written() -> None:
+    """Wait for the coverage reports being written in the background."""
+    while _WRITERS:
+        _WRITERS.pop().join()
 
 
 def combine_and_check(
@@ -216,9 +247,7 @@ def combine_and_check(
     data = sorted(reports.glob(".coverage.py3.*"))
     if not data:
         return None
-    _reports(python, project, reports, data, verbose)
-    totals = json.loads((reports / "coverage.json").read_text(encoding="utf-8"))["totals"]
-    percent = float(totals["percent_covered"])
+    percent = _reports(python, project, reports, data, verbose)
     shown = f"{percent:.{max(settings.precision, 1)}f}%"
     threshold = f"fail_under {settings.fail_under:g}, " if settings.fail_under else ""
     line = f"coverage: {shown} ({threshold}{settings.source})"

@@ -12,6 +12,7 @@ all Pythons (:mod:`noxship.wheeltest.cover`).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import logging
 import shutil
@@ -417,6 +418,9 @@ def run_wheel_tests(
     dist_dir = dist_dir or project.root / "dist"
     wheel = find_wheel(project, dist_dir, version)
     interpreters = find_interpreters(project, pythons)
+    if pythons is None and project.config.pythons is None:
+        for line in missing_pythons(project, [i.minor for i in interpreters]):
+            logger.warning("%s", line)
     if not interpreters:
         raise ToolError(
             f"no Python interpreter on this machine satisfies requires-python "
@@ -433,6 +437,23 @@ def run_wheel_tests(
     )
     runs = [_Run(project, wheel, i, reports) for i in interpreters]
     return _run_all(runs, pytest_args, verbose)
+
+
+def missing_pythons(
+    project: Project, found: Sequence[str], on: datetime.date | None = None
+) -> list[str]:
+    """One line per supported Python (the CPython calendar on ``on``, default
+    today, and ``requires-python``) that is not among the ``found`` feature
+    versions, saying how to get it."""
+    from noxship.project.cpython import stale_table, supported_pythons
+
+    today = on or datetime.date.today()
+    lines = [f"Python {minor} is supported and admitted by requires-python, but not on this "
+             f"machine: the wheel is not tested on it; install it (uv python install {minor}, "
+             f"or pyenv install {minor})" for minor in supported_pythons(today,
+             project.requires_python) if minor not in found]  # fmt: skip
+    stale = stale_table(today)
+    return [*lines, stale] if stale else lines
 
 
 def _run_all(runs: Sequence[_Run], pytest_args: Sequence[str], verbose: bool

@@ -227,11 +227,9 @@ def find_test_dependencies(
         return TestDependencies(config.test_dependencies, (), "[tool.noxship] test-dependencies")
     static = "optional-dependencies" in pyproject.project
     extras = () if static else wheel_extras
-    for source in _SOURCES:
-        for wanted in config.test_groups:
-            found = source(pyproject, wanted)
-            if found is not None:
-                return found
+    found = named_group(pyproject, config.test_groups)
+    if found is not None:
+        return found
     for wanted in config.test_groups:
         found = _wheel_extra(extras, wanted)
         if found is not None:

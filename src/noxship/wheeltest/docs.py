@@ -60,7 +60,11 @@ def _copy_project(project: Project, packages: list[str], dest: Path, python: Pat
 def _install(project: Project, site: DocsSite, wheel: Path, venv: Path) -> Path:
     deps = find_docs_dependencies(project.pyproject, project.config)
     logger.info("docs dependencies: %s", deps.source)
-    interpreter = find_interpreters(project)[-1]  # the newest supported Python here
+    interpreters = find_interpreters(project)
+    if not interpreters:
+        raise ToolError(f"no Python on this machine satisfies requires-python "
+                        f"{project.requires_python}: install one to build the docs")  # fmt: skip
+    interpreter = interpreters[-1]  # the newest supported Python here
     uv = uv_binary()
     run([uv, "venv", "--quiet", "--clear", "--python", interpreter.executable, venv],
         what="uv venv")  # fmt: skip

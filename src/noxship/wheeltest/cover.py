@@ -166,7 +166,7 @@ class CoverageTotal(NamedTuple):
     line: str
 
 
-def _summary(reports: Path, total: float, line: str, environ: Mapping[str, str]) -> None:
+def _summary(reports: Path, line: str, environ: Mapping[str, str]) -> None:
     """Append the total and each Python's figure to GitHub's job summary, when there is one."""
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if not summary:
@@ -254,7 +254,7 @@ def combine_and_check(
     if failing:
         line += ", from a failing run"
     logger.info("%s", line)
-    _summary(reports, percent, line, os.environ)
+    _summary(reports, line, os.environ)
     # coverage.py's rule (coverage.results.should_fail_under): 100 means exactly 100.
     below = (percent != 100.0 if settings.fail_under == 100.0
              else round(percent, settings.precision) < settings.fail_under)  # fmt: skip

@@ -23,7 +23,7 @@ def lock_commands(exclude_newer: str) -> dict[str, list[str]]:
     from noxship._run import uv_binary
 
     uv = uv_binary()
-    common = ["--universal", "--generate-hashes", "--python-version", "3.10"]
+    common = ["--universal", "--generate-hashes", "--python-version", "3.11"]
     # --upgrade: the output file's pins are not kept as preferences, so the result
     # depends on the date alone (what the test compares in a fresh file).
     common += ["--exclude-newer", exclude_newer, "--upgrade", "--quiet"]

@@ -11,6 +11,7 @@ Every failure is one line, ``noxship: error: <what is wrong>: <what to do>``;
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from noxship.environment import Redactor, redactor_for
-from noxship.errors import ConfigError, ExitCode, failure_line
+from noxship.errors import ExitCode, failure_line
 from noxship.options import OneLineParser
 
 if TYPE_CHECKING:
@@ -104,16 +105,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _init(args: argparse.Namespace) -> None:
-    from noxship.init import CI_FILES, ignore_dotenv, write_ci, write_noxfile
+def _today() -> datetime.date:
+    """Today's date: what ``init``'s matrix and warnings are computed for."""
+    return datetime.date.today()
 
-    if args.ci:
-        # Check both files before writing either, so a refusal writes nothing.
-        ci_path = args.directory / CI_FILES[args.ci]
-        if ci_path.exists() and not args.force:
-            raise ConfigError(
-                f"{ci_path} exists: keep it, or run `noxship init --force` to replace it"
-            )
+
+def _init(args: argparse.Namespace) -> None:
+    from noxship.init import check_ci, ignore_dotenv, init_warnings, write_ci, write_noxfile
+
+    today = _today()
+    for warning in init_warnings(today):
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.ci and args.directory.is_dir():
+        # Check the CI file before writing either file: a refusal writes nothing.
+        check_ci(args.directory, args.ci, force=args.force, on=today)
     change = write_noxfile(args.directory, force=args.force)
     what = {"wrote": "wrote", "added": "added noxship's sessions to", "kept": "kept"}
     print(f"{what[change.action]} {change.path}")
@@ -122,7 +127,7 @@ def _init(args: argparse.Namespace) -> None:
         print(f"{change.path.name} defines {names}: noxship's sessions of these names are "
               f"noxship_<name> (nox -s noxship_{change.renamed[0]}); release_* use them")  # fmt: skip
     if args.ci:
-        print(f"wrote {write_ci(args.directory, args.ci, force=args.force)}")
+        print(f"wrote {write_ci(args.directory, args.ci, force=args.force, on=today)}")
         if args.ci == "github":
             print(
                 "pin noxship's action to the commit of its release tag once you have checked it "

@@ -4,10 +4,15 @@ a project."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from noxship.errors import ConfigError
 from noxship.project import Project
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 __all__ = [
     "CI_FILES",
@@ -15,7 +20,10 @@ __all__ = [
     "REGISTRATION",
     "SESSION_NAMES",
     "NoxfileChange",
+    "check_ci",
+    "ci_pythons",
     "ignore_dotenv",
+    "init_warnings",
     "session_names",
     "write_ci",
     "write_noxfile",
@@ -30,8 +38,6 @@ COMPONENT = "gitlab.com/noxship/noxship/noxship"
 """Where the GitLab CI/CD component is published (``templates/noxship.yml``)."""
 ACTION = "noxship/noxship"
 """The GitHub repository of the composite action (``action.yml``)."""
-PYTHONS = ("3.10", "3.11", "3.12", "3.13")
-"""The Python versions noxship runs on, offered to the CI test matrix."""
 
 GITLAB_CI = """\
 # Release pipeline from noxship: lint, build once, test the built wheel on each
@@ -56,7 +62,11 @@ workflow:
 include:
   - component: {component}@{version}
     inputs:
+      # The CPython versions supported on {today} that requires-python admits
+      # (noxship's calendar of release schedules); build-python, the newest of
+      # them, runs lint, build and publish. Edit either to change it.
       python-versions: {pythons}
+      build-python: "{build}"
       release-targets: testpypi pypi
       preview-targets: testpypi
       pypi-manual: false
@@ -106,6 +116,7 @@ jobs:
       - uses: {action}@v{version}
         with:
           session: check_version
+          python-version: "{build}"
 
   build:
     runs-on: ubuntu-latest
@@ -124,6 +135,7 @@ jobs:
         uses: {action}@v{version}
         with:
           session: build
+          python-version: "{build}"
       - uses: {upload}
         with:
           name: dist
@@ -137,6 +149,9 @@ jobs:
     strategy:
       fail-fast: false
       matrix:
+        # The CPython versions supported on {today} that requires-python admits
+        # (noxship's calendar of release schedules); the other jobs run the newest
+        # of them (python-version). Edit either to change it.
         python: {pythons}
     steps:
       - uses: {checkout}
@@ -170,6 +185,7 @@ jobs:
       - uses: {action}@v{version}
         with:
           session: docs
+          python-version: "{build}"
       - uses: {upload}
         with:
           name: docs
@@ -204,6 +220,7 @@ jobs:
         with:
           session: publish
           targets: testpypi
+          python-version: "{build}"
 
   publish-pypi:
     needs: [build, test, docs, publish-testpypi]
@@ -233,6 +250,7 @@ jobs:
         with:
           session: publish
           targets: pypi
+          python-version: "{build}"
 
   tag:
     needs: [build, publish-pypi]
@@ -247,6 +265,7 @@ jobs:
       - uses: {action}@v{version}
         with:
           session: tag
+          python-version: "{build}"
 """
 """``noxship init --ci github``'s workflow: every third-party action pinned to a
 commit; checkouts keep no credential; each job holds only the permissions it
@@ -385,32 +404,83 @@ def _is_project(directory: Path) -> bool:
     return any((directory / name).is_file() for name in ("pyproject.toml", "setup.py", "setup.cfg"))
 
 
-def _pythons(directory: Path) -> list[str]:
-    spec = Project.load(directory).requires_python
-    wanted = [v for v in PYTHONS if spec.contains(v, prereleases=True)]
-    if not wanted:
-        raise ConfigError(
-            f"requires-python {spec} admits none of Python {', '.join(PYTHONS)}, which "
-            "noxship runs on: widen requires-python"
-        )
-    return wanted
+def ci_pythons(requires: SpecifierSet, on: datetime.date) -> list[str]:
+    """The CI test matrix: the CPython feature versions supported on ``on`` that
+    ``requires`` (``requires-python``; empty admits any) admits, oldest first
+    (:func:`noxship.project.cpython.supported_pythons`, from the PEPs of the
+    release schedules).
+
+    Raises:
+        ConfigError: ``requires`` admits no supported version (only end-of-life
+            ones, or none at all).
+    """
+    from noxship.project.cpython import end_of_life_admitted, supported_pythons
+
+    wanted = supported_pythons(on, requires)
+    if wanted:
+        return wanted
+    supported = supported_pythons(on)
+    ended = [f"{r.minor} (ended {r.end_of_life})" for r in end_of_life_admitted(on, requires)]
+    only = f", only end-of-life ones: {', '.join(ended)}" if ended else ""
+    raise ConfigError(
+        f"requires-python {requires} admits none of the CPython versions supported on {on} "
+        f"({', '.join(supported)}){only}: widen it, for example to >={supported[0]}, so that "
+        "the pipeline has a Python to test on"
+    )
+
+
+def init_warnings(on: datetime.date) -> list[str]:
+    """What ``noxship init`` warns of on ``on``: that its CPython table may be out
+    of date (:func:`noxship.project.cpython.stale_table`)."""
+    from noxship.project.cpython import stale_table
+
+    stale = stale_table(on)
+    return [f"{stale}: check the matrix it writes"] if stale else []
+
+
+def check_ci(directory: Path, provider: str, *, force: bool, on: datetime.date) -> list[str]:
+    """What :func:`write_ci` checks before it writes: the provider is known, the
+    directory is a project, the file is absent (or ``force``), and the matrix
+    (:func:`ci_pythons` on ``on``) is not empty.
+
+    Returns:
+        The matrix.
+
+    Raises:
+        ConfigError: one of those does not hold.
+    """
+    if provider not in CI_FILES:
+        raise ConfigError(f"unknown CI provider {provider!r}: use gitlab or github")
+    if not _is_project(directory):
+        raise ConfigError(f"{directory} has no pyproject.toml: run init in the project's root")
+    path = directory / CI_FILES[provider]
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists: keep it, or run `noxship init --force` to replace it")
+    return ci_pythons(Project.load(directory).requires_python, on)
 
 
 def write_ci(
-    directory: Path, provider: str, *, force: bool = False, default_branch: str = "main"
+    directory: Path,
+    provider: str,
+    *,
+    force: bool = False,
+    default_branch: str = "main",
+    on: datetime.date | None = None,
 ) -> Path:
     """Write the CI file of ``provider`` into ``directory``.
 
     ``gitlab``: ``.gitlab-ci.yml`` including the noxship CI/CD component.
     ``github``: ``.github/workflows/release.yml`` using the noxship action.
-    The test matrix is every Python noxship runs on that ``requires-python``
-    admits (PEP 440 specifiers).
+    The test matrix is :func:`ci_pythons` on ``on``: every CPython supported that
+    day that ``requires-python`` admits (PEP 440 specifiers); the other jobs run
+    the newest of them.
 
     Args:
         directory: the project directory (with ``pyproject.toml``).
         provider: ``gitlab`` or ``github``.
         force: overwrite an existing file.
         default_branch: the branch releases are made from (GitHub's ``on.push``).
+        on: the day whose supported Pythons make the matrix; default today.
 
     Returns:
         The file written.
@@ -423,23 +493,22 @@ def write_ci(
 
     from noxship import __version__
 
-    if provider not in CI_FILES:
-        raise ConfigError(f"unknown CI provider {provider!r}: use gitlab or github")
-    if not _is_project(directory):
-        raise ConfigError(f"{directory} has no pyproject.toml: run init in the project's root")
+    today = on or datetime.date.today()
+    matrix = check_ci(directory, provider, force=force, on=today)
+    project = Project.load(directory)
     path = directory / CI_FILES[provider]
-    if path.exists() and not force:
-        raise ConfigError(f"{path} exists: keep it, or run `noxship init --force` to replace it")
-    pythons = json.dumps(_pythons(directory))
+    pythons, build = json.dumps(matrix), matrix[-1]
     if provider == "gitlab":
-        text = GITLAB_CI.format(component=COMPONENT, version=__version__, pythons=pythons)
+        text = GITLAB_CI.format(component=COMPONENT, version=__version__, pythons=pythons,
+                                build=build, today=today)  # fmt: skip
     else:
-        name = Project.load(directory).canonical_name
         text = GITHUB_WORKFLOW.format(
             action=ACTION,
             version=__version__,
             pythons=pythons,
-            name=name,
+            build=build,
+            today=today,
+            name=project.canonical_name,
             default_branch=default_branch,
             checkout=CHECKOUT,
             upload=UPLOAD_ARTIFACT,

@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 
 from noxship import __version__
+from noxship.project import Project
+from noxship.project.cpython import CHECKED, supported_pythons
 from tests.conftest import REPO_ROOT, git_repo
 from tests.pipeline_tools import (
     COMPONENT,
@@ -279,7 +281,7 @@ def test_own_pipeline_agrees_with_the_planner(
     jobs = check_row(own_repo, variables, unset, expected)
     assert {"lint", "build"} <= set(jobs)
     assert sorted(j for j in jobs if j.startswith("test")) == [
-        f"test: [{p}]" for p in ("3.10", "3.11", "3.12", "3.13")
+        f"test: [{p}]" for p in supported_pythons(CHECKED, Project.load(own_repo).requires_python)
     ]
 
 

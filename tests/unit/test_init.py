@@ -84,3 +84,40 @@ def test_session_names_match_what_the_sessions_module_registers() -> None:
 def test_init_needs_a_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["init", str(tmp_path)]) == 2
     assert "no pyproject.toml" in capsys.readouterr().err
+
+
+def test_init_says_when_its_python_table_may_be_out_of_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime
+
+    from noxship import cli
+    from noxship.init import init_warnings
+
+    assert init_warnings(datetime.date(2027, 11, 1)) == []  # 13 months after 3.15.0
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    monkeypatch.setattr(cli, "_today", lambda: datetime.date(2028, 1, 5))
+    assert cli.main(["init", str(tmp_path), "--ci", "gitlab"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: noxship's table of CPython releases ends with 3.15 (2026-10)" in err
+    assert "a newer noxship knows more: check the matrix it writes" in err
+
+
+@pytest.mark.parametrize(
+    ("requires", "message"),
+    [
+        ("<3.11", "only end-of-life ones: 3.6 (ended 2021-12-23), 3.7 (ended 2023-06-27)"),
+        (">=4", "(3.11, 3.12, 3.13, 3.14, 3.15): widen it, for example to >=3.11"),
+    ],
+)
+def test_a_project_without_a_supported_python_gets_one_line(requires: str, message: str) -> None:
+    import datetime
+
+    from packaging.specifiers import SpecifierSet
+
+    from noxship.errors import ConfigError
+    from noxship.init import ci_pythons
+
+    with pytest.raises(ConfigError, match="admits none of the CPython versions") as err:
+        ci_pythons(SpecifierSet(requires), datetime.date(2026, 12, 1))
+    assert message in str(err.value) and "\n" not in str(err.value)

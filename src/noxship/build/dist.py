@@ -58,7 +58,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-class DistKind(str, enum.Enum):
+class DistKind(enum.StrEnum):
     """The two kinds of distribution files."""
 
     SDIST = "sdist"

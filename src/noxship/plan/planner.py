@@ -56,7 +56,7 @@ DEFAULT_RELEASE_PATTERN = (
 _TAG_PATTERN = re.compile(r"^v(?P<version>\d.*)$")
 
 
-class PlanKind(str, enum.Enum):
+class PlanKind(enum.StrEnum):
     """What a plan does."""
 
     RELEASE = "release"

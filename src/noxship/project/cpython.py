@@ -1,10 +1,11 @@
 """The CPython calendar: which feature releases are supported on a given day.
 
 Each feature release's date and end of life come from the PEP of its release
-schedule (PEP 596, 619, 664, 693, 719, 745, 790). Under PEP 602's annual
-cadence a release gets security fixes for five years: its end of life is the
-last day of the month its PEP names. The newest entry's date is the one its
-PEP expected when this table was written.
+schedule (PEP 494, 537, 569, 596, 619, 664, 693, 719, 745, 790). Under PEP
+602's annual cadence a release gets security fixes for five years. A release
+whose end has come ends the day of its last release (what its PEP records);
+one still supported ends the last day of the month its PEP names. The newest
+entry's date is the one its PEP expected when this table was written.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
 
-__all__ = ["RELEASES", "Release", "stale_table", "supported_pythons"]
+__all__ = [
+    "CHECKED",
+    "RELEASES",
+    "Release",
+    "end_of_life_admitted",
+    "newest_supported",
+    "stale_table",
+    "supported_pythons",
+]
 
 
 class Release(NamedTuple):
@@ -35,6 +44,9 @@ class Release(NamedTuple):
 
 
 RELEASES = (
+    Release("3.6", datetime.date(2016, 12, 23), datetime.date(2021, 12, 23), 494),
+    Release("3.7", datetime.date(2018, 6, 27), datetime.date(2023, 6, 27), 537),
+    Release("3.8", datetime.date(2019, 10, 14), datetime.date(2024, 10, 7), 569),
     Release("3.9", datetime.date(2020, 10, 5), datetime.date(2025, 10, 31), 596),
     Release("3.10", datetime.date(2021, 10, 4), datetime.date(2026, 10, 31), 619),
     Release("3.11", datetime.date(2022, 10, 24), datetime.date(2027, 10, 31), 664),
@@ -44,6 +56,12 @@ RELEASES = (
     Release("3.15", datetime.date(2026, 10, 1), datetime.date(2031, 10, 31), 790),
 )
 """CPython 3 feature releases, oldest first (see the module docstring)."""
+
+CHECKED = datetime.date(2026, 12, 1)
+"""The day :data:`RELEASES` was last checked against the PEPs. The pipelines
+noxship ships (the GitLab component's default ``python-versions`` and
+``build-python``, the GitHub action's default ``python-version``) are
+``supported_pythons(CHECKED)`` and its newest; a test holds them equal."""
 
 
 def _admits(requires: SpecifierSet | None, minor: str) -> bool:
@@ -68,3 +86,17 @@ def stale_table(on: datetime.date) -> str | None:
                 f"({newest.released:%Y-%m}): a newer Python may be out; a newer noxship "
                 "knows more")  # fmt: skip
     return None
+
+
+def newest_supported(on: datetime.date, requires: SpecifierSet | None = None) -> str | None:
+    """The newest feature version :func:`supported_pythons` gives (``"3.15"``),
+    or ``None`` when ``requires`` admits no supported version."""
+    found = supported_pythons(on, requires)
+    return found[-1] if found else None
+
+
+def end_of_life_admitted(on: datetime.date, requires: SpecifierSet | None) -> list[Release]:
+    """The releases of :data:`RELEASES` past their end of life on ``on`` that
+    ``requires`` admits (``None``: no ``requires-python``, which admits every
+    Python, Python 2 and the 3.x older than the table included); oldest first."""
+    return [r for r in RELEASES if r.end_of_life < on and _admits(requires, r.minor)]

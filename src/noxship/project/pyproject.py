@@ -2,12 +2,11 @@
 
 Sources: PEP 518 (the file), PEP 621 (``[project]``), Poetry's ``[tool.poetry]``
 table for projects that keep their metadata there. TOML is read with the
-standard library's ``tomllib`` (Python 3.11+) or tomlkit (3.10).
+standard library's ``tomllib``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -24,14 +23,10 @@ TomlTable = Mapping[str, object]
 
 
 def _parse(text: str) -> dict[str, object]:
-    """Parse TOML text; raise ``ValueError`` (both parsers' errors derive from it)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
+    """Parse TOML text; raise ``ValueError`` (tomllib's error derives from it)."""
+    import tomllib
 
-        return tomllib.loads(text)
-    import tomlkit  # pragma: no cover - Python 3.10 only
-
-    return dict(tomlkit.parse(text).unwrap())  # pragma: no cover
+    return tomllib.loads(text)
 
 
 def load_toml(path: Path) -> dict[str, object]:

@@ -58,5 +58,5 @@ def specifier_set(text: str, where: str = "pyproject.toml") -> SpecifierSet:
         return SpecifierSet(text)
     except InvalidSpecifier:
         raise ConfigError(
-            f'{where}: requires-python {text!r} is not a valid specifier: use for example ">=3.10"'
+            f'{where}: requires-python {text!r} is not a valid specifier: use for example ">=3.11"'
         ) from None

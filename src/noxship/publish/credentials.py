@@ -29,7 +29,7 @@ JOB_TOKEN_USERNAME = "gitlab-ci-token"
 """The HTTP basic user name for GitLab's ``CI_JOB_TOKEN`` (GitLab docs, "CI/CD job token")."""
 
 
-class CredentialKind(str, enum.Enum):
+class CredentialKind(enum.StrEnum):
     """What a credential is, which decides what it may call."""
 
     TOKEN = "token"

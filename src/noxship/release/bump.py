@@ -182,7 +182,7 @@ def plan_bump(project: Project, how: str, environ: Mapping[str, str], today: str
     current = released if vcs else project.resolved_version()
     commits = commits_since(project, since, environ)
     new, reason = _next(current, how, commits, since)
-    date = today or datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    date = today or datetime.datetime.now(datetime.UTC).date().isoformat()
     files = (*_version_files(project), *_lock_files(project), CHANGELOG)
     return BumpPlan(current, new, reason, _title(project, new, environ),
                     changelog_section(str(new), date, commits), files)  # fmt: skip

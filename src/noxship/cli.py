@@ -34,18 +34,23 @@ _EPILOG = (
 )
 
 
+def _project_command(sub: argparse._SubParsersAction[OneLineParser], common: OneLineParser,
+                     name: str, summary: str, description: str) -> OneLineParser:  # fmt: skip
+    """A subcommand that works on a project (``--project DIR``, default the current one)."""
+    parser = sub.add_parser(name, parents=[common], help=summary, description=description)
+    parser.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    return parser
+
+
 def _release_commands(sub: argparse._SubParsersAction[OneLineParser],
                       common: OneLineParser) -> None:  # fmt: skip
     """``check-version`` and ``bump``: the commands around the release commit."""
-    check = sub.add_parser(
-        "check-version",
-        parents=[common],
-        help="fail (exit 4) when the project's version is already released",
-        description="Check that the version merging would release is on no release target "
-        "and has no v<version> tag (what a merge request's plan checks). Exit 4 when it is "
-        "taken, 1 when a target's index or the remote's tags cannot be read.",
-    )
-    check.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    _project_command(
+        sub, common, "check-version", "fail (exit 4) when the project's version is already released",
+        "Check that the version merging would release is on no release target and has no "
+        "v<version> tag (what a merge request's plan checks). Exit 4 when it is taken, 1 when a "
+        "target's index or the remote's tags cannot be read.",
+    )  # fmt: skip
     bump = sub.add_parser(
         "bump",
         parents=[common],
@@ -87,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--format", choices=["text", "json", "dotenv", "github"], default="text")
     plan.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    _project_command(
+        sub, common, "build",
+        "build the planned version into dist/ and check it (what the build session does)",
+        "Build <project>/dist: the sdist, then the wheel from it; twine check --strict; the "
+        "Python metadata checks (warnings, or with strict-metadata = true errors: exit 2 and "
+        "dist/ emptied); dist/SHA256SUMS.",
+    )  # fmt: skip
     pub = sub.add_parser(
         "publish",
         parents=[common],
@@ -189,7 +201,9 @@ def _plan(args: argparse.Namespace) -> None:
     render(plan, args.format, os.environ, project_name=name)
 
 
-def _publish(args: argparse.Namespace, redactor: Redactor) -> None:
+def _with_credentials(args: argparse.Namespace, redactor: Redactor) -> None:
+    """``build``, ``publish`` and ``tag``: the commands that see credentials (the
+    environment with the project's ``.env``), each of whose values is masked."""
     from noxship.environment import credential_environment
     from noxship.log import configure_logging
     from noxship.project import Project
@@ -200,7 +214,12 @@ def _publish(args: argparse.Namespace, redactor: Redactor) -> None:
     environ = credential_environment(project.root, os.environ)
     redactor.add_all(redactor_for(environ))
     configure_logging(environ)
-    if args.command == "tag":
+    if args.command == "build":
+        from noxship.release import build_planned
+
+        for dist in build_planned(project, environ):
+            print(f"built {dist.filename}  sha256 {dist.sha256}")
+    elif args.command == "tag":
         tag_planned(project, environ)
     elif args.target:
         publish_to(project, args.target, environ, verbose=args.verbose)
@@ -221,8 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose = args.verbose
         if args.command == "init":
             _init(args)
-        elif args.command in ("publish", "tag"):
-            _publish(args, redactor)
+        elif args.command in ("publish", "tag", "build"):
+            _with_credentials(args, redactor)
         elif args.command == "check-version":
             _check_version(args)
         elif args.command == "bump":

@@ -32,7 +32,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import nox
 
@@ -41,15 +41,11 @@ from noxship.environment import (
     clean_env,
     credential_environment,
     is_credential,
-    secret_values,
 )
 from noxship.errors import NoxshipError, ToolError, failure_line
 from noxship.log import configure_logging
 from noxship.options import SessionOptions, parse_session_options
 from noxship.project import Project
-
-if TYPE_CHECKING:
-    from packaging.version import Version
 
 __all__ = [
     "build",
@@ -175,20 +171,6 @@ def _options(session: nox.Session, *, passthrough: bool = False) -> SessionOptio
     return parse_session_options(session.name, session.posargs, passthrough=passthrough)
 
 
-def _planned_version(project: Project) -> Version | None:
-    """The version this pipeline's plan builds (a release's, or a preview's
-    ``.devN``), else ``None`` (then the build gives the project's own)."""
-    from packaging.version import Version
-
-    from noxship.plan import PlanKind, plan_from_environment
-    from noxship.release.history import history_reader
-
-    plan = plan_from_environment(project, os.environ, history_reader(project, os.environ))
-    if plan.kind is not PlanKind.NONE and plan.version:
-        return Version(plan.version)
-    return None
-
-
 def _runs_later(session: nox.Session, name: str) -> bool:
     """Whether this nox run goes on to session ``name`` (a release chain's
     ``test_wheel`` after ``build``). Nox has no public API for the run's
@@ -270,9 +252,10 @@ def tests(session: nox.Session) -> None:
 @_session(venv_backend="none")
 @_guarded
 def build(session: nox.Session) -> None:
-    """Build the sdist, then the wheel from it; twine check --strict; dist/SHA256SUMS."""
+    """Build the sdist, then the wheel from it; twine check --strict; the Python
+    metadata checks; dist/SHA256SUMS."""
     from noxship.build import CHECK_MODULES
-    from noxship.build import build as do_build
+    from noxship.release import build_planned
 
     preload(CHECK_MODULES)
     opts = _options(session)
@@ -281,12 +264,7 @@ def build(session: nox.Session) -> None:
         from noxship.wheeltest import prepare_venvs
 
         prepare_venvs(project, _pythons(opts))
-    version = _planned_version(project)
-    if version is not None and version != project.version:
-        logger.info("building the planned version %s (the version source: %s)",
-                    version, project.version_source.detail)  # fmt: skip
-    secrets = secret_values(_credentials_env(project))
-    for dist in do_build(project, version=version, secrets=secrets):
+    for dist in build_planned(project, _credentials_env(project)):
         logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
 
 
@@ -301,6 +279,7 @@ def test_wheel(session: nox.Session) -> None:
     combined total below its ``fail_under`` fails the session.
     """
     from noxship.publish import CLIENT_MODULES
+    from noxship.release import planned_version
     from noxship.wheeltest import run_wheel_tests
 
     preload(CLIENT_MODULES)  # a release chain publishes next
@@ -310,7 +289,7 @@ def test_wheel(session: nox.Session) -> None:
         project,
         pythons=_pythons(opts),
         pytest_args=opts.rest,
-        version=_planned_version(project),
+        version=planned_version(project, os.environ),
         verbose=opts.verbose,
     ):
         logger.info(

@@ -4,7 +4,8 @@ and summed.
 Owns: the build itself (:mod:`.builder`: the ``build`` library, reproducible
 with ``SOURCE_DATE_EPOCH``, preview versions in a copy of the tree), the files
 in ``dist/`` (:mod:`.dist`: names, versions, digests, a wheel's contents and
-metadata) and the scan of every archive member for credentials (:mod:`.scan`).
+metadata), the scan of every archive member for credentials (:mod:`.scan`) and
+the checks of the Python metadata (:mod:`.pythons`).
 May import: :mod:`noxship.project`, :mod:`noxship.environment`,
 :mod:`noxship.errors` and libraries; nothing from wheeltest, publish or release.
 """

@@ -244,8 +244,10 @@ def build(
     The ``build`` library builds the sdist and then the wheel from the
     unpacked sdist, in one isolated environment made by uv. The sdist is
     normalised (:func:`~noxship.build.normalise.normalise_sdist`), every archive
-    is scanned for credentials, then ``twine check --strict``
-    checks the metadata and ``dist/SHA256SUMS`` is written.
+    is scanned for credentials, then ``twine check --strict`` checks the
+    metadata, :mod:`.pythons` checks ``requires-python``, the classifiers and the
+    wheel tags against each other and today's CPython calendar (warnings, or
+    errors with ``strict-metadata``), and ``dist/SHA256SUMS`` is written.
 
     Args:
         project: the project to build.
@@ -265,6 +267,7 @@ def build(
             wheels of this project in ``dist_dir``, or an archive holds a
             credential file or a secret's value.
         ConfigError: ``version`` was given but the project's version is dynamic.
+        DistributionError: a Python metadata finding under ``strict-metadata`` (dist_dir emptied).
     """
     dist_dir = dist_dir or project.root / "dist"
     if dist_dir.exists():
@@ -286,5 +289,31 @@ def build(
     report = scan_distributions(dists, secrets)
     logger.info("no credential in %d archives (%d members read)", report.archives, report.members)
     _twine_check(dists)
+    _check_pythons(project, dists, dist_dir)
     write_checksums(dists, dist_dir / CHECKSUMS_NAME)
     return dists
+
+
+def _check_pythons(project: Project, dists: Sequence[Distribution], dist_dir: Path) -> None:
+    """The Python metadata checks (:mod:`.pythons`) on today's calendar: each
+    finding logged once; with ``strict-metadata`` an error, ``dist_dir`` emptied."""
+    import datetime
+
+    from noxship.build.pythons import check_distributions
+
+    findings = check_distributions(dists, datetime.date.today())
+    strict = project.config.strict_metadata
+    if not findings:
+        logger.info("Python metadata: requires-python, classifiers and wheel tags agree")
+        return
+    for finding in findings:
+        logger.warning("Python metadata: %s", finding)
+    if strict:
+        shutil.rmtree(dist_dir)
+        dist_dir.mkdir()
+        raise DistributionError(
+            f"{len(findings)} Python metadata problem(s) above, and strict-metadata = true: fix "
+            "them (dist/ was emptied), or set strict-metadata = false to have them as warnings"
+        )
+    logger.warning("Python metadata: %d warning(s) above; strict-metadata = true in "
+                   "[tool.noxship] makes them errors", len(findings))  # fmt: skip

@@ -55,6 +55,7 @@ KEYS = frozenset(
         "coverage",
         "docs-dependencies",
         "docs-linkcheck",
+        "strict-metadata",
     }
 )
 """The keys of ``[tool.noxship]``."""
@@ -94,6 +95,9 @@ class NoxshipConfig(NamedTuple):
             when set, nothing is searched.
         docs_linkcheck: whether ``docs`` also checks the links of Sphinx docs
             (``docs-linkcheck``, default false: it needs the network).
+        strict_metadata: whether ``build`` fails (and empties ``dist/``) on what
+            its checks of the Python metadata find (``strict-metadata``, default
+            false: they are warnings).
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -112,6 +116,7 @@ class NoxshipConfig(NamedTuple):
     coverage: bool = True
     docs_dependencies: tuple[str, ...] | None = None
     docs_linkcheck: bool = False
+    strict_metadata: bool = False
 
     @classmethod
     def from_table(cls, table: Mapping[str, object]) -> NoxshipConfig:
@@ -152,4 +157,5 @@ class NoxshipConfig(NamedTuple):
             coverage=_bool(table, "coverage"),
             docs_dependencies=_str_list(table, "docs-dependencies"),
             docs_linkcheck=_bool(table, "docs-linkcheck", default=False),
+            strict_metadata=_bool(table, "strict-metadata", default=False),
         )

@@ -10,9 +10,11 @@ modules; only :mod:`noxship.sessions` and :mod:`noxship.cli` import it.
 from __future__ import annotations
 
 from noxship.release.chains import (
+    build_planned,
     check_options,
     check_public_version,
     checked_distributions,
+    planned_version,
     print_report,
     publish_local,
     publish_planned,
@@ -23,9 +25,11 @@ from noxship.release.chains import (
 from noxship.release.tagging import tag_release
 
 __all__ = [
+    "build_planned",
     "check_options",
     "check_public_version",
     "checked_distributions",
+    "planned_version",
     "print_report",
     "publish_local",
     "publish_planned",

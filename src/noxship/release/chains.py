@@ -1,6 +1,7 @@
-"""Publishing a project's ``dist/`` as the release plan says, or to named
-targets, then tagging: what ``nox -s publish``, the release chains and
-``noxship publish`` do.
+"""Building the planned version, and publishing a project's ``dist/`` as the
+release plan says, or to named targets, then tagging: what ``nox -s build``,
+``nox -s publish``, the release chains, ``noxship build`` and ``noxship
+publish`` do.
 
 Order: every target's credentials are resolved before anything is uploaded;
 targets go in the plan's order and a failure stops the later ones; the tag is
@@ -44,6 +45,41 @@ __all__ = [
 ]
 
 logger = logging.getLogger("noxship")
+
+
+def planned_version(project: Project, environ: Mapping[str, str]) -> Version | None:
+    """The version this pipeline's plan builds (a release's, or a preview's
+    ``.devN``), else ``None`` (then a build gives the project's own)."""
+    from noxship.release.history import history_reader
+
+    plan = plan_from_environment(project, environ, history_reader(project, environ))
+    return Version(plan.version) if plan.kind is not PlanKind.NONE and plan.version else None
+
+
+def build_planned(project: Project, environ: Mapping[str, str]) -> list[Distribution]:
+    """Build the version this pipeline's plan builds (a release's, or a preview's
+    ``.devN``; else the project's own) into ``<root>/dist``
+    (:func:`noxship.build.build`).
+
+    Args:
+        project: the project.
+        environ: the environment, with the project's ``.env`` merged: its
+            credentials' values are what no archive may hold.
+
+    Returns:
+        The distributions, sdist first.
+
+    Raises:
+        NoxshipError: the plan is inconsistent (:class:`PlanError`, exit 2), the
+            build or a check failed (see :func:`noxship.build.build`).
+    """
+    from noxship.build import build
+
+    version = planned_version(project, environ)
+    if version is not None and version != project.version:
+        logger.info("building the planned version %s (the version source: %s)",
+                    version, project.version_source.detail)  # fmt: skip
+    return build(project, version=version, secrets=secret_values(environ))
 
 
 def checked_distributions(

@@ -35,7 +35,8 @@ _EPILOG = (
 
 
 def _project_command(sub: argparse._SubParsersAction[OneLineParser], common: OneLineParser,
-                     name: str, summary: str, description: str) -> OneLineParser:  # fmt: skip
+                     name: str, summary: str, description: str | None = None,
+                     ) -> OneLineParser:  # fmt: skip
     """A subcommand that works on a project (``--project DIR``, default the current one)."""
     parser = sub.add_parser(name, parents=[common], help=summary, description=description)
     parser.add_argument("--project", type=Path, default=Path("."), help="project directory")
@@ -51,20 +52,18 @@ def _release_commands(sub: argparse._SubParsersAction[OneLineParser],
         "v<version> tag (what a merge request's plan checks). Exit 4 when it is taken, 1 when a "
         "target's index or the remote's tags cannot be read.",
     )  # fmt: skip
-    bump = sub.add_parser(
-        "bump",
-        parents=[common],
-        help="set the new version, write the changelog, make the release commit (never pushes)",
-        description="Set the new version in the project's version source (and uv.lock), "
-        "prepend its section to CHANGELOG.md from the Conventional Commits since the last "
-        "v<version> tag, and commit with a release message the planner accepts. Needs "
-        "commitizen: pip install 'noxship[bump]'.",
-    )
+    bump = _project_command(
+        sub, common, "bump",
+        "set the new version, write the changelog, make the release commit (never pushes)",
+        "Set the new version in the project's version source (and uv.lock), prepend its "
+        "section to CHANGELOG.md from the Conventional Commits since the last v<version> tag, "
+        "and commit with a release message the planner accepts. Needs commitizen: pip install "
+        "'noxship[bump]'.",
+    )  # fmt: skip
     bump.add_argument("how", metavar="major|minor|patch|auto|VERSION")
     bump.add_argument(
         "--dry-run", action="store_true", help="print what it would do; change nothing"
     )
-    bump.add_argument("--project", type=Path, default=Path("."), help="project directory")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,11 +86,8 @@ def _parser() -> argparse.ArgumentParser:
         help="also write .gitlab-ci.yml (the noxship component) or "
         ".github/workflows/release.yml (the noxship action)",
     )
-    plan = sub.add_parser(
-        "plan", parents=[common], help="print what this pipeline publishes, and why"
-    )
+    plan = _project_command(sub, common, "plan", "print what this pipeline publishes, and why")
     plan.add_argument("--format", choices=["text", "json", "dotenv", "github"], default="text")
-    plan.add_argument("--project", type=Path, default=Path("."), help="project directory")
     _project_command(
         sub, common, "build",
         "build the planned version into dist/ and check it (what the build session does)",
@@ -99,21 +95,18 @@ def _parser() -> argparse.ArgumentParser:
         "Python metadata checks (warnings, or with strict-metadata = true errors: exit 2 and "
         "dist/ emptied); dist/SHA256SUMS.",
     )  # fmt: skip
-    pub = sub.add_parser(
-        "publish",
-        parents=[common],
-        help="publish dist/ as the release plan says (or to --target NAME), then tag",
-        description="Publish <project>/dist: without options, to the release plan's targets "
-        "and then tag; --only NAME keeps only those of the plan's targets (one CI job per "
-        "target); --target NAME publishes to NAME by hand, without tagging.",
-    )
+    pub = _project_command(
+        sub, common, "publish",
+        "publish dist/ as the release plan says (or to --target NAME), then tag",
+        "Publish <project>/dist: without options, to the release plan's targets and then tag; "
+        "--only NAME keeps only those of the plan's targets (one CI job per target); --target "
+        "NAME publishes to NAME by hand, without tagging.",
+    )  # fmt: skip
     pub.add_argument("--target", action="append", default=[], help="a target, by hand")
     pub.add_argument("--only", action="append", default=[], help="one of the plan's targets")
-    pub.add_argument("--project", type=Path, default=Path("."), help="project directory")
     pub.add_argument("--no-tag", action="store_true", help="leave the tag to `noxship tag`")
     _release_commands(sub, common)
-    tag = sub.add_parser("tag", parents=[common], help="make the tag the release plan names")
-    tag.add_argument("--project", type=Path, default=Path("."), help="project directory")
+    _project_command(sub, common, "tag", "make the tag the release plan names")
     return parser
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from noxship.project.cpython import RELEASES, end_of_life_admitted, supported_pythons
+from noxship.project.cpython import RELEASES, admits, end_of_life_admitted, supported_pythons
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -51,10 +51,6 @@ class Finding(NamedTuple):
         return f"{self.check}: {self.message}"
 
 
-def _admits(requires: SpecifierSet | None, minor: str) -> bool:
-    return requires is None or requires.contains(f"{minor}.999", prereleases=True)
-
-
 def _shown(requires: SpecifierSet | None) -> str:
     return f"requires-python {requires}" if requires else "no requires-python"
 
@@ -83,7 +79,7 @@ def _classifiers(
     versions = _classifier_versions(classifiers)
     findings = []
     # A bare major ("2") stands for its newest minor; without requires-python nothing is excluded.
-    excluded = [v for v in versions if not _admits(requires, "2.7" if v == "2" else v)
+    excluded = [v for v in versions if not admits(requires, "2.7" if v == "2" else v)
                 and v != "3"]  # fmt: skip
     if excluded:
         names = _join([f"'{PREFIX}{v}'" for v in excluded])
@@ -102,18 +98,19 @@ def _classifiers(
 
 
 def _end_of_life(requires: SpecifierSet | None, on: datetime.date) -> list[Finding]:
-    ended = [f"{r.minor} (ended {r.end_of_life})" for r in end_of_life_admitted(on, requires)]
+    releases = end_of_life_admitted(on, requires)
     supported = supported_pythons(on, requires) or supported_pythons(on)
-    if not ended or not supported:
+    if not releases or not supported:
         return []
     if requires is None:
         return [Finding("requires-python", "none is set, so installers offer this release to "
                         f"every Python, the end-of-life ones included (Python 2, and 3 up to "
-                        f"{end_of_life_admitted(on, None)[-1].minor}): set "
+                        f"{releases[-1].minor}): set "
                         f'requires-python = ">={supported[0]}"')]  # fmt: skip
-    if _admits(requires, "3.5"):
+    ended = [f"{r.minor} (ended {r.end_of_life})" for r in releases]
+    if admits(requires, "3.5"):
         ended.insert(0, "3.5 and older")
-    if _admits(requires, "2.7"):
+    if admits(requires, "2.7"):
         ended.insert(0, f"2.7 (ended {PYTHON2_END})")
     return [Finding("requires-python", f"{requires} admits end-of-life Python {_join(ended)}, "
                     "so installers offer this release to them: raise its lower bound to "
@@ -130,12 +127,12 @@ def _wheel_tags(requires: SpecifierSet | None, wheel: str, tags: Iterable[Tag]) 
             continue
         major, minor = m.group(2), m.group(3)
         version = f"{major}.{minor}" if minor else ""
-        if not minor and major == "2" and not _admits(requires, "2.7"):
+        if not minor and major == "2" and not admits(requires, "2.7"):
             why = ("for Python 2, which {requires} excludes: stop building a universal wheel "
                    "(remove universal = 1 from [bdist_wheel] in setup.cfg, or "
                    "[tool.distutils.bdist_wheel] from pyproject.toml)")  # fmt: skip
         elif version and (m.group(1) == "py" or abi == "abi3"):
-            older = [r.minor for r in RELEASES if r.minor != version and _admits(requires, r.minor)
+            older = [r.minor for r in RELEASES if r.minor != version and admits(requires, r.minor)
                      and tuple(map(int, r.minor.split("."))) < (int(major), int(minor))]  # fmt: skip
             if not older:
                 continue
@@ -143,7 +140,7 @@ def _wheel_tags(requires: SpecifierSet | None, wheel: str, tags: Iterable[Tag]) 
                 f"for Python {version} and later, but {{requires}} admits {_join(older)}: "
                 f"raise requires-python to >={version}"
             )
-        elif version and not _admits(requires, version):
+        elif version and not admits(requires, version):
             why = (
                 f"for Python {version}, which {{requires}} excludes: build the wheel with "
                 "an admitted Python"

@@ -20,8 +20,8 @@ __all__ = [
     "CHECKED",
     "RELEASES",
     "Release",
+    "admits",
     "end_of_life_admitted",
-    "newest_supported",
     "stale_table",
     "supported_pythons",
 ]
@@ -64,8 +64,10 @@ noxship ships (the GitLab component's default ``python-versions`` and
 ``supported_pythons(CHECKED)`` and its newest; a test holds them equal."""
 
 
-def _admits(requires: SpecifierSet | None, minor: str) -> bool:
-    # Any patch release of the line: ">=3.10.2" admits 3.10, "<3.14" does not admit 3.14.
+def admits(requires: SpecifierSet | None, minor: str) -> bool:
+    """Whether ``requires`` (``None``: no ``requires-python``) admits some release
+    of the feature version ``minor``: ``">=3.10.2"`` admits ``"3.10"``, ``"<3.14"``
+    does not admit ``"3.14"``."""
     return requires is None or requires.contains(f"{minor}.999", prereleases=True)
 
 
@@ -73,7 +75,7 @@ def supported_pythons(on: datetime.date, requires: SpecifierSet | None = None) -
     """The feature versions released on or before ``on`` and not past their end
     of life, that ``requires`` (a project's ``requires-python``) admits; oldest first."""
     return [r.minor for r in RELEASES
-            if r.released <= on <= r.end_of_life and _admits(requires, r.minor)]  # fmt: skip
+            if r.released <= on <= r.end_of_life and admits(requires, r.minor)]  # fmt: skip
 
 
 def stale_table(on: datetime.date) -> str | None:
@@ -88,15 +90,8 @@ def stale_table(on: datetime.date) -> str | None:
     return None
 
 
-def newest_supported(on: datetime.date, requires: SpecifierSet | None = None) -> str | None:
-    """The newest feature version :func:`supported_pythons` gives (``"3.15"``),
-    or ``None`` when ``requires`` admits no supported version."""
-    found = supported_pythons(on, requires)
-    return found[-1] if found else None
-
-
 def end_of_life_admitted(on: datetime.date, requires: SpecifierSet | None) -> list[Release]:
     """The releases of :data:`RELEASES` past their end of life on ``on`` that
     ``requires`` admits (``None``: no ``requires-python``, which admits every
     Python, Python 2 and the 3.x older than the table included); oldest first."""
-    return [r for r in RELEASES if r.end_of_life < on and _admits(requires, r.minor)]
+    return [r for r in RELEASES if r.end_of_life < on and admits(requires, r.minor)]

@@ -69,18 +69,31 @@ def parse_session_options(
     session: str, posargs: Sequence[str], *, passthrough: bool = False
 ) -> SessionOptions:
     """Parse the arguments after ``--`` of session ``session``: any of
-    :data:`SESSION_OPTIONS` (a session uses its own and ignores the others).
+    :data:`SESSION_OPTIONS` (a session uses its own and ignores the others),
+    wherever they stand.
+
+    The rule for pytest's arguments: in a run that runs pytest (``passthrough``:
+    ``test_wheel``, ``tests`` or a chain that holds one), every argument noxship
+    does not know goes to pytest, which refuses what it does not know with its
+    own error before anything is uploaded. ``--verbose``, spelled by both, goes
+    to both. Everything after a second ``--`` goes to pytest alone, verbatim
+    (``nox -s test_wheel -- --python 3.12 -- --target x``).
 
     Args:
         session: the session's name, for messages.
         posargs: the arguments.
-        passthrough: give unknown arguments to pytest (``test_wheel``) instead of
-            refusing them; an unknown option close to a known one (a typo) is
-            still refused.
+        passthrough: the run runs pytest: give unknown arguments to pytest
+            (:attr:`SessionOptions.rest`) instead of refusing them.
 
     Raises:
-        UsageError: an unknown option, or a known one without its value.
+        UsageError: an unknown option or argument when the run runs no pytest
+            (with the nearest known option), or a known option without its value.
     """
+    args = list(posargs)
+    verbatim: list[str] = []
+    if "--" in args:
+        cut = args.index("--")
+        args, verbatim = args[:cut], args[cut + 1 :]
     parser = OneLineParser(prog=f"nox -s {session} --", add_help=False, allow_abbrev=False)
     # Every session knows every option: nox gives all the sessions of one run (a
     # chain such as `nox -s build test_wheel -- --python 3.12`) the same arguments.
@@ -89,19 +102,14 @@ def parse_session_options(
     parser.add_argument("--python", dest="pythons", action="append", default=[])
     parser.add_argument("--no-tag", dest="no_tag", action="store_true")
     parser.add_argument("--verbose", action="store_true")
-    opts, rest = parser.parse_known_args(list(posargs), namespace=SessionOptions())
+    opts, rest = parser.parse_known_args(args, namespace=SessionOptions())
     known = list(SESSION_OPTIONS)
-    for arg in rest:
-        if not arg.startswith("-"):
-            if passthrough:
-                continue
-            raise UsageError(
-                f"nox -s {session} -- takes no argument {arg!r}: use {', '.join(known)}"
-            )
-        import difflib
-
-        close = difflib.get_close_matches(arg.split("=")[0], known, n=1, cutoff=0.75)
-        if not passthrough or close:
+    if not passthrough:
+        for arg in [*rest, *verbatim]:
+            if not arg.startswith("-"):
+                raise UsageError(
+                    f"nox -s {session} -- takes no argument {arg!r}: use {', '.join(known)}"
+                )
             raise UsageError(f"nox -s {session} -- has no option {arg}{_nearest(arg, known)}")
-    opts.rest = rest
+    opts.rest = [*(["--verbose"] if opts.verbose else []), *rest, *verbatim]
     return opts

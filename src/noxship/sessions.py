@@ -167,8 +167,17 @@ def _project() -> Project:
     return Project.load(Path.cwd())
 
 
-def _options(session: nox.Session, *, passthrough: bool = False) -> SessionOptions:
-    return parse_session_options(session.name, session.posargs, passthrough=passthrough)
+def _options(session: nox.Session) -> SessionOptions:
+    """The session's arguments after ``--``: unknown ones go to pytest when this
+    nox run runs pytest (``test_wheel`` or ``tests``, alone or in a chain), and
+    are refused otherwise (:func:`~noxship.options.parse_session_options`)."""
+    runs_pytest = session.name in _PYTEST_SESSIONS or any(
+        _runs_later(session, name) for name in _PYTEST_SESSIONS
+    )
+    return parse_session_options(session.name, session.posargs, passthrough=runs_pytest)
+
+
+_PYTEST_SESSIONS = ("test_wheel", "tests", f"{PREFIX}test_wheel", f"{PREFIX}tests")
 
 
 def _runs_later(session: nox.Session, name: str) -> bool:
@@ -246,7 +255,7 @@ def tests(session: nox.Session) -> None:
     editable = f".[{','.join(deps.extras)}]" if deps.extras else "."
     env = _without_credentials()
     session.install("-e", editable, *deps.install_args(), "pytest", env=env)
-    session.run("pytest", *session.posargs, env=env)
+    session.run("pytest", *_options(session).rest, env=env)
 
 
 @_session(venv_backend="none")
@@ -283,18 +292,21 @@ def test_wheel(session: nox.Session) -> None:
     from noxship.wheeltest import run_wheel_tests
 
     preload(CLIENT_MODULES)  # a release chain publishes next
-    opts = _options(session, passthrough=True)
+    opts = _options(session)
     project = _project()
+    publishes = any(_runs_later(session, name) for name in ("release_test", "release_prod"))
     for result in run_wheel_tests(
         project,
         pythons=_pythons(opts),
         pytest_args=opts.rest,
         version=planned_version(project, os.environ),
         verbose=opts.verbose,
+        full_matrix=publishes,
     ):
         logger.info(
-            "Python %s: tests passed against the installed wheel; reports %s, %s",
+            "Python %s: %d test(s) passed against the installed wheel; reports %s, %s",
             result.python,
+            result.tests,
             result.junit_xml,
             result.coverage_xml,
         )

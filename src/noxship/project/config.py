@@ -56,6 +56,9 @@ KEYS = frozenset(
         "docs-dependencies",
         "docs-linkcheck",
         "strict-metadata",
+        "coverage-gate",
+        "scan-allow",
+        "lint-gate",
     }
 )
 """The keys of ``[tool.noxship]``."""
@@ -98,6 +101,15 @@ class NoxshipConfig(NamedTuple):
         strict_metadata: whether ``build`` fails (and empties ``dist/``) on what
             its checks of the Python metadata find (``strict-metadata``, default
             false: they are warnings).
+        coverage_gate: ``"auto"`` (the default): ``fail_under`` fails the run only
+            when the project's own test command checks it and every Python of
+            the project's matrix was measured; ``"strict"``: always.
+        scan_allow: files of the sdist that git tracks and that the archive scan
+            may let through as test fixtures (``scan-allow``: private keys of
+            a TLS test suite, say).
+        lint_gate: ``"auto"`` (the default): lint fails for the linters the
+            project declares, and only reports for noxship's default ruff;
+            ``"strict"``: the default ruff fails too.
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -117,6 +129,9 @@ class NoxshipConfig(NamedTuple):
     docs_dependencies: tuple[str, ...] | None = None
     docs_linkcheck: bool = False
     strict_metadata: bool = False
+    coverage_gate: str = "auto"
+    scan_allow: tuple[str, ...] = ()
+    lint_gate: str = "auto"
 
     @classmethod
     def from_table(cls, table: Mapping[str, object]) -> NoxshipConfig:
@@ -139,6 +154,9 @@ class NoxshipConfig(NamedTuple):
         preview_next = table.get("preview-next", "patch")
         if preview_next not in ("patch", "auto"):
             raise ConfigError(f"{_WHERE}.preview-next must be patch or auto: fix pyproject.toml")
+        for key in ("coverage-gate", "lint-gate"):
+            if table.get(key, "auto") not in ("auto", "strict"):
+                raise ConfigError(f"{_WHERE}.{key} must be auto or strict: fix pyproject.toml")
         defaults = cls()
         return cls(
             test_groups=_str_list(table, "test-groups") or defaults.test_groups,
@@ -146,8 +164,12 @@ class NoxshipConfig(NamedTuple):
             pytest_args=_str_list(table, "pytest-args") or (),
             test_paths=_str_list(table, "test-paths"),
             pythons=_str_list(table, "pythons"),
-            release_targets=_str_list(table, "release-targets") or defaults.release_targets,
-            preview_targets=_str_list(table, "preview-targets") or defaults.preview_targets,
+            release_targets=_or_default(
+                _str_list(table, "release-targets"), defaults.release_targets
+            ),
+            preview_targets=_or_default(
+                _str_list(table, "preview-targets"), defaults.preview_targets
+            ),
             release_pattern=pattern,
             release_branches=_str_list(table, "release-branches") or (),
             lint_tools=_str_list(table, "lint-tools"),
@@ -158,4 +180,12 @@ class NoxshipConfig(NamedTuple):
             docs_dependencies=_str_list(table, "docs-dependencies"),
             docs_linkcheck=_bool(table, "docs-linkcheck", default=False),
             strict_metadata=_bool(table, "strict-metadata", default=False),
+            coverage_gate=str(table.get("coverage-gate", "auto")),
+            scan_allow=_str_list(table, "scan-allow") or (),
+            lint_gate=str(table.get("lint-gate", "auto")),
         )
+
+
+def _or_default(value: tuple[str, ...] | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    """``value`` when the key is present, an empty list included (``[]`` means none)."""
+    return default if value is None else value

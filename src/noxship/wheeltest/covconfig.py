@@ -1,44 +1,77 @@
 """Print a project's coverage.py settings as JSON, read by coverage.py itself.
 
 ``test_wheel`` runs this file with the test venv's Python (where coverage.py
-is installed): ``python covconfig.py <project root>``. It reads the first
-configuration file coverage.py would read in that directory (``.coveragerc``,
-``.coveragerc.toml``, ``setup.cfg``, ``tox.ini``, ``pyproject.toml``; coverage
-docs, "Configuration reference"), with coverage.py's own reader, and imports
-nothing from noxship.
+is installed), from the project's root: ``python covconfig.py <data file>``.
+coverage.py reads the configuration file it would read there (``.coveragerc``,
+``setup.cfg``, ``tox.ini``, ``pyproject.toml``; coverage docs, "Configuration
+reference"), loads the plugins it names and lets them configure it (covdefaults
+sets ``source``, its pragmas and ``fail_under``), and the effective settings are
+read with the public ``Coverage.get_option`` (coverage docs, "Coverage.py API").
+An option the installed coverage.py does not know (``exclude_also`` before 7.2,
+``partial_also`` before 7.6) is left out. A plugin that cannot be imported is
+named in ``"missing_plugins"`` and the rest is read without it.
+
+It imports nothing from noxship and keeps to syntax that Python 3.7 reads.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 
-from coverage.config import CoverageConfig, config_files_to_try
+import coverage
+
+OPTIONS = (
+    "run:branch",
+    "run:source",
+    "run:source_pkgs",
+    "run:omit",
+    "run:include",
+    "run:plugins",
+    "report:omit",
+    "report:include",
+    "report:exclude_lines",
+    "report:exclude_also",
+    "report:partial_branches",
+    "report:partial_also",
+    "report:fail_under",
+    "report:precision",
+)
 
 
-def main(root: str) -> None:
-    config = CoverageConfig()
-    read_from = None
-    for name, our_file, _ in config_files_to_try(True):
-        path = os.path.join(root, name)
-        if os.path.isfile(path) and config.from_file(path, lambda _msg: None, our_file=our_file):
-            read_from = name
-            break
+def _read(data_file: str, plugins: bool) -> coverage.Coverage:
+    cov = coverage.Coverage(data_file=data_file, config_file=True)
+    if not plugins:
+        cov.set_option("run:plugins", [])
+    cov.load()  # loads the plugins, which configure coverage (coverage docs, "Plug-in classes")
+    return cov
+
+
+def main(data_file: str) -> None:
+    missing = []
+    try:
+        cov = _read(data_file, True)
+    except Exception as exc:  # coverage.exceptions.PluginError, or the plugin's ImportError
+        cov = coverage.Coverage(data_file=data_file, config_file=True)
+        missing = [str(p) for p in cov.get_option("run:plugins") or []]  # type: ignore[union-attr]
+        if not missing:
+            raise
+        sys.stderr.write("coverage plugin(s) {} not loaded: {}\n".format(", ".join(missing), exc))
+        cov = _read(data_file, False)
+    options = {}
+    for name in OPTIONS:
+        try:
+            options[name] = cov.get_option(name)
+        except Exception:  # coverage.exceptions.ConfigError: unknown in this version
+            continue
+    config = getattr(cov, "config", None)
     print(
         json.dumps(
             {
-                "file": read_from,
-                "branch": config.branch,
-                "omit": list(config.run_omit or []),
-                "report_omit": list(config.report_omit or []),
-                "plugins": list(config.plugins),
-                "exclude_lines": list(config.exclude_list),
-                "exclude_also": list(config.exclude_also),
-                "partial_branches": list(config.partial_list),
-                "partial_also": list(config.partial_also),
-                "fail_under": config.fail_under,
-                "precision": config.precision,
+                "file": getattr(config, "config_file", None),
+                "version": coverage.__version__,
+                "missing_plugins": missing,
+                "options": options,
             }
         )
     )

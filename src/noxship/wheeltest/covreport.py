@@ -3,15 +3,17 @@
 ``test_wheel`` runs this file with a test venv's Python (where coverage.py is
 installed), from the project's root:
 
-- ``python covreport.py combine <rcfile> <reports dir> <verbose 0|1> <data file>...``
-  combines the data (coverage.py's ``Coverage.combine``, ``[paths]`` from the
-  rcfile) into ``<reports>/.coverage`` and prints the total as its last line,
-  ``{"total": <percent>}`` (after coverage.py's per-file table when verbose);
-- ``python covreport.py write <rcfile> <reports dir>`` writes ``coverage.json``,
-  ``coverage.xml`` and ``htmlcov/`` from that combined data (noxship runs it in
-  the background: only the end of the process waits for it).
+- ``python covreport.py combine <settings.json> <reports dir> <verbose 0|1> <data file>...``
+  combines the data (coverage.py's ``Coverage.combine``, with the ``[paths]``
+  mapping of the settings) into ``<reports>/.coverage`` and prints the total as
+  its last line, ``{"total": <percent>}`` (after coverage.py's per-file table
+  when verbose); no data at all prints ``{"total": null}``;
+- ``python covreport.py write <settings.json> <reports dir>`` writes
+  ``coverage.json``, ``coverage.xml`` and ``htmlcov/`` from that combined data
+  (noxship runs it in the background: only the end of the process waits for it).
 
-It imports nothing from noxship.
+The settings are set through coverage's API (:mod:`.covrun`). It imports
+nothing from noxship.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ import sys
 
 import coverage
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from covrun import configured  # type: ignore[import-not-found]
 
-def main(mode: str, rcfile: str, reports: str, *rest: str) -> None:
-    cov = coverage.Coverage(data_file=os.path.join(reports, ".coverage"), config_file=rcfile)
+
+def main(mode: str, settings: str, reports: str, *rest: str) -> None:
+    cov = configured(settings, os.path.join(reports, ".coverage"))
     if mode == "write":
         cov.load()
         cov.json_report(outfile=os.path.join(reports, "coverage.json"))
@@ -35,7 +40,11 @@ def main(mode: str, rcfile: str, reports: str, *rest: str) -> None:
     verbose, *data = rest
     cov.combine(list(data), keep=True)
     cov.save()
-    total = cov.report(file=sys.stdout if verbose == "1" else io.StringIO())
+    try:
+        total = cov.report(file=sys.stdout if verbose == "1" else io.StringIO())
+    except coverage.CoverageException as exc:  # "No data to report."
+        sys.stderr.write(f"{exc}\n")
+        total = None
     print(json.dumps({"total": total}))
 
 

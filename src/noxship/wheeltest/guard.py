@@ -43,6 +43,9 @@ def _imported() -> dict[str, str]:
     for mod_name, module in list(sys.modules.items()):
         if module is None or mod_name.split(".")[0] not in names:
             continue
+        # An alias of another module (six.moves.BaseHTTPServer is http.server) is not ours.
+        if str(getattr(module, "__name__", mod_name)).split(".")[0] not in names:
+            continue
         path = getattr(module, "__file__", None)
         if path:
             found[mod_name] = os.path.realpath(path)

@@ -15,6 +15,7 @@ import dataclasses
 import datetime
 import json
 import logging
+import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -27,18 +28,34 @@ from noxship.build.dist import (
     DistKind,
     Distribution,
     find_distributions,
-    wheel_files,
     wheel_metadata,
     wheel_top_level,
 )
 from noxship.environment import clean_env
 from noxship.errors import DistributionError, ToolError, WheelTestError
 from noxship.project import Project, TestDependencies
-from noxship.project.pyproject import read_ini
-from noxship.wheeltest.cover import combine_and_check, measuring_core, read_settings, write_rcfile
+from noxship.project.commands import cov_sources, read_commands
+from noxship.wheeltest.cover import (
+    CoverageSettings,
+    Gate,
+    Sources,
+    combine_and_check,
+    measured_sources,
+    measuring_core,
+    read_settings,
+    run_settings,
+)
 from noxship.wheeltest.diagnosis import IGNORED_DIRS, missing_from_wheel
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
 from noxship.wheeltest.prepare import TOOLS, self_requirements, take_prepared, venv_dir
+from noxship.wheeltest.suite import (
+    COLLECTOR,
+    Suite,
+    collect_suite,
+    importable_modules,
+    place,
+    pytest_failure,
+)
 
 __all__ = ["WheelTestResult", "find_wheel", "run_wheel_tests"]
 
@@ -67,6 +84,7 @@ class WheelTestResult:
         coverage_xml: the Cobertura XML coverage report of the installed package.
         imported_from: module name -> file it was imported from (the guard's proof,
             also written to ``imports-py3.X.json`` beside the reports).
+        tests: how many tests ran.
     """
 
     __test__ = False
@@ -75,6 +93,7 @@ class WheelTestResult:
     junit_xml: Path
     coverage_xml: Path
     imported_from: dict[str, str]
+    tests: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,88 +142,6 @@ def find_wheel(project: Project, dist_dir: Path, version: Version | None = None)
     return wheels[0]
 
 
-def _pytest_ini(project: Project) -> dict[str, str | list[str]]:
-    """pytest's configuration, from the first file that has it, in pytest's own
-    order (pytest docs, "Configuration file formats"): pytest.ini, pyproject.toml
-    (``[tool.pytest]``, pytest 9's native TOML, or ``[tool.pytest.ini_options]``),
-    tox.ini ``[pytest]``, setup.cfg ``[tool:pytest]``."""
-    for name, section in (("pytest.ini", "pytest"), (".pytest.ini", "pytest")):
-        parser = read_ini(project.root / name)
-        if parser is not None and parser.has_section(section):
-            return dict(parser.items(section))
-    tool = project.pyproject.tool("pytest")
-    for candidate in (tool.get("ini_options"), tool):
-        if isinstance(candidate, dict) and candidate:
-            return {k: v if isinstance(v, list) else str(v) for k, v in candidate.items()}
-    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
-        parser = read_ini(project.root / name)
-        if parser is not None and parser.has_section(section):
-            return dict(parser.items(section))
-    return {}
-
-
-def _ini_list(value: str | list[str] | None) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return value.split() if value else []
-
-
-def _test_paths(project: Project) -> list[str]:
-    if project.config.test_paths is not None:
-        return list(project.config.test_paths)
-    paths = _ini_list(_pytest_ini(project).get("testpaths"))
-    if paths:
-        return paths
-    return [p for p in ("tests", "test", "testing") if (project.root / p).exists()]
-
-
-def _cov_off(project: Project) -> list[str]:
-    """``--no-cov`` when the project's addopts turn pytest-cov on: noxship's own
-    ``coverage run`` measures the installed package, and two tracers would
-    leave its report empty."""
-    addopts = _ini_list(_pytest_ini(project).get("addopts"))
-    return ["--no-cov"] if any(a.startswith("--cov") for a in addopts) else []
-
-
-def _copy_tests(project: Project, dest: Path, packages: Sequence[str] = ()) -> list[str]:
-    """Copy the configuration files and the test paths; return the test paths found.
-
-    A test path that is one of the wheel's ``packages`` in the source tree
-    (``pkg``, ``src/pkg``: doctests under ``--doctest-modules``) is not copied:
-    it is returned as the package's name, for ``pytest --pyargs``, so that the
-    installed package is what runs.
-    """
-    found = []
-    for name in _CONFIG_FILES:
-        src = project.root / name
-        if src.is_file():
-            shutil.copy2(src, dest / name)
-    ignore = shutil.ignore_patterns(*IGNORED_DIRS, "*.pyc")
-    for rel in _test_paths(project):
-        src = project.root / rel
-        package = Path(rel).name
-        if package in packages and Path(rel).parent in (Path(), Path("src")):
-            found.append(package)
-            continue
-        if src.is_dir():
-            shutil.copytree(src, dest / rel, ignore=ignore, symlinks=True)
-        elif src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-        else:
-            continue
-        found.append(rel)
-    return found
-
-
-def _packaged_tests(wheel: Path, packages: Sequence[str]) -> list[str]:
-    """The ``packages`` (top-level names) of ``wheel`` that ship their tests
-    (``pkg/tests/``, ``pkg/test_*.py``): run with ``pytest --pyargs``, installed."""
-    names = set(packages)
-    return sorted({f.parts[0] for f in wheel_files(wheel) if f.parts[0] in names and (
-        "tests" in f.parts[1:-1] or "test" in f.parts[1:-1] or f.name.startswith("test_"))})  # fmt: skip
-
-
 def _install(r: _Run, deps: TestDependencies) -> Path:
     """Make the venv and install the wheel, the test dependencies, pytest and
     coverage; in a venv made during the build (:mod:`.prepare`), only the wheel
@@ -215,15 +152,19 @@ def _install(r: _Run, deps: TestDependencies) -> Path:
     if deps.extras:
         wheel_req = f"{r.wheel.path}[{','.join(deps.extras)}]"
     if take_prepared(r.venv):
-        logger.info("Python %s: the test venv was made during the build; installing the wheel",
-                    r.interpreter.version)  # fmt: skip
+        logger.info(
+            "Python %s: the test venv was made during the build; installing the wheel",
+            r.interpreter.version,
+        )
         _, mine = self_requirements(r.project, deps)
         # The index's copy of the project may already be there (a test dependency
         # that depends on it, such as pytest on pluggy): the wheel replaces it.
         args = ["--reinstall-package", r.project.name, wheel_req, *mine]
     else:
-        run([uv, "venv", "--quiet", "--clear", "--python", r.interpreter.executable, r.venv],
-            what="uv venv")  # fmt: skip
+        run(
+            [uv, "venv", "--quiet", "--clear", "--python", r.interpreter.executable, r.venv],
+            what="uv venv",
+        )
         args = [wheel_req, *deps.install_args(), *TOOLS]
     run([uv, "pip", "install", "--quiet", "--python", python, *args], what="uv pip install")
     return python
@@ -249,57 +190,196 @@ def _guard_env(r: _Run, guard_dir: Path) -> dict[str, str]:
     return env
 
 
-def _pytest(r: _Run, python: Path, tmp: Path, pytest_args: Sequence[str]) -> ToolError | None:
-    """Run pytest under coverage (as the project configures it, :mod:`.cover`) with
-    the guard, from a copy of the tests in ``tmp``; keep the coverage data in the
-    reports directory, also when the tests fail."""
-    guard_dir = tmp / ".noxship-guard"
-    guard_dir.mkdir()
-    shutil.copy2(Path(__file__).with_name("guard.py"), guard_dir / f"{GUARD_MODULE}.py")
-    env = _guard_env(r, guard_dir)
-    argv: list[str | Path] = [python]
-    rcfile = r.reports / "coveragerc"
+class _State:
+    """What the runs of one ``test_wheel`` share: the suite, asked of pytest once,
+    and the project's coverage settings."""
+
+    def __init__(self) -> None:
+        self.suite: Suite | None = None
+        self.settings: CoverageSettings | None = None
+        self.sources: Sources | None = None
+        self.purelib: Path | None = None
+
+
+def _origins(project: Project, deps: TestDependencies) -> dict[str, str]:
+    """Distribution name -> the declaration it came from (to name a plugin's source)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    found = {}
+    for text in deps.requirements:
+        try:
+            found[Requirement(text).name.lower()] = deps.source
+        except InvalidRequirement:
+            continue
+    return found
+
+
+def _purelib(python: Path) -> Path:
+    out = run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        env=clean_env(),
+        capture=True,
+        what="reading the test venv's site-packages",
+    )
+    return Path(out.strip().splitlines()[-1])
+
+
+def _pytest_cov(purelib: Path) -> list[str]:
+    """``--no-cov`` when pytest-cov is installed: noxship's own coverage measures
+    the installed package, and two tracers would leave its report empty."""
+    return ["--no-cov"] if (purelib / "pytest_cov").is_dir() else []
+
+
+def _copy_test_paths(project: Project, work: Path) -> None:
+    """Copy ``[tool.noxship] test-paths`` (data the tests read) into ``work``."""
+    ignore = shutil.ignore_patterns(*IGNORED_DIRS, "*.pyc")
+    for rel in project.config.test_paths or ():
+        src = project.root / rel
+        if src.is_dir():
+            shutil.copytree(src, work / rel, ignore=ignore, symlinks=True, dirs_exist_ok=True)
+        elif src.is_file() and not (work / rel).exists():
+            (work / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, work / rel)
+
+
+def _log_suite(suite: Suite) -> None:
+    files = suite.files
+    where = ", ".join(files[:4]) + (f" and {len(files) - 4} more file(s)" if len(files) > 4 else "")
+    kinds = sorted({kind for _, kind in suite.items})
+    logger.info(
+        "pytest collects %d test(s) from the source tree (%s: %s)",
+        suite.tests,
+        "/".join(kinds) or "none",
+        where or "no file",
+    )
+    for rel, cause in list(suite.errors.items())[:5]:
+        logger.info(
+            "%s does not collect in the source tree (%s): it runs against the wheel",
+            rel,
+            cause[:200],
+        )
+
+
+def _coverage_argv(
+    r: _Run, state: _State, python: Path, work: Path, plugins: Path, env: dict[str, str]
+) -> list[str | Path]:
+    """The start of the command line: pytest under coverage, configured as the
+    project measures (:mod:`.cover`), or plain pytest."""
+    if not r.project.config.coverage:
+        env.pop("NOXSHIP_GUARD_COVERAGE_XML", None)
+        return [python, "-m", "pytest"]
+    if state.settings is None:
+        state.settings = read_settings(python, r.project)
+        assert state.suite is not None
+        cov_values = cov_sources(" ".join(state.suite.addopts))
+        cov_values += [
+            v for v in read_commands(r.project.root).cov_sources() if v not in cov_values
+        ]
+        state.sources = measured_sources(
+            state.settings, r.project, _packages(r), cov_values, importable_modules(r.wheel.path)
+        )
+    assert state.sources is not None
+    packages = _packages(r)
+    settings_file = plugins / "coverage.json"
+    settings_file.write_text(
+        json.dumps(
+            run_settings(state.settings, state.sources, r.project, packages, work, state.purelib)
+        ),
+        encoding="utf-8",
+    )
+    (r.reports / "coverage-settings.json").write_text(
+        json.dumps(run_settings(state.settings, state.sources, r.project, packages, None)),
+        encoding="utf-8",
+    )
+    env.update(measuring_core(state.settings, r.interpreter.minor))
+    return [python, Path(__file__).with_name("covrun.py"), settings_file, plugins / ".coverage"]
+
+
+def _packages(r: _Run) -> dict[str, str]:
+    from noxship.wheeltest.suite import _package_dirs
+
+    return _package_dirs(r.project, r.wheel.path)
+
+
+def _pytest(
+    r: _Run,
+    state: _State,
+    python: Path,
+    tmp: Path,
+    args: Sequence[str],
+    mapping: dict[str, object] | None,
+) -> ToolError | None:
+    """Run pytest (under coverage, as the project measures) with the guard and the
+    collector, from ``tmp/work``; keep the coverage data also when the tests fail."""
+    work, plugins = tmp / "work", tmp / "plugins"
+    plugins.mkdir(exist_ok=True)
+    shutil.copy2(Path(__file__).with_name("guard.py"), plugins / f"{GUARD_MODULE}.py")
+    shutil.copy2(Path(__file__).with_name("collector.py"), plugins / f"{COLLECTOR}.py")
+    env = _guard_env(r, plugins)
+    env["NOXSHIP_COLLECT_REPORT"] = str(plugins / "ran.json")
+    if mapping is not None:
+        (plugins / "map.json").write_text(json.dumps(mapping), encoding="utf-8")
+        env["NOXSHIP_COLLECT_MAP"] = str(plugins / "map.json")
     r.coverage_xml.unlink(missing_ok=True)
-    if r.project.config.coverage:
-        settings = read_settings(python, r.project)
-        write_rcfile(settings, wheel_top_level(r.wheel.path), r.project, rcfile)
-        env.update(measuring_core(settings, r.interpreter.minor))
-        argv += ["-m", "coverage", "run", f"--rcfile={rcfile}"]
-    else:
-        env.pop("NOXSHIP_GUARD_COVERAGE_XML")
-    argv += ["-m", "pytest", "-p", GUARD_MODULE, "-p", "no:cacheprovider", f"--junitxml={r.junit}"]
-    argv += [*_cov_off(r.project), *r.project.config.pytest_args, *pytest_args]
+    argv = _coverage_argv(r, state, python, work, plugins, env)
+    argv += [
+        "-p",
+        GUARD_MODULE,
+        "-p",
+        COLLECTOR,
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={r.junit}",
+        f"--rootdir={work}",
+    ]
+    assert state.suite is not None
+    if state.suite.inifile and (work / state.suite.inifile).is_file():
+        argv.append(f"-c={work / state.suite.inifile}")
+    argv += list(args)
     data = r.reports / f".coverage.{r.tag}"
     data.unlink(missing_ok=True)
     try:
-        run(argv, env=env, cwd=tmp, what=f"pytest on Python {r.interpreter.version}")
+        run(argv, env=env, cwd=work, what=f"pytest on Python {r.interpreter.version}")
     except ToolError as exc:
         return exc
     finally:
-        if (guard_dir / ".coverage").is_file():
-            shutil.copy2(guard_dir / ".coverage", data)
-    if r.project.config.coverage and not r.coverage_xml.is_file():  # the guard writes it
-        run([python, "-m", "coverage", "xml", f"--rcfile={rcfile}", "-q", "-o", r.coverage_xml],
-            env=env, cwd=tmp, what="coverage xml")  # fmt: skip
+        if (plugins / ".coverage").is_file():
+            shutil.copy2(plugins / ".coverage", data)
     return None
 
 
-def _judge(r: _Run, guard_report: Path, failure: ToolError | None) -> dict[str, str]:
-    """Raise for a guard violation or a failed run; return where each module came from."""
+_MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")
+
+
+def _missing_modules(r: _Run, ran: dict[str, object]) -> list[str]:
+    """Modules the tests could not import (``ModuleNotFoundError``), from the
+    JUnit report and the collection errors."""
+    text = r.junit.read_text(encoding="utf-8", errors="replace") if r.junit.is_file() else ""
+    errors = ran.get("errors")
+    text += " ".join(map(str, errors.values())) if isinstance(errors, dict) else ""
+    own = set(wheel_top_level(r.wheel.path))
+    return sorted({m.split(".")[0] for m in _MISSING_MODULE.findall(text)} - own)
+
+
+def _judge(
+    r: _Run, state: _State, plugins: Path, failure: ToolError | None, deps: TestDependencies
+) -> tuple[dict[str, str], int]:
+    """Raise for a guard violation, a failed or abnormal run, or a suite that did
+    not run; return where each module came from, and how many tests ran."""
+    suite = state.suite
+    assert suite is not None
     proof: dict[str, object] = {}
+    guard_report = plugins / "report.json"
     if guard_report.is_file():
         proof = json.loads(guard_report.read_text(encoding="utf-8"))
         shutil.copy2(guard_report, r.reports / f"imports-{r.tag}.json")
+    ran_file = plugins / "ran.json"
+    ran = json.loads(ran_file.read_text(encoding="utf-8")) if ran_file.is_file() else {}
+    count = int(ran.get("count") or 0)
+    version = r.interpreter.version
     violations = proof.get("violations")
+    rc = failure.returncode if failure is not None else 0
     failed = bool(isinstance(violations, list) and violations) or failure is not None
-    if isinstance(failure, ToolError) and failure.returncode == _NO_TESTS and not violations:
-        paths = (
-            ", ".join(_test_paths(r.project)) or "the project (no tests, test or testing directory)"
-        )
-        raise WheelTestError(
-            f"test_wheel on Python {r.interpreter.version}: no tests were collected from "
-            f"{paths} (pytest exit code 5): set test-paths in [tool.noxship] to where the tests are"
-        )
     missing = missing_from_wheel(r.project.root, r.wheel.path) if failed else []
     hint = (
         f"; in the source tree, not in the wheel: {', '.join(missing)} (include them in the "
@@ -309,25 +389,114 @@ def _judge(r: _Run, guard_report: Path, failure: ToolError | None) -> dict[str, 
     )
     if isinstance(violations, list) and violations:
         raise WheelTestError(
-            f"test_wheel on Python {r.interpreter.version}: the tests imported the package from "
+            f"test_wheel on Python {version}: the tests imported the package from "
             f"outside the installed wheel ({'; '.join(map(str, violations))}){hint}"
             + ("" if missing else ": make the tests import the package by name, not by path")
         )
+    modules = _missing_modules(r, ran) if failed else []
+    if modules:
+        hint += (
+            f"; the tests need module(s) {', '.join(modules)}, which no declared test "
+            f"dependency provides (test dependencies: {deps.source}): add the "
+            "distribution to test-dependencies in [tool.noxship], or to the project's "
+            "test dependency group"
+        )
+    errors = ran.get("errors")
+    if rc == 2 and isinstance(errors, dict) and errors:
+        where, cause = next(iter(errors.items()))
+        raise WheelTestError(
+            f"test_wheel on Python {version}: pytest could not collect "
+            f"{where} against the installed wheel ({cause}){hint}"
+        )
+    if rc in (2, 3, 4):
+        raise WheelTestError(
+            f"test_wheel on Python {version}: "
+            + pytest_failure(
+                failure.output if failure else "",
+                venv_python(r.venv),
+                rc,
+                _origins(r.project, deps),
+                "against the installed wheel",
+            )
+            + "; see its output above"
+        )
+    if suite.tests and not count and rc in (0, 5):
+        raise WheelTestError(
+            f"test_wheel on Python {version}: the project's runner collects {suite.tests} "
+            f"test(s) from the source tree ({', '.join(suite.files[:3])}), but none ran against "
+            "the installed wheel: report this, and set pytest-args in [tool.noxship] meanwhile"
+        )
+    if rc == _NO_TESTS:
+        raise WheelTestError(
+            f"test_wheel on Python {version}: pytest collected no test "
+            "(exit code 5): set pytest-args in [tool.noxship] to where the "
+            "tests are"
+        )
     if failure is not None:
         raise WheelTestError(
-            f"test_wheel on Python {r.interpreter.version}: the tests failed against the "
+            f"test_wheel on Python {version}: the tests failed against the "
             f"installed wheel {r.wheel.filename}{hint}"
         )
-    modules = proof.get("modules")
-    return {str(k): str(v) for k, v in modules.items()} if isinstance(modules, dict) else {}
+    _explain_count(suite, ran, version)
+    modules_found = proof.get("modules")
+    imported = (
+        {str(k): str(v) for k, v in modules_found.items()}
+        if isinstance(modules_found, dict)
+        else {}
+    )
+    return imported, count
+
+
+def _explain_count(suite: Suite, ran: dict[str, object], version: str) -> None:
+    """Log how many tests ran against the wheel, and why that differs from the
+    source tree's count when it does."""
+    count = int(ran.get("count") or 0)  # type: ignore[call-overload]
+    if not suite.tests and not suite.errors:
+        return
+    if count == suite.tests:
+        logger.info(
+            "Python %s: %d test(s) ran against the installed wheel, as many as the "
+            "project's runner collects from the source tree",
+            version,
+            count,
+        )
+        return
+    got: dict[str, int] = {}
+    items = ran.get("items")
+    for key, n in items.items() if isinstance(items, dict) else ():
+        rel = str(key).split("\t")[0]
+        got[rel] = got.get(rel, 0) + int(n)
+    want: dict[str, int] = {}
+    for (rel, _), n in suite.items.items():
+        want[rel] = want.get(rel, 0) + n
+    diffs = [
+        f"{rel}: {want.get(rel, 0)} in the source tree, {got.get(rel, 0)} against the wheel"
+        for rel in dict.fromkeys([*want, *got])
+        if want.get(rel, 0) != got.get(rel, 0)
+    ]
+    why = []
+    if suite.errors:
+        why.append(
+            f"{len(suite.errors)} file(s) do not collect in the source tree "
+            "(they import what only the build makes), so their tests count only here"
+        )
+    logger.warning(
+        "Python %s: %d test(s) ran against the installed wheel; the project's "
+        "runner collects %d from the source tree (%s)%s",
+        version,
+        count,
+        suite.tests,
+        "; ".join(diffs[:5]) or "same files",
+        (": " + "; ".join(why)) if why else "",
+    )
 
 
 IMPORT_CHECK = "test_noxship_imports.py"
 """The test written when a project has no tests: each top-level module imports."""
 
 
-def _import_check(tmp: Path, modules: Sequence[str]) -> list[str]:
-    (tmp / IMPORT_CHECK).write_text(
+def _import_check(work: Path, modules: Sequence[str]) -> list[str]:
+    (work / IMPORT_CHECK).write_text(
         '"""Written by noxship test_wheel: the project has no tests."""\n\n'
         "import importlib\n\nimport pytest\n\n\n"
         f"@pytest.mark.parametrize('name', {sorted(modules)!r})\n"
@@ -338,47 +507,42 @@ def _import_check(tmp: Path, modules: Sequence[str]) -> list[str]:
     return [IMPORT_CHECK]
 
 
-def _what_to_run(r: _Run, tmp: Path, pytest_args: Sequence[str]) -> list[str]:
-    """Copy the tests to ``tmp``; return pytest's arguments.
-
-    Tests in the source tree run from the copy; tests inside the package run
-    installed (``--pyargs``). A project with no tests anywhere (no test
-    directory, no ``testpaths``, none in the wheel; a uv_build sdist ships
-    none by default) gets an import check of each top-level module, and a warning.
-    """
-    packages = wheel_top_level(r.wheel.path)
-    where = _copy_tests(r.project, tmp, packages)
-    if pytest_args:
-        return list(pytest_args)
-    if set(where) & set(packages):
-        logger.info("the test paths include the package: it runs installed (pytest --pyargs)")
-        return ["--pyargs", *where]
-    if where or _test_paths(r.project):
-        return []
-    packaged = _packaged_tests(r.wheel.path, packages)
-    if packaged:
-        logger.info("no test directory: running the tests inside %s (pytest --pyargs)",
-                    ", ".join(packaged))  # fmt: skip
-        return ["--pyargs", *packaged]
-    logger.warning(
-        "no tests found (no tests, test or testing directory, no testpaths, none in the "
-        "wheel): test_wheel checks only that %s import from the installed wheel; add tests, "
-        "or set test-paths in [tool.noxship]",
-        ", ".join(packages),
-    )
-    return _import_check(tmp, packages)
-
-
-def _run_one(r: _Run, pytest_args: Sequence[str]) -> WheelTestResult:
+def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestResult:
     deps = r.project.test_dependencies(wheel_metadata(r.wheel.path).provides_extra or ())
     logger.info("test dependencies: %s", deps.source)
     python = _install(r, deps)
-    with tempfile.TemporaryDirectory(prefix="noxship-test_wheel-") as tmp_name:
-        tmp = Path(tmp_name)
-        pytest_args = _what_to_run(r, tmp, pytest_args)
-        failure = _pytest(r, python, tmp, pytest_args)
-        imported = _judge(r, tmp / ".noxship-guard" / "report.json", failure)
-    return WheelTestResult(r.interpreter.version, r.junit, r.coverage_xml, imported)
+    purelib = state.purelib = _purelib(python)
+    tmp = Path(tempfile.mkdtemp(prefix="noxship-test_wheel-"))
+    try:
+        work = tmp / "work"
+        work.mkdir()
+        user = [*_pytest_cov(purelib), *r.project.config.pytest_args, *pytest_args]
+        if state.suite is None:
+            state.suite = collect_suite(r.project, python, user, tmp, _origins(r.project, deps))
+            _log_suite(state.suite)
+        suite = state.suite
+        _copy_test_paths(r.project, work)
+        mapping: dict[str, object] | None = None
+        if suite.tests == 0 and not suite.errors:
+            modules = importable_modules(r.wheel.path)
+            logger.warning(
+                "no tests: the project's runner (pytest with the project's settings, and "
+                "unittest's discovery) collects none from the source tree; test_wheel checks "
+                "only that %s import from the installed wheel: add tests, or set pytest-args "
+                "in [tool.noxship]",
+                ", ".join(modules),
+            )
+            args = [*_pytest_cov(purelib), *_import_check(work, modules)]
+            state.suite = suite = suite._replace(options=())
+        else:
+            placement = place(r.project, r.wheel.path, suite, work, purelib)
+            args = [*suite.options, *placement.args]
+            mapping = placement.mapping
+        failure = _pytest(r, state, python, tmp, args, mapping)
+        imported, count = _judge(r, state, tmp / "plugins", failure, deps)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return WheelTestResult(r.interpreter.version, r.junit, r.coverage_xml, imported, count)
 
 
 def run_wheel_tests(
@@ -390,6 +554,7 @@ def run_wheel_tests(
     reports: Path | None = None,
     version: Version | None = None,
     verbose: bool = False,
+    full_matrix: bool = False,
 ) -> list[WheelTestResult]:
     """Test the wheel in ``dist_dir`` on each supported Python present on the machine.
 
@@ -404,6 +569,9 @@ def run_wheel_tests(
         version: the version of the wheel to test, default the project's (a
             preview build's wheel has the plan's ``.devN`` version).
         verbose: print coverage.py's per-file table after the coverage line.
+        full_matrix: the run publishes for real (``release_test``, ``release_prod``):
+            a ``fail_under`` the project checks fails the run when a Python of
+            the project's matrix is missing here, as it could not be measured.
 
     Returns:
         One result per interpreter, oldest first.
@@ -436,7 +604,7 @@ def run_wheel_tests(
         "testing %s on Python %s", wheel.filename, ", ".join(i.version for i in interpreters)
     )
     runs = [_Run(project, wheel, i, reports) for i in interpreters]
-    return _run_all(runs, pytest_args, verbose)
+    return _run_all(runs, pytest_args, verbose, full_matrix)
 
 
 def missing_pythons(
@@ -448,30 +616,86 @@ def missing_pythons(
     from noxship.project.cpython import stale_table, supported_pythons
 
     today = on or datetime.date.today()
-    lines = [f"Python {minor} is supported and admitted by requires-python, but not on this "
-             f"machine: the wheel is not tested on it; install it (uv python install {minor}, "
-             f"or pyenv install {minor})" for minor in supported_pythons(today,
-             project.requires_python) if minor not in found]  # fmt: skip
+    lines = [
+        f"Python {minor} is supported and admitted by requires-python, but not on this "
+        f"machine: the wheel is not tested on it; install it (uv python install {minor}, "
+        f"or pyenv install {minor})"
+        for minor in supported_pythons(today, project.requires_python)
+        if minor not in found
+    ]
     stale = stale_table(today)
     return [*lines, stale] if stale else lines
 
 
-def _run_all(runs: Sequence[_Run], pytest_args: Sequence[str], verbose: bool
-             ) -> list[WheelTestResult]:  # fmt: skip
+def _gate(
+    project: Project,
+    settings: CoverageSettings,
+    suite: Suite | None,
+    tested: Sequence[str],
+    full_matrix: bool,
+) -> Gate:
+    """Where ``fail_under`` holds: when the project's own test command checks it,
+    on the combined figure of every Python of the project's matrix."""
+    if not settings.fail_under or project.config.coverage_gate == "strict":
+        return Gate(True)
+    check = read_commands(project.root).coverage_check(suite.addopts if suite else ())
+    if check is None:
+        return Gate(
+            False,
+            "the project's own test command never checks it (no coverage report, "
+            "--cov or --fail-under in pytest's addopts, tox, hatch, nox or CI files); "
+            'set coverage-gate = "strict" in [tool.noxship] to enforce it',
+        )
+    from noxship.project.cpython import supported_pythons
+
+    matrix = list(
+        project.config.pythons or supported_pythons(datetime.date.today(), project.requires_python)
+    )
+    missing = [m for m in matrix if m not in tested]
+    if not missing:
+        return Gate(True)
+    if full_matrix:
+        raise WheelTestError(
+            f"coverage: fail_under {settings.fail_under:g} ({check}) holds for the combined "
+            f"matrix ({', '.join(matrix)}), and this machine measured only {', '.join(tested)}: "
+            f"install {', '.join(missing)} (uv python install {missing[0]}), or release from CI"
+        )
+    return Gate(
+        False,
+        f"it holds for the combined matrix ({', '.join(matrix)}), and this run "
+        f"measured only {', '.join(tested)} (missing {', '.join(missing)}); the CI "
+        'coverage job gates the whole matrix, and coverage-gate = "strict" gates here',
+    )
+
+
+def _run_all(
+    runs: Sequence[_Run], pytest_args: Sequence[str], verbose: bool, full_matrix: bool = False
+) -> list[WheelTestResult]:
     """Each run in turn until one fails; then the combined coverage, also of a failing run."""
     results: list[WheelTestResult] = []
     failure: WheelTestError | None = None
+    state = _State()
     for r in runs:
         try:
-            results.append(_run_one(r, pytest_args))
+            results.append(_run_one(r, pytest_args, state))
         except WheelTestError as exc:  # the coverage of the failing run is still reported
             failure = exc
             break
     last = runs[len(results) if failure is not None else -1]
-    if last.project.config.coverage:
+    if last.project.config.coverage and state.settings is not None:
         python = venv_python(last.venv)
-        combine_and_check(python, last.project, read_settings(python, last.project),
-                          last.reports, failing=failure is not None, verbose=verbose)  # fmt: skip
+        tested = [r.interpreter.minor for r in runs[: len(results) + (failure is not None)]]
+        gate = _gate(last.project, state.settings, state.suite, tested, full_matrix)
+        combine_and_check(
+            python,
+            last.project,
+            state.settings,
+            last.reports,
+            gate,
+            sources=state.sources.describe() if state.sources else "",
+            failing=failure is not None,
+            verbose=verbose,
+        )
     if failure is not None:
         raise failure
     return results

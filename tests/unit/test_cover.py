@@ -1,10 +1,14 @@
-"""Coverage as the project configures it: the run's rcfile, the measuring core,
-and the GitLab test job's ``coverage:`` pattern against the line test_wheel prints."""
+"""Coverage as the project measures it: settings read and set through coverage's
+public API (patterns reach coverage unchanged), the sources the project names,
+the measuring core, where fail_under is checked, and the GitLab ``coverage:``
+pattern against the line test_wheel prints."""
 
 from __future__ import annotations
 
-import configparser
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,33 +16,129 @@ import pytest
 from ruamel.yaml import YAML
 
 from noxship.project import Project
-from noxship.wheeltest.cover import CoverageSettings, measuring_core, write_rcfile
+from noxship.project.commands import cov_sources, read_commands
+from noxship.wheeltest import cover
+from noxship.wheeltest.cover import CoverageSettings, measured_sources, measuring_core, run_settings
 
 REPO = Path(__file__).parents[2]
+COVCONFIG = REPO / "src" / "noxship" / "wheeltest" / "covconfig.py"
 
 
 def settings(**given: Any) -> CoverageSettings:
-    base = CoverageSettings("pyproject.toml", False, (), (), (), ("pragma: no cover",), (), (),
-                            (), 0.0, 0)  # fmt: skip
-    return base._replace(**given)
+    return CoverageSettings(
+        "pyproject.toml",
+        {f"run:{k}" if k in ("branch", "plugins", "source") else k: v for k, v in given.items()},
+    )
 
 
-def test_the_rcfile_maps_the_source_tree_to_the_installed_package(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "pkg"\nversion = "1"\n')
+def project(tmp_path: Path, coverage: str = "") -> Project:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[project]\nname = "pkg"\nversion = "1"\n{coverage}', encoding="utf-8"
+    )
     (tmp_path / "src" / "pkg").mkdir(parents=True)
-    rc = tmp_path / "coveragerc"
-    given = settings(branch=True, omit=("src/pkg/_vendor/*", "*/tests/*"),
-                     report_omit=("src/pkg/_greenlets.py",), exclude_also=("raise AssertionError",),
-                     precision=1)  # fmt: skip
-    write_rcfile(given, ["pkg"], Project.load(tmp_path), rc)
-    parser = configparser.ConfigParser(interpolation=configparser.BasicInterpolation())
-    parser.read(rc)
-    assert parser["run"]["branch"] == "True"
-    assert parser["run"]["omit"].split() == ["src/pkg/_vendor/*", "*/pkg/_vendor/*", "*/tests/*"]
-    assert parser["report"]["omit"].split() == ["src/pkg/_greenlets.py", "*/pkg/_greenlets.py"]
-    assert parser["report"]["exclude_also"].strip() == "raise AssertionError"
-    assert parser["report"]["precision"] == "1"
-    assert parser["paths"]["pkg"].split() == ["src/pkg", "*/site-packages/pkg"]
+    (tmp_path / "src" / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "tests").mkdir()
+    return Project.load(tmp_path)
+
+
+def read(root: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, COVCONFIG, str(root / "x.cov")],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_patterns_reach_coverage_unchanged(tmp_path: Path) -> None:
+    """N5: ``#`` and ``%`` in exclusion patterns survive (no rcfile is written)."""
+    p = project(
+        tmp_path,
+        '[tool.coverage.report]\nexclude_lines = ["# pragma: no cover", '
+        '"100% sure"]\nfail_under = 100\n[tool.coverage.run]\nomit = ["src/pkg/_v/*"]\n',
+    )
+    data = read(tmp_path)
+    given = CoverageSettings(data["file"], data["options"])
+    assert given.options["report:exclude_lines"] == ["# pragma: no cover", "100% sure"]
+    assert given.fail_under == 100
+    made = run_settings(
+        given,
+        measured_sources(given, p, {"src/pkg": "pkg"}, []),
+        p,
+        {"src/pkg": "pkg"},
+        tmp_path / "work",
+    )
+    options = made["options"]
+    assert isinstance(options, dict)
+    assert options["report:exclude_lines"] == ["# pragma: no cover", "100% sure"]
+    assert options["run:omit"] == ["src/pkg/_v/*", "*/pkg/_v/*"]
+    assert options["run:source_pkgs"] == ["pkg"]
+    paths = made["paths"]
+    assert isinstance(paths, dict)
+    assert paths["pkg_pkg"] == [str((tmp_path / "src" / "pkg").resolve()), "*/site-packages/pkg"]
+    assert paths["tests"][1] == cover.WORK_PATTERN
+
+
+def test_a_missing_plugin_is_named_and_the_rest_read(tmp_path: Path) -> None:
+    project(tmp_path, '[tool.coverage.run]\nplugins = ["no_such_plugin_here"]\nbranch = true\n')
+    data = read(tmp_path)
+    assert data["missing_plugins"] == ["no_such_plugin_here"]
+    assert data["options"]["run:branch"] is True
+
+
+@pytest.mark.parametrize(
+    ("source", "cov", "copied", "packages"),
+    [
+        ([], [], [], ["pkg"]),  # nothing named: the wheel's packages
+        (["."], [], ["."], ["pkg"]),  # covdefaults' default: the root, tests included
+        ([], ["src/pkg", "tests"], ["tests"], ["pkg"]),  # platformdirs' hatch script
+        ([], ["pkg"], [], ["pkg"]),  # a package name
+        (["src"], [], ["src"], ["pkg"]),  # a directory holding the package
+    ],
+)
+def test_the_sources_the_project_names(
+    tmp_path: Path, source: list[str], cov: list[str], copied: list[str], packages: list[str]
+) -> None:
+    p = project(tmp_path)
+    found = measured_sources(settings(source=source or None), p, {"src/pkg": "pkg"}, cov)
+    assert (found.copied, found.packages) == (copied, packages)
+
+
+def test_cov_values_of_declared_commands() -> None:
+    assert cov_sources("commands = pytest --cov src/platformdirs --cov tests {posargs}") == [
+        "src/platformdirs",
+        "tests",
+    ]
+    assert cov_sources('session.run("pytest", "--cov", "src/pkg", "--cov=tests")') == [
+        "src/pkg",
+        "tests",
+    ]
+    assert cov_sources("pytest --cov --cov-report=xml") == ["."]
+    assert cov_sources("pytest --cov={envsitepackagesdir}/pkg") == ["pkg"]
+
+
+@pytest.mark.parametrize(
+    ("files", "addopts", "checked"),
+    [
+        (
+            {"tox.ini": "[testenv]\ncommands = coverage run -m pytest\n  coverage report\n"},
+            [],
+            True,
+        ),
+        ({"noxfile.py": 'session.run("pytest")\n'}, [], False),  # jsonschema-specifications
+        ({}, ["--cov=pkg"], True),  # pytest-cov applies fail_under
+        ({"tox.ini": "[testenv]\ncommands = pytest --cov-fail-under=90\n"}, [], True),
+        ({"Makefile": "test:\n\tpytest\n"}, [], False),
+    ],
+)
+def test_where_fail_under_is_checked(
+    tmp_path: Path, files: dict[str, str], addopts: list[str], checked: bool
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert (read_commands(tmp_path).coverage_check(addopts) is not None) is checked
 
 
 @pytest.mark.parametrize(
@@ -48,7 +148,7 @@ def test_the_rcfile_maps_the_source_tree_to_the_installed_package(tmp_path: Path
         (settings(), "3.12", "sysmon"),
         (settings(branch=True), "3.13", "ctrace"),  # sys.monitoring measures branches from 3.14
         (settings(branch=True), "3.14", "sysmon"),
-        (settings(plugins=("covdefaults",)), "3.14", "ctrace"),
+        (settings(plugins=["covdefaults"]), "3.14", "ctrace"),
     ],
 )
 def test_the_measuring_core(given: CoverageSettings, minor: str, core: str | None) -> None:

@@ -79,14 +79,22 @@ def test_a_chain_shares_its_options() -> None:
 
 
 def test_test_wheel_passes_other_arguments_to_pytest() -> None:
+    """N9: pytest's own options reach pytest; noxship's are recognised wherever they stand."""
     opts = parse_session_options(
         "test_wheel",
-        ["--python", "3.12", "-k", "x", "--lf"],
+        ["-k", "not gettz_link", "--python", "3.12", "--verbosity=2", "-p", "no:cacheprovider"],
         passthrough=True,
     )
-    assert opts.pythons == ["3.12"] and opts.rest == ["-k", "x", "--lf"]
+    assert opts.pythons == ["3.12"]
+    assert opts.rest == ["-k", "not gettz_link", "--verbosity=2", "-p", "no:cacheprovider"]
+    both = parse_session_options("test_wheel", ["--verbose", "-x"], passthrough=True)
+    assert both.verbose and both.rest == ["--verbose", "-x"]  # spelled by both: given to both
+    verbatim = parse_session_options("build", ["--", "--target", "x"], passthrough=True)
+    assert verbatim.target == [] and verbatim.rest == ["--target", "x"]
     with pytest.raises(UsageError, match="did you mean --python"):
-        parse_session_options("test_wheel", ["--pyhton", "3.12"], passthrough=True)
+        parse_session_options("publish", ["--pyhton", "3.12"])
+    with pytest.raises(UsageError, match="has no option -k"):
+        parse_session_options("build", ["-k", "x"])
 
 
 def test_guard_exit_code_is_not_in_the_readme_table() -> None:

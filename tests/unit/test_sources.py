@@ -9,7 +9,6 @@ import pytest
 from packaging.version import Version
 
 from noxship.project import Project
-from noxship.wheeltest.runner import _cov_off, _test_paths
 
 BACKENDS = {
     "hatch": '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
@@ -129,30 +128,6 @@ def test_test_dependency_sources(
     deps = project(tmp_path, text, files).test_dependencies()
     assert deps.source == source
     assert deps.install_args() == [a.format(root=tmp_path) for a in args]
-
-
-@pytest.mark.parametrize(
-    ("files", "paths", "cov_off"),
-    [
-        ({"pytest.ini": "[pytest]\ntestpaths = t1 t2\naddopts = --cov=demo\n"}, ["t1", "t2"],
-         True),
-        ({"tox.ini": "[pytest]\ntestpaths = checks\n"}, ["checks"], False),
-        ({"setup.cfg": "[tool:pytest]\ntestpaths = spec\n"}, ["spec"], False),
-    ],
-)  # fmt: skip
-def test_pytest_configuration_files(
-    tmp_path: Path, files: dict[str, str], paths: list[str], cov_off: bool
-) -> None:
-    p = project(tmp_path, '[project]\nname = "x"\nversion = "1"\n', files)
-    assert _test_paths(p) == paths
-    assert _cov_off(p) == (["--no-cov"] if cov_off else [])
-
-
-def test_pytest_9_native_toml(tmp_path: Path) -> None:
-    p = project(
-        tmp_path, '[project]\nname = "x"\nversion = "1"\n[tool.pytest]\ntestpaths = ["qa"]\n'
-    )
-    assert _test_paths(p) == ["qa"]
 
 
 def test_build_system_only_pyproject_reads_setup_cfg(tmp_path: Path) -> None:

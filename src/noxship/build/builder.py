@@ -293,6 +293,16 @@ def build(
     if dist_dir.exists():
         shutil.rmtree(dist_dir)
     dist_dir.mkdir(parents=True)
+    _build_staged(project, dist_dir, version, secrets)
+    dists = find_distributions(dist_dir, project.name)
+    write_checksums(dists, dist_dir / CHECKSUMS_NAME)
+    return dists
+
+
+def _build_staged(
+    project: Project, dist_dir: Path, version: Version | None, secrets: Iterable[str]
+) -> None:
+    """Build into a staging directory; move into ``dist_dir`` only what passed every check."""
     extra: dict[str, str] = {}
     epoch = source_date_epoch(project.root)
     if epoch:
@@ -310,9 +320,6 @@ def build(
             ) from None
         for dist in dists:
             shutil.move(dist.path, dist_dir / dist.filename)
-    dists = find_distributions(dist_dir, project.name)
-    write_checksums(dists, dist_dir / CHECKSUMS_NAME)
-    return dists
 
 
 def _checked(

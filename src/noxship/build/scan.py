@@ -106,10 +106,14 @@ def _chunks(f: IO[bytes]) -> Iterator[bytes]:
     """A member in overlapping windows of :data:`_MAX_MEMBER` bytes (a secret
     across a window's edge is found in the next one)."""
     tail = b""
+    first = True
     while True:
         block = f.read(_MAX_MEMBER)
         if not block:
+            if first:
+                yield b""  # an empty member is still a member read
             return
+        first = False
         yield tail + block
         tail = block[-4096:]
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any  # noqa: F401  (the type comments)
 
 _state = {
     "items": {},
@@ -48,7 +48,7 @@ def _kind(item: object) -> str:
     return "test"
 
 
-def _mapping() -> dict[str, Any]:
+def _mapping():  # type: () -> dict[str, Any]
     path = os.environ.get("NOXSHIP_COLLECT_MAP")
     if not path:
         return {}
@@ -95,13 +95,13 @@ def pytest_collectreport(report: object) -> None:
         _state["errors"][nodeid.split("::")[0] or "."] = cause or (lines[-1] if lines else "")
 
 
-def pytest_collection_modifyitems(session: object, config: object, items: list[Any]) -> None:
+def pytest_collection_modifyitems(session: object, config: object, items: list[object]) -> None:
     keep = _MAP.get("keep")
     if keep is None:
         return
     wanted = {(rel, kind) for rel, kind in keep}
-    kept = []  # type: list[Any]
-    dropped = []  # type: list[Any]
+    kept = []  # type: list[object]
+    dropped = []  # type: list[object]
     for item in items:
         rel = _rel(_item_path(item))
         (kept if (rel, _kind(item)) in wanted else dropped).append(item)
@@ -111,7 +111,7 @@ def pytest_collection_modifyitems(session: object, config: object, items: list[A
         _state["dropped"] = len(dropped)
 
 
-def pytest_deselected(items: list[Any]) -> None:
+def pytest_deselected(items: list[object]) -> None:
     _state["deselected"] += len(items)
 
 

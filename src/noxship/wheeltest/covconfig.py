@@ -51,7 +51,7 @@ def main(data_file: str) -> None:
     missing = []
     try:
         cov = _read(data_file, True)
-    except Exception as exc:  # coverage.exceptions.PluginError, or the plugin's ImportError
+    except (ImportError, coverage.CoverageException) as exc:  # the plugin's, or PluginError
         cov = coverage.Coverage(data_file=data_file, config_file=True)
         missing = [str(p) for p in cov.get_option("run:plugins") or []]  # type: ignore[union-attr]
         if not missing:
@@ -62,7 +62,7 @@ def main(data_file: str) -> None:
     for name in OPTIONS:
         try:
             options[name] = cov.get_option(name)
-        except Exception:  # coverage.exceptions.ConfigError: unknown in this version
+        except coverage.CoverageException:  # ConfigError: unknown in this version
             continue
     config = getattr(cov, "config", None)
     print(

@@ -295,6 +295,30 @@ class Gate(NamedTuple):
     why_not: str = ""
 
 
+def _apply_gate(percent: float, shown: str, settings: CoverageSettings, gate: Gate) -> None:
+    """Fail (or warn, where the gate does not hold) for a total below ``fail_under``,
+    by coverage.py's rule (``coverage.results.should_fail_under``: 100 means exactly 100)."""
+    below = (
+        percent != 100.0
+        if settings.fail_under == 100.0
+        else round(percent, settings.precision) < settings.fail_under
+    )
+    if not below:
+        return
+    if not gate.enforce:
+        logger.warning(
+            "coverage: %s is below fail_under %g, not enforced: %s",
+            shown,
+            settings.fail_under,
+            gate.why_not,
+        )
+        return
+    raise WheelTestError(
+        f"coverage: {shown} is below fail_under {settings.fail_under:g} "
+        f"({settings.source}): add tests, or lower fail_under in {settings.file}"
+    )
+
+
 class CoverageTotal(NamedTuple):
     """The combined figure: percent covered, and the line printed for it."""
 
@@ -458,23 +482,6 @@ def combine_and_check(
     if sources:
         logger.info("coverage measured %s", sources)
     _summary(reports, line, os.environ)
-    # coverage.py's rule (coverage.results.should_fail_under): 100 means exactly 100.
-    below = (
-        percent != 100.0
-        if settings.fail_under == 100.0
-        else round(percent, settings.precision) < settings.fail_under
-    )
-    if below and not failing:
-        if not gate.enforce:
-            logger.warning(
-                "coverage: %s is below fail_under %g, not enforced: %s",
-                shown,
-                settings.fail_under,
-                gate.why_not,
-            )
-        else:
-            raise WheelTestError(
-                f"coverage: {shown} is below fail_under {settings.fail_under:g} "
-                f"({settings.source}): add tests, or lower fail_under in {settings.file}"
-            )
+    if not failing:
+        _apply_gate(percent, shown, settings, gate)
     return CoverageTotal(percent, line)

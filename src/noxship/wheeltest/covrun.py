@@ -29,7 +29,7 @@ def configured(settings_file: str, data_file: str) -> coverage.Coverage:
     for name, value in settings.get("options", {}).items():
         try:
             cov.set_option(name, value)
-        except Exception:  # an option this coverage.py does not know
+        except coverage.CoverageException:  # an option this coverage.py does not know
             continue
     if settings.get("paths"):
         cov.set_option("paths", settings["paths"])

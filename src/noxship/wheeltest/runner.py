@@ -378,9 +378,13 @@ def _judge(
     count = int(ran.get("count") or 0)
     version = r.interpreter.version
     violations = proof.get("violations")
-    rc = failure.returncode if failure is not None else 0
     failed = bool(isinstance(violations, list) and violations) or failure is not None
-    missing = missing_from_wheel(r.project.root, r.wheel.path) if failed else []
+    copied_in = set(suite.files) | set(suite.conftests)
+    missing = (
+        [m for m in missing_from_wheel(r.project.root, r.wheel.path) if m not in copied_in]
+        if failed
+        else []
+    )
     hint = (
         f"; in the source tree, not in the wheel: {', '.join(missing)} (include them in the "
         "package, e.g. remove them from `exclude` or add them to `include` in pyproject.toml)"
@@ -401,6 +405,34 @@ def _judge(
             "distribution to test-dependencies in [tool.noxship], or to the project's "
             "test dependency group"
         )
+    _abnormal(r, suite, ran, failure, deps, hint)
+    if failure is not None:
+        raise WheelTestError(
+            f"test_wheel on Python {version}: the tests failed against the "
+            f"installed wheel {r.wheel.filename}{hint}"
+        )
+    _explain_count(suite, ran, version)
+    modules_found = proof.get("modules")
+    imported = (
+        {str(k): str(v) for k, v in modules_found.items()}
+        if isinstance(modules_found, dict)
+        else {}
+    )
+    return imported, count
+
+
+def _abnormal(
+    r: _Run,
+    suite: Suite,
+    ran: dict[str, object],
+    failure: ToolError | None,
+    deps: TestDependencies,
+    hint: str,
+) -> None:
+    """Raise for a pytest that ended abnormally (exit 2, 3, 4 or 5), or a suite
+    that the source tree collects and that did not run against the wheel."""
+    version = r.interpreter.version
+    rc = failure.returncode if failure is not None else 0
     errors = ran.get("errors")
     if rc == 2 and isinstance(errors, dict) and errors:
         where, cause = next(iter(errors.items()))
@@ -420,7 +452,7 @@ def _judge(
             )
             + "; see its output above"
         )
-    if suite.tests and not count and rc in (0, 5):
+    if suite.tests and not int(ran.get("count") or 0) and rc in (0, 5):  # type: ignore[call-overload]
         raise WheelTestError(
             f"test_wheel on Python {version}: the project's runner collects {suite.tests} "
             f"test(s) from the source tree ({', '.join(suite.files[:3])}), but none ran against "
@@ -432,19 +464,6 @@ def _judge(
             "(exit code 5): set pytest-args in [tool.noxship] to where the "
             "tests are"
         )
-    if failure is not None:
-        raise WheelTestError(
-            f"test_wheel on Python {version}: the tests failed against the "
-            f"installed wheel {r.wheel.filename}{hint}"
-        )
-    _explain_count(suite, ran, version)
-    modules_found = proof.get("modules")
-    imported = (
-        {str(k): str(v) for k, v in modules_found.items()}
-        if isinstance(modules_found, dict)
-        else {}
-    )
-    return imported, count
 
 
 def _explain_count(suite: Suite, ran: dict[str, object], version: str) -> None:

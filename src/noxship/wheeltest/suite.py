@@ -277,7 +277,7 @@ def pytest_failure(
     error, and the distribution (and the dependency group it came from) of the
     plugin whose import failed."""
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    cause = next(
+    cause = next((ln.split(": error: ", 1)[1] for ln in lines if ": error: " in ln), None) or next(
         (ln for ln in lines if ln.startswith(("ERROR:", "E   ", "INTERNALERROR>")) and len(ln) > 8),
         lines[-1] if lines else "no output",
     )
@@ -428,6 +428,7 @@ def place(project: Project, wheel: Path, suite: Suite, work: Path, purelib: Path
                 )
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(project.root / rel, target)
+                _beside_package(project, rel, inside, purelib)
             files[str(target.resolve()) if target.exists() else str(target)] = rel
             location = str(target)
         else:
@@ -452,6 +453,18 @@ def place(project: Project, wheel: Path, suite: Suite, work: Path, purelib: Path
         "keep": keep,
     }
     return Placement(locations, mapping)
+
+
+def _beside_package(project: Project, rel: str, inside: str, purelib: Path) -> None:
+    """Tests copied into the installed package find the data files that lie beside
+    the package in the source tree (pytz's tests read ``../../README.rst``): the
+    non-Python files there are copied beside it in ``purelib`` (a throw-away venv)."""
+    source_parent = (project.root / rel).parents[len(Path(inside).parts) - 1]
+    for path in source_parent.iterdir():
+        if path.is_file() and path.suffix not in (".py", ".pyc", ".pth"):
+            dest = purelib / path.name
+            if not dest.exists():
+                shutil.copy2(path, dest)
 
 
 def _locate(arg: str, packages: Mapping[str, str], purelib: Path, work: Path) -> list[str]:

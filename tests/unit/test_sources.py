@@ -137,3 +137,42 @@ def test_build_system_only_pyproject_reads_setup_cfg(tmp_path: Path) -> None:
     (tmp_path / "VERSION").write_text("3.1\n")
     p = project(tmp_path, BACKENDS["setuptools"])
     assert (p.name, p.version_source.kind, str(p.version)) == ("half-legacy", "file", "3.1")
+
+
+def test_more_places_test_dependencies_live(tmp_path: Path) -> None:
+    """py-serializable (Poetry's legacy table), jsonschema-specifications (its noxfile),
+    hatch's hatch-test environment."""
+    for sub in "abc":
+        (tmp_path / sub).mkdir()
+    legacy = project(
+        tmp_path / "a",
+        '[tool.poetry]\nname = "x"\nversion = "1"\ndescription = ""\n'
+        'authors = []\n[tool.poetry.dependencies]\npython = ">=3.8"\n'
+        '[tool.poetry.dev-dependencies]\nlxml = ">=4"\n',
+        {},
+    )
+    deps = legacy.test_dependencies()
+    assert deps.source == "Poetry's [tool.poetry.dev-dependencies]"
+    assert deps.requirements[0].startswith("lxml")
+    nox_only = project(
+        tmp_path / "b",
+        '[project]\nname = "x"\nversion = "1"\n',
+        {
+            "noxfile.py": "import nox\n\n\n@nox.session\ndef tests(session):\n"
+            '    session.install("pytest", "-r", "req.txt", ".[extra]")\n'
+            '    session.run("pytest")\n'
+        },
+    )
+    deps = nox_only.test_dependencies()
+    assert deps.source == "noxfile.py session 'tests'"
+    assert deps.requirements == ("pytest",) and deps.extras == ("extra",)
+    assert [f.name for f in deps.files] == ["req.txt"]
+    hatch = project(
+        tmp_path / "c",
+        '[project]\nname = "x"\nversion = "1"\n'
+        '[tool.hatch.envs.hatch-test]\nextra-dependencies = ["covdefaults"]\n',
+        {},
+    )
+    deps = hatch.test_dependencies()
+    assert deps.source == "hatch environment 'hatch-test'"
+    assert "pytest" in deps.requirements and "covdefaults" in deps.requirements

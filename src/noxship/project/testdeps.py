@@ -13,11 +13,14 @@ Search order: ``[tool.noxship] test-dependencies``; then, for each name of
    or ``setup.cfg`` project, or dynamic extras), an extra of the built wheel
    (its ``Provides-Extra``, core metadata spec);
 
-then the sources without names: hatch's ``default`` environment, an extra
+then the sources without names: Poetry's legacy ``[tool.poetry.dev-dependencies]``,
+hatch's ``hatch-test`` environment (with hatch's default pytest plugins),
+hatch's ``default`` environment, an extra
 named ``all`` (as in 2), a requirements file by its common names (``requirements-dev.txt``,
 ``requirements/tests.txt``, ``test-requirements.txt``...; installed with
 ``-r``, so every pip option in it holds), tox's ``[testenv]`` ``deps`` and
-``extras`` (tox.ini), and last an extra named ``all`` as in 6 (in a
+``extras`` (tox.ini), the ``session.install(...)`` calls of the ``noxfile.py``
+session that runs pytest (read with :mod:`ast`, never run), and last an extra named ``all`` as in 6 (in a
 ``setup.cfg`` it often means "every optional feature", not the tests). The
 first hit wins. Names are compared after PEP 503 normalisation, as PEP 735
 and PEP 685 prescribe.
@@ -113,6 +116,93 @@ def _poetry_group(pyproject: PyProject, wanted: str) -> TestDependencies | None:
     return TestDependencies(requirements, (), f"Poetry group {wanted!r}")
 
 
+def _poetry_legacy(pyproject: PyProject) -> TestDependencies | None:
+    """Poetry's legacy ``[tool.poetry.dev-dependencies]`` table (Poetry < 1.2, still
+    read by Poetry as the ``dev`` group; Poetry docs, "Managing dependencies")."""
+    table_ = table(pyproject.poetry, "dev-dependencies")
+    if not table_:
+        return None
+    from poetry.core.factory import Factory
+    from poetry.core.pyproject.exceptions import PyProjectError
+
+    try:
+        package = Factory().create_poetry(pyproject.root).package
+        deps = package.dependency_group("dev").dependencies
+    except (PyProjectError, RuntimeError, ValueError, KeyError) as exc:
+        raise ConfigError(
+            f"pyproject.toml: [tool.poetry.dev-dependencies] cannot be read ({exc}): fix it"
+        ) from None
+    reqs = tuple(dep.to_pep_508() for dep in deps)
+    return TestDependencies(reqs, (), "Poetry's [tool.poetry.dev-dependencies]") if reqs else None
+
+
+def _hatch_test(pyproject: PyProject) -> TestDependencies | None:
+    """hatch's ``hatch-test`` environment: its default test dependencies (pytest,
+    pytest-mock, pytest-randomly, pytest-rerunfailures, pytest-xdist, coverage;
+    hatch docs, "Testing: dependencies") plus its ``extra-dependencies``."""
+    env = table(pyproject.data, "tool", "hatch", "envs", "hatch-test")
+    if not env:
+        return None
+    defaults = (
+        "pytest",
+        "pytest-mock",
+        "pytest-randomly",
+        "pytest-rerunfailures",
+        "pytest-xdist[psutil]",
+        "coverage-enable-subprocess",
+        "coverage[toml]",
+    )
+    reqs = _strings(env.get("dependencies")) or defaults
+    reqs = (*reqs, *_strings(env.get("extra-dependencies")))
+    return TestDependencies(reqs, _strings(env.get("features")), "hatch environment 'hatch-test'")
+
+
+def _noxfile(pyproject: PyProject) -> TestDependencies | None:
+    """The ``session.install(...)`` calls of the session that runs pytest in the
+    project's ``noxfile.py``, read with :mod:`ast` (never run): string arguments
+    are requirements, ``-r file`` a requirements file, ``.[extra]`` extras."""
+    import ast
+
+    path = pyproject.root / "noxfile.py"
+    if not path.is_file():
+        return None
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return None
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef) or "pytest" not in ast.unparse(func):
+            continue
+        reqs: list[str] = []
+        extras: list[str] = []
+        files: list[Path] = []
+        for call in ast.walk(func):
+            if not (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "install"
+            ):
+                continue
+            args = [
+                a.value
+                for a in call.args
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
+            for i, arg in enumerate(args):
+                if arg in ("-r", "--requirement") and i + 1 < len(args):
+                    files.append(pyproject.root / args[i + 1])
+                elif arg.startswith((".", "-e")) or arg.startswith("-") or "/" in arg:
+                    if "[" in arg:
+                        extras += [e.strip() for e in arg.split("[", 1)[1].rstrip("]").split(",")]
+                elif i == 0 or args[i - 1] not in ("-r", "--requirement", "-c"):
+                    reqs.append(arg)
+        if reqs or extras or files:
+            return TestDependencies(
+                tuple(reqs), tuple(extras), f"noxfile.py session {func.name!r}", tuple(files)
+            )
+    return None
+
+
 def _strings(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
@@ -186,9 +276,18 @@ def _tox(pyproject: PyProject) -> TestDependencies | None:
 
 
 def _unnamed(pyproject: PyProject, extras: Collection[str]) -> TestDependencies | None:
-    for found in (_hatch_env(pyproject, "default"), _extra(pyproject, "all"),
-                  _requirements_file(pyproject), _tox(pyproject),
-                  _wheel_extra(extras, "all")):  # fmt: skip
+    sources: tuple[Callable[[], TestDependencies | None], ...] = (
+        lambda: _poetry_legacy(pyproject),
+        lambda: _hatch_test(pyproject),
+        lambda: _hatch_env(pyproject, "default"),
+        lambda: _extra(pyproject, "all"),
+        lambda: _requirements_file(pyproject),
+        lambda: _tox(pyproject),
+        lambda: _noxfile(pyproject),
+        lambda: _wheel_extra(extras, "all"),
+    )
+    for source in sources:
+        found = source()
         if found is not None:
             return found
     return None

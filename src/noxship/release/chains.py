@@ -56,6 +56,46 @@ def planned_version(project: Project, environ: Mapping[str, str]) -> Version | N
     return Version(plan.version) if plan.kind is not PlanKind.NONE and plan.version else None
 
 
+INIT_FILES = ("noxfile.py", ".gitignore", ".gitlab-ci.yml", ".github/workflows/release.yml")
+"""What ``noxship init`` writes or edits."""
+
+
+def warn_dirty(project: Project) -> list[str]:
+    """Say once, naming the files, when uncommitted changes make the version that
+    git gives a dirty or post-release one (setuptools_scm's ``+dirty``, a local
+    ``+g<hash>.d<date>``); when the changes are ``noxship init``'s, say to commit
+    them. Returns the changed files (``git status --porcelain``)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    changed = [line[3:].strip() for line in out.splitlines() if line.strip()]
+    if not changed:
+        return changed
+    ours = [f for f in changed if f in INIT_FILES]
+    fix = (
+        "commit them (git commit -am 'noxship'): they are noxship init's"
+        if ours
+        else "commit or stash them to build the version of the commit"
+    )
+    logger.warning(
+        "uncommitted changes (%s) make the version from git (%s) a dirty or post-release one: %s",
+        ", ".join(changed[:6]),
+        project.version_source.detail,
+        fix,
+    )
+    return changed
+
+
 def build_planned(project: Project, environ: Mapping[str, str]) -> list[Distribution]:
     """Build the version this pipeline's plan builds (a release's, or a preview's
     ``.devN``; else the project's own) into ``<root>/dist``
@@ -76,6 +116,8 @@ def build_planned(project: Project, environ: Mapping[str, str]) -> list[Distribu
     from noxship.build import build
 
     version = planned_version(project, environ)
+    if version is None and project.version_source.is_vcs:
+        warn_dirty(project)
     if version is not None and version != project.version:
         logger.info("building the planned version %s (the version source: %s)",
                     version, project.version_source.detail)  # fmt: skip

@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     _project_command(
         sub, common, "build",
         "build the planned version into dist/ and check it (what the build session does)",
-        "Build <project>/dist: the sdist, then the wheel from it; twine check --strict; the "
+        "Build <project>/dist: the sdist, then the wheel from it; twine check as PyPI judges; the "
         "Python metadata checks (warnings, or with strict-metadata = true errors: exit 2 and "
         "dist/ emptied); dist/SHA256SUMS.",
     )  # fmt: skip

@@ -9,7 +9,7 @@ session            what it does
 =================  ====================================================================
 ``lint``           ``pre-commit run --all-files``, else ``ruff check`` and ``ruff format --check``
 ``tests``          the test suite against the source tree (the fast loop)
-``build``          sdist, then the wheel from it; ``twine check --strict``; ``dist/SHA256SUMS``
+``build``          sdist, then the wheel from it; ``twine check``; ``dist/SHA256SUMS``
 ``test_wheel``     the test suite against the installed wheel, per supported Python
 ``docs``           the Sphinx or MkDocs docs, built against the wheel, warnings as errors
 ``check_version``  fail when the project's version is already released
@@ -261,7 +261,7 @@ def tests(session: nox.Session) -> None:
 @_session(venv_backend="none")
 @_guarded
 def build(session: nox.Session) -> None:
-    """Build the sdist, then the wheel from it; twine check --strict; the Python
+    """Build the sdist, then the wheel from it; twine check as PyPI judges; the
     metadata checks; dist/SHA256SUMS."""
     from noxship.build import CHECK_MODULES
     from noxship.release import build_planned

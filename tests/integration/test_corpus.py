@@ -52,6 +52,9 @@ class Real:
     test_dependencies: str
     settings: str = ""
     why: str = ""
+    tests: int = 0
+    """How many tests the plain run collects (``pytest`` in the source tree): test_wheel
+    must run as many against the wheel. 0: not recorded."""
 
     @property
     def id(self) -> str:
@@ -90,6 +93,19 @@ CORPUS = [
          "requirements file dev-requirements.txt"),  # own noxfile
     Real("uv-secure", "0.17.2", "uv_build", "static", "dependency group 'dev' (PEP 735)",
          why="uv_build's sdist has no tests (its default): test_wheel checks the imports"),
+    # Issue 23's shapes: the suite the project's own runner collects.
+    Real("six", "1.17.0", "setuptools (setup.py only)", "built", "none found",
+         why="test_six.py at the root (no test directory)", tests=200),
+    Real("jaraco.functools", "4.6.0", "setuptools", "setuptools_scm", "extra 'test' (PEP 621)",
+         why="test_functools.py at the root, pytest.ini --doctest-modules", tests=40),
+    Real("zope.event", "6.2", "setuptools", "static", "extra 'test' (PEP 621)",
+         why="unittest tests in src/zope/event/tests.py (a namespace package)", tests=2),
+    Real("pytz", "2026.6", "setuptools (setup.py only)", "built", "none found",
+         why="pytz/tests is in the sdist, not in the wheel: copied into the installed package",
+         tests=237),
+    # Issue 24's shapes: coverage measured the project's way.
+    Real("platformdirs", "4.3.6", "hatchling", "hatch-vcs", "extra 'test' (PEP 621)",
+         why="covdefaults, fail_under = 76 over --cov src/platformdirs --cov tests", tests=482),
 ]  # fmt: skip
 """Every entry passed on this machine (2026-12-01); the closing note has the table."""
 
@@ -188,6 +204,8 @@ def test_release_local(pytestconfig: pytest.Config, tmp_path: Path, real: Real) 
     record(real, time.monotonic() - start, "pass" if result.returncode == 0 else "FAIL")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert f"test dependencies: {real.test_dependencies}" in result.stderr
+    if real.tests:
+        assert f"{real.tests} test(s) ran against the installed wheel, as many as" in result.stderr
     published = sorted(p.name for p in index_dir.iterdir())
     assert len(published) == 2, published
     dists = find_distributions(index_dir, real.name)

@@ -264,7 +264,7 @@ def build(
     The ``build`` library builds the sdist and then the wheel from the
     unpacked sdist, in one isolated environment made by uv. The sdist is
     normalised (:func:`~noxship.build.normalise.normalise_sdist`), every archive
-    is scanned for credentials, then ``twine check --strict`` checks the
+    is scanned for credentials, then ``twine check`` checks the
     metadata, :mod:`.pythons` checks ``requires-python``, the classifiers and the
     wheel tags against each other and today's CPython calendar (warnings, or
     errors with ``strict-metadata``), and ``dist/SHA256SUMS`` is written.

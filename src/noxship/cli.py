@@ -14,7 +14,7 @@ import argparse
 import datetime
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,14 +156,23 @@ def _history(project: Project) -> History:
     return read
 
 
+def _base(project: Project) -> Callable[[str], str | None]:
+    """Read the version at a merge request's base only when a plan needs it."""
+
+    def read(sha: str) -> str | None:
+        from noxship.release.history import version_at
+
+        return version_at(project, sha, os.environ)
+
+    return read
+
+
 def _check_version(args: argparse.Namespace) -> None:
-    from noxship.plan import Policy, check_version
     from noxship.project import Project
-    from noxship.release.history import gather_released
+    from noxship.release import check_request_version
 
     project = Project.load(args.project, check_requires_python=False)
-    policy = Policy.from_config(project.config, os.environ)
-    print(check_version(project, gather_released(project, policy.release_targets, os.environ)))
+    print(check_request_version(project, os.environ))
 
 
 def _bump(args: argparse.Namespace) -> None:
@@ -188,7 +197,7 @@ def _plan(args: argparse.Namespace) -> None:
     from noxship.project import Project
 
     project = Project.load(args.project, check_requires_python=False)
-    plan = plan_from_environment(project, os.environ, _history(project))
+    plan = plan_from_environment(project, os.environ, _history(project), _base(project))
     # canonicalize_name imports packaging.utils: only the CI formats need it.
     name = project.canonical_name if args.format in ("dotenv", "github") else None
     render(plan, args.format, os.environ, project_name=name)

@@ -381,15 +381,11 @@ def tag(session: nox.Session) -> None:
 def check_version(session: nox.Session) -> None:
     """Fail when the project's version is already released (on a release target,
     or as a ``v<version>`` tag): a merge request's check, before the merge."""
-    from noxship.plan import Policy
-    from noxship.plan import check_version as check
-    from noxship.release.history import gather_released
+    from noxship.release import check_request_version
 
     _options(session)
     project = _project()
-    environ = _credentials_env(project)
-    targets = Policy.from_config(project.config, environ).release_targets
-    session.log(check(project, gather_released(project, targets, environ)))
+    session.log(check_request_version(project, _credentials_env(project)))
 
 
 def _check_credentials(session: nox.Session, targets: Sequence[str]) -> None:

@@ -362,36 +362,51 @@ def test_a_local_version_is_never_released(project: Project) -> None:
 
 
 # Merge requests and the release history (GitLab merge request, CI_PIPELINE_IID=123):
-# (case, project version, {place: versions}, unreadable source or None, check on, plan or error)
-HISTORY: list[tuple[str, str, dict[str, list[str]], str | None, bool, str]] = [
-    ("no release yet", "1.4.0", {}, None, True, "preview 1.4.0.dev123"),
+# (case, project version, {place: versions}, unreadable source or None, check on,
+#  what merging releases: "title" (a release message), "bump from X" (the base had X)
+#  or "nothing", plan or error)
+HISTORY: list[tuple[str, str, dict[str, list[str]], str | None, bool, str, str]] = [
+    ("no release yet", "1.4.0", {}, None, True, "title", "preview 1.4.0.dev123"),
     ("the version is not released yet", "1.4.0", {"pypi": ["1.3.0"], "tag v1.3.0": ["1.3.0"]},
-     None, True, "preview 1.4.0.dev123"),
-    ("the version is taken", "1.4.0", {"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]}, None, True,
+     None, True, "title", "preview 1.4.0.dev123"),
+    ("the version is taken", "1.4.0", {"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]}, None, True, "title",
      "exit 4: [project] version says 1.4.0, which is already released (pypi, tag v1.4.0): "
      "bump it before merging: noxship bump patch, or a version from 1.4.1 up"),
-    ("the version is taken, check off", "1.4.0", {"pypi": ["1.4.0"]}, None, False,
+    ("the version is taken, check off", "1.4.0", {"pypi": ["1.4.0"]}, None, False, "title",
      "preview 1.4.1.dev123"),
-    ("only its tag exists", "1.4.0", {"tag v1.4.0": ["1.4.0"]}, None, True,
+    ("only its tag exists", "1.4.0", {"tag v1.4.0": ["1.4.0"]}, None, True, "title",
      "exit 4: [project] version says 1.4.0, which is already released (tag v1.4.0): "
      "bump it before merging: noxship bump patch, or a version from 1.4.1 up"),
     ("the final after a release candidate", "1.5.0", {"pypi": ["1.4.0", "1.5.0rc1"]}, None,
-     True, "preview 1.5.0rc2.dev123"),
+     True, "title", "preview 1.5.0rc2.dev123"),
     ("previews on the index are not releases", "1.4.0", {"testpypi": ["1.4.0.dev99"]}, None,
-     True, "preview 1.4.0.dev123"),
+     True, "title", "preview 1.4.0.dev123"),
     ("an index cannot be read", "1.4.0", {"tag v1.3.0": ["1.3.0"]},
-     "the index of pypi: cannot reach it", True,
+     "the index of pypi: cannot reach it", True, "title",
+     "exit 1: cannot check that version 1.4.0 is not taken: the index of pypi: cannot reach "
+     "it: re-run when it can be read, or set check-version = false in [tool.noxship]"),
+    ("an ordinary merge request on a released version", "1.4.0",
+     {"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]}, None, True, "nothing", "preview 1.4.1.dev123"),
+    ("the version changed to a taken one", "1.4.0", {"pypi": ["1.4.0"]}, None, True,
+     "bump from 1.3.0", "exit 4: [project] version says 1.4.0, which is already released "
+     "(pypi): bump it before merging: noxship bump patch, or a version from 1.4.1 up"),
+    ("the version changed to a free one", "1.5.0", {"pypi": ["1.4.0"]}, None, True,
+     "bump from 1.4.0", "preview 1.5.0.dev123"),
+    ("indexes down, an ordinary merge request", "1.4.0", {"tag v1.4.0": ["1.4.0"]},
+     "the index of pypi: cannot reach it", True, "nothing", "preview 1.4.1.dev123"),
+    ("indexes down, a release title", "1.4.0", {"tag v1.3.0": ["1.3.0"]},
+     "the index of pypi: cannot reach it", True, "title",
      "exit 1: cannot check that version 1.4.0 is not taken: the index of pypi: cannot reach "
      "it: re-run when it can be read, or set check-version = false in [tool.noxship]"),
 ]  # fmt: skip
 
 
 def history_outcome(project: Project, row: tuple[str, str, dict[str, list[str]], str | None,
-                    bool, str]) -> str:  # fmt: skip
+                    bool, str, str]) -> str:  # fmt: skip
     from noxship.errors import NoxshipError
     from noxship.plan import Released
 
-    _, version, places, unreadable, check, _ = row
+    _, version, places, unreadable, check, merging, _ = row
     (project.root / "pyproject.toml").write_text(
         f'[project]\nname = "x"\nversion = "{version}"\n'
         + ("" if check else "[tool.noxship]\ncheck-version = false\n")
@@ -400,7 +415,16 @@ def history_outcome(project: Project, row: tuple[str, str, dict[str, list[str]],
     released = Released.from_sources(places, ["the tags of origin", "the index of pypi"],
                                      [unreadable] if unreadable else [])  # fmt: skip
     try:
-        plan = make_plan(detect(GL_MR), project, Policy.from_config(project.config, {}), released)
+        title = f"{version}: release" if merging == "title" else "Fix a typo in the docs"
+        base = merging.removeprefix("bump from ") if merging.startswith("bump") else version
+        env = {**GL_MR, "CI_MERGE_REQUEST_TITLE": title}
+        plan = make_plan(
+            detect(env),
+            project,
+            Policy.from_config(project.config, {}),
+            released,
+            base_version=base,
+        )
     except NoxshipError as exc:
         return f"exit {int(exc.exit_code)}: {exc}"
     return f"{plan.kind.value} {plan.version}"
@@ -408,7 +432,7 @@ def history_outcome(project: Project, row: tuple[str, str, dict[str, list[str]],
 
 @pytest.mark.parametrize("row", HISTORY, ids=[h[0] for h in HISTORY])
 def test_merge_requests_and_the_release_history(
-    project: Project, row: tuple[str, str, dict[str, list[str]], str | None, bool, str]
+    project: Project, row: tuple[str, str, dict[str, list[str]], str | None, bool, str, str]
 ) -> None:
     assert history_outcome(project, row) == row[-1]
 
@@ -454,16 +478,24 @@ def render_decisions() -> str:
         "`<next>.dev<N>`: `<next>` is the project's version when it is not released and its "
         "previews sort after every release, else the release after the newest one (next "
         "pre-release, else next patch). The version check fails the merge request when the "
-        "project's version is released (exit 4) or a source cannot be read (exit 1).",
+        "version merging would release is released (exit 4) or a source cannot be read "
+        "(exit 1). Merging releases a version only when the request's title is a release "
+        "message (`CI_MERGE_REQUEST_TITLE`, the pull request's title) or the request changes "
+        "the version from its base (`CI_MERGE_REQUEST_DIFF_BASE_SHA`, the pull request's "
+        "`base.sha`); an ordinary merge request on a released version publishes its preview "
+        "and says that merging releases nothing.",
         "",
-        "| case | project version | released | check-version | plan |",
-        "|---|---|---|---|---|",
+        "| case | project version | released | check-version | merging releases | plan |",
+        "|---|---|---|---|---|---|",
     ]
-    for case, version, places, unreadable, check, outcome in HISTORY:
+    for case, version, places, unreadable, check, merging, outcome in HISTORY:
         where = "; ".join(f"{', '.join(v)} ({k})" for k, v in places.items()) or "-"
         if unreadable:
             where += f"; not read: {unreadable}"
-        lines.append(f"| {case} | {version} | {where} | {str(check).lower()} | {outcome} |")
+        said = {"title": "its title", "nothing": "nothing"}.get(merging, merging)
+        lines.append(
+            f"| {case} | {version} | {where} | {str(check).lower()} | {said} | {outcome} |"
+        )
     lines.append("")
     return "\n".join(lines)
 
@@ -493,3 +525,44 @@ def test_an_empty_plan_says_nothing_to_publish(project: Project) -> None:
     out = io.StringIO()
     render(plan, "text", {}, out)
     assert out.getvalue().startswith("nothing to publish\n  - no CI detected")
+
+
+@pytest.fixture
+def no_sockets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A socket guard: any connection (an index, a remote) fails the test."""
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a plan that publishes nothing opened a connection: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {**GL_MR, "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "99"},  # a fork's merge request
+        {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature"},
+        {**GL, "CI_PIPELINE_SOURCE": "schedule", "CI_COMMIT_BRANCH": "main"},
+        {},  # a laptop
+    ],
+    ids=["fork", "feature-push", "schedule", "laptop"],
+)
+def test_plans_that_publish_nothing_read_no_socket(
+    project: Project, env: dict[str, str], no_sockets: None
+) -> None:
+    from noxship.release.history import history_reader
+
+    environ = {**env, "NOXSHIP_TARGET_PYPI_INDEX_URL": "https://192.0.2.1/simple/"}
+    plan = plan_from_environment(project, environ, history_reader(project, environ))
+    assert plan.kind.value == "none"
+
+
+def test_later_jobs_take_the_handed_over_plan(project: Project, no_sockets: None) -> None:
+    """N1: build and test jobs read no index: the plan job's dotenv report says the version."""
+    from noxship.release import planned_version
+
+    env = {**GL_MR, "NOXSHIP_PLAN_KIND": "preview", "NOXSHIP_PLAN_VERSION": "1.4.1.dev123"}
+    assert str(planned_version(project, env)) == "1.4.1.dev123"
+    assert planned_version(project, {**GL_MR, "NOXSHIP_PLAN_KIND": "none"}) is None

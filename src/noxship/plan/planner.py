@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
@@ -41,6 +41,7 @@ __all__ = [
     "Policy",
     "check_version",
     "make_plan",
+    "merging_releases",
     "plan_from_environment",
     "preview_version",
     "release_version",
@@ -290,12 +291,57 @@ def _tag_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
     return _release(ctx, policy, version, f"{where} {ctx.tag} of version {version}", None)
 
 
+def merging_releases(
+    ctx: CIContext, project: Project, policy: Policy, base_version: str | None
+) -> str | None:
+    """Why merging a merge or pull request would release its version (its title is
+    a release message, or it changes the version from ``base_version``), or
+    ``None`` when merging releases nothing."""
+    if release_version(ctx.request_title, policy.release_pattern) is not None:
+        return f"its title {shown(ctx.request_title)} is a release message"
+    if (
+        base_version is not None
+        and project.version is not None
+        and _valid(base_version) != str(project.version)
+    ):
+        return f"it changes the version from {base_version} to {project.version}"
+    return None
+
+
+def _request_check(
+    ctx: CIContext,
+    project: Project,
+    policy: Policy,
+    released: Released,
+    base_version: str | None,
+    kind: str,
+) -> str:
+    """The version check of a merge or pull request: it fails only when merging
+    would release a version that is taken, that is when the request's title is a
+    release message, or when it changes the version from the one at its base
+    (``base_version``, read by the caller from the target branch)."""
+    if not policy.check_version:
+        return "version check off ([tool.noxship] check-version = false)"
+    if merging_releases(ctx, project, policy, base_version) is not None:
+        return check_version(project, released)
+    base = f" from {ctx.target_branch}" if ctx.target_branch else ""
+    return (
+        f"version check: merging this {kind} releases nothing (its title "
+        f"{shown(ctx.request_title)} is not a release message, and the version is unchanged"
+        f"{base}), so the version need not be free"
+    )
+
+
 def _request_plan(
-    ctx: CIContext, project: Project, policy: Policy, released: Released, earlier: str | None
+    ctx: CIContext,
+    project: Project,
+    policy: Policy,
+    released: Released,
+    earlier: str | None,
+    base_version: str | None = None,
 ) -> Plan:
     kind = "merge request" if ctx.event == "merge_request" else "pull request"
-    check = (check_version(project, released) if policy.check_version
-             else "version check off ([tool.noxship] check-version = false)")  # fmt: skip
+    check = _request_check(ctx, project, policy, released, base_version, kind)
     if ctx.from_fork:
         return _nothing(ctx, f"{kind} from a fork: it has no access to secrets, so no preview")
     if earlier is not None:
@@ -361,6 +407,7 @@ def make_plan(
     released: Released | None = None,
     *,
     earlier: str | None = None,
+    base_version: str | None = None,
 ) -> Plan:
     """Decide what this pipeline publishes.
 
@@ -372,6 +419,9 @@ def make_plan(
             version and the version check); ``None``: no release yet.
         earlier: the preview version an earlier job of this pipeline planned
             (``NOXSHIP_PLAN_VERSION``), kept so that every job builds the same.
+        base_version: a merge or pull request's version at its base (the target
+            branch), ``None`` when unknown: the version check runs only when the
+            request's title is a release message or the version changed.
 
     Returns:
         The plan; an empty one (kind :attr:`PlanKind.NONE`) says why nothing is published.
@@ -388,7 +438,7 @@ def make_plan(
     if ctx.event in ("tag", "release"):
         return _tag_plan(ctx, project, policy)
     if ctx.event in ("merge_request", "pull_request"):
-        return _request_plan(ctx, project, policy, released or Released(), earlier)
+        return _request_plan(ctx, project, policy, released or Released(), earlier, base_version)
     if ctx.event == "push":
         return _push_plan(ctx, project, policy)
     return _nothing(
@@ -402,6 +452,9 @@ def plan_from_environment(
     project: Project,
     env: Mapping[str, str],
     history: History | None = None,
+    base: Callable[[str], str | None] | None = None,
+    *,
+    steps: bool = True,
 ) -> Plan:
     """Detect the CI context in ``env`` and plan for ``project`` (:func:`make_plan`,
     with :meth:`Policy.from_config`).
@@ -415,6 +468,14 @@ def plan_from_environment(
             steps an earlier run did, :func:`with_steps_done`), to read the
             release history (:func:`noxship.release.history.gather_released`);
             ``None``: not read.
+        base: called with a merge or pull request's base commit, to read the
+            project's version there (:func:`noxship.release.history.version_at`).
+        steps: for a release, read what an earlier run did (``False`` where only
+            the version matters: a build).
+
+    A plan that publishes nothing (a fork's request, no preview targets, a push
+    that is not a release, a laptop) and a request whose preview version an
+    earlier job handed over read no history, and so no network.
 
     Raises:
         PlanError: as :func:`~noxship.plan.providers.detect` and :func:`make_plan`.
@@ -424,11 +485,22 @@ def plan_from_environment(
     ctx = detect(env)
     policy = Policy.from_config(project.config, env)
     released = None
-    if history is not None and ctx.event in ("merge_request", "pull_request"):
-        released = history(policy.release_targets, True)
     earlier = env.get("NOXSHIP_PLAN_VERSION") if env.get("NOXSHIP_PLAN_KIND") == "preview" else None
-    plan = make_plan(ctx, project, policy, released, earlier=_valid(earlier))
-    if history is not None and plan.kind is PlanKind.RELEASE:
+    publishes = not ctx.from_fork and bool(policy.preview_targets)
+    if (
+        history is not None
+        and ctx.event in ("merge_request", "pull_request")
+        and publishes
+        and _valid(earlier) is None
+    ):
+        released = history(policy.release_targets, True)
+    base_version = None
+    if base is not None and ctx.base_sha and ctx.event in ("merge_request", "pull_request"):
+        base_version = base(ctx.base_sha)
+    plan = make_plan(
+        ctx, project, policy, released, earlier=_valid(earlier), base_version=base_version
+    )
+    if history is not None and steps and plan.kind is PlanKind.RELEASE:
         plan = with_steps_done(plan, history(plan.targets, False))
     return plan
 

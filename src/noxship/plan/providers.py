@@ -32,6 +32,12 @@ class CIContext(NamedTuple):
         run_number_variable: the name of the variable ``run_number`` came from.
         from_fork: the merge/pull request comes from a fork.
         sha: the commit id.
+        request_title: the merge/pull request's title (GitLab's
+            ``CI_MERGE_REQUEST_TITLE``, the pull request's ``title`` in GitHub's payload).
+        base_sha: the commit the merge/pull request is compared with (GitLab's
+            ``CI_MERGE_REQUEST_DIFF_BASE_SHA``, the merge base; GitHub's
+            ``pull_request.base.sha``, the target branch's head).
+        target_branch: the branch it merges into.
     """
 
     provider: str
@@ -44,6 +50,9 @@ class CIContext(NamedTuple):
     run_number_variable: str = ""
     from_fork: bool = False
     sha: str | None = None
+    request_title: str | None = None
+    base_sha: str | None = None
+    target_branch: str | None = None
 
 
 def _title(message: str | None) -> str | None:
@@ -130,6 +139,9 @@ class GitLab(Provider):
             run_number_variable="CI_PIPELINE_IID",
             from_fork=fork,
             sha=env.get("CI_COMMIT_SHA") or None,
+            request_title=env.get("CI_MERGE_REQUEST_TITLE") or None,
+            base_sha=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") or None,
+            target_branch=env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None,
         )
 
 
@@ -203,6 +215,7 @@ class GitHub(Provider):
         repo = _object(payload.get("repository"))
         branch, tag = cls._refs(env)
         fork = False
+        request = _object(payload.get("pull_request"))
         if event == "release":
             tag = _text(_object(payload.get("release")).get("tag_name")) or tag
             action = payload.get("action")
@@ -224,6 +237,9 @@ class GitHub(Provider):
             run_number_variable="GITHUB_RUN_NUMBER",
             from_fork=fork,
             sha=env.get("GITHUB_SHA") or None,
+            request_title=_text(request.get("title")),
+            base_sha=_text(_object(request.get("base")).get("sha")),
+            target_branch=env.get("GITHUB_BASE_REF") or None,
         )
 
 

@@ -15,12 +15,12 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, verify_checksums
 from noxship.build.scan import scan_distributions
 from noxship.environment import sanitize_url, secret_values
-from noxship.errors import ConfigError
+from noxship.errors import ConfigError, PlanError
 from noxship.plan.planner import Plan, PlanKind, plan_from_environment
 from noxship.plan.providers import detect
 from noxship.project import Project
@@ -29,12 +29,13 @@ from noxship.publish.local_index import LocalIndex
 from noxship.publish.publisher import PublishReport, publish
 from noxship.publish.targets import Target, resolve_credentials, resolve_target
 from noxship.publish.trusted import check_claims
-from noxship.release.history import history_reader
+from noxship.release.history import history_reader, version_at
 from noxship.release.provenance import check_reviewed
 from noxship.release.tagging import tag_release
 
 __all__ = [
     "check_options",
+    "check_request_version",
     "checked_distributions",
     "print_report",
     "publish_local",
@@ -49,11 +50,68 @@ logger = logging.getLogger("noxship")
 
 def planned_version(project: Project, environ: Mapping[str, str]) -> Version | None:
     """The version this pipeline's plan builds (a release's, or a preview's
-    ``.devN``), else ``None`` (then a build gives the project's own)."""
-    from noxship.release.history import history_reader
+    ``.devN``), else ``None`` (then a build gives the project's own).
 
-    plan = plan_from_environment(project, environ, history_reader(project, environ))
+    A job after the one that planned takes the plan it handed over
+    (``NOXSHIP_PLAN_KIND`` and ``NOXSHIP_PLAN_VERSION``, the dotenv report) and
+    reads no index; otherwise the plan is made here, reading the release history
+    only for a preview's version (a release's comes from its message or tag)."""
+    from noxship.release.history import history_reader, version_at
+
+    kind, handed = environ.get("NOXSHIP_PLAN_KIND"), environ.get("NOXSHIP_PLAN_VERSION")
+    if kind == PlanKind.NONE.value:
+        return None
+    if kind in (PlanKind.PREVIEW.value, PlanKind.RELEASE.value) and handed:
+        try:
+            return Version(handed)
+        except InvalidVersion:
+            raise PlanError(
+                f"NOXSHIP_PLAN_VERSION={handed!r}, handed over by an earlier job, "
+                "is not a PEP 440 version: re-run the pipeline"
+            ) from None
+    plan = plan_from_environment(
+        project,
+        environ,
+        history_reader(project, environ),
+        lambda sha: version_at(project, sha, environ),
+        steps=False,
+    )
     return Version(plan.version) if plan.kind is not PlanKind.NONE and plan.version else None
+
+
+def check_request_version(project: Project, environ: Mapping[str, str]) -> str:
+    """The version check (``noxship check-version``, the ``check_version`` session).
+
+    In a merge or pull request it asks what merging would release: only when the
+    request's title is a release message, or it changes the version from its
+    base (:func:`noxship.plan.merging_releases`), must the version be free;
+    otherwise it says that merging releases nothing, and reads no index.
+    Elsewhere (a laptop, a push) it checks the project's version.
+
+    Returns:
+        The line to print.
+
+    Raises:
+        IndexConflictError: the version merging would release is taken (exit 4).
+        IndexUnavailableError: a source of the release history cannot be read (exit 1).
+    """
+    from noxship.plan import Policy, check_version, merging_releases
+    from noxship.release.history import gather_released, version_at
+
+    ctx = detect(environ)
+    policy = Policy.from_config(project.config, environ)
+    if ctx.event in ("merge_request", "pull_request"):
+        base = version_at(project, ctx.base_sha, environ) if ctx.base_sha else None
+        why = merging_releases(ctx, project, policy, base)
+        if why is None:
+            kind = "merge request" if ctx.event == "merge_request" else "pull request"
+            return (
+                f"version check: merging this {kind} releases nothing (its title is not a "
+                "release message and the version is unchanged), so the version need not "
+                "be free"
+            )
+        logger.info("merging releases %s: %s", project.version, why)
+    return check_version(project, gather_released(project, policy.release_targets, environ))
 
 
 INIT_FILES = ("noxfile.py", ".gitignore", ".gitlab-ci.yml", ".github/workflows/release.yml")
@@ -257,7 +315,12 @@ def publish_planned(
             on no release branch (exit 2; nothing is published); and as
             :func:`publish_to` and :func:`tag_release`.
     """
-    plan = plan_from_environment(project, environ, history_reader(project, environ))
+    plan = plan_from_environment(
+        project,
+        environ,
+        history_reader(project, environ),
+        lambda sha: version_at(project, sha, environ),
+    )
     _check_reviewed(project, plan, environ)
     for reason in plan.reasons:
         logger.info("plan: %s", reason)

@@ -32,7 +32,7 @@ from noxship.publish.retry import RetryPolicy
 from noxship.publish.targets import resolve_credentials, resolve_target
 from noxship.release.git import git
 
-__all__ = ["gather_released", "history_reader", "versions_of_files"]
+__all__ = ["gather_released", "history_reader", "version_at", "versions_of_files"]
 
 logger = logging.getLogger("noxship")
 
@@ -194,6 +194,68 @@ def _commit_level(project: Project, environ: Mapping[str, str]) -> tuple[str | N
     since = tag or "the first commit"
     said = f"{len(commits)} commits since {since} ask for a {level or 'no'} bump{deepened}"
     return (level if level in ("minor", "major") else None), said
+
+
+def version_at(project: Project, sha: str, environ: Mapping[str, str]) -> str | None:
+    """The project's version at commit ``sha`` (a merge request's base), read from
+    the file that holds it (``[project] version`` or Poetry's, or the version
+    file), or ``None`` when the version comes from git or cannot be read. A
+    commit missing from a shallow clone is fetched first (``git fetch --depth=1``)."""
+    import tomllib
+
+    from noxship.project.version_source import _assigned_version
+
+    source = project.version_source
+    if source.kind == "static":
+        rel = "pyproject.toml"
+    elif source.kind == "file" and source.path is not None:
+        rel = source.path.relative_to(project.root).as_posix()
+    else:
+        return None
+    try:
+        if not _has_commit(project, sha, environ):
+            git(
+                ["fetch", "--quiet", "--depth=1", "origin", sha],
+                environ,
+                cwd=project.root,
+                what="git fetch of the merge request's base",
+                timeout=_TIMEOUT,
+                show_failure=False,
+            )
+        text = git(
+            ["show", f"{sha}:{rel}"],
+            environ,
+            cwd=project.root,
+            what="git show of the merge request's base",
+            show_failure=False,
+        )
+    except ToolError:
+        logger.info("the version at the merge request's base %s cannot be read", sha[:12])
+        return None
+    if source.kind == "file":
+        return text.strip() if source.literal else _assigned_version(text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+    found = data.get("project", {}).get("version") or data.get("tool", {}).get("poetry", {}).get(
+        "version"
+    )
+    return str(found) if isinstance(found, str) else None
+
+
+def _has_commit(project: Project, sha: str, environ: Mapping[str, str]) -> bool:
+    try:
+        git(
+            ["cat-file", "-e", f"{sha}^{{commit}}"],
+            environ,
+            cwd=project.root,
+            what="git cat-file",
+            show_failure=False,
+        )
+    except ToolError:
+        return False
+    return True
 
 
 def history_reader(project: Project, environ: Mapping[str, str]) -> History:

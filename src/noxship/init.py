@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 SESSION_NAMES = frozenset({"lint", "tests", "build", "test_wheel", "clean", "publish", "tag",
-                           "check_version", "docs", "preflight_testpypi", "preflight_pypi", "release_local",
+                           "check_version", "docs", "coverage", "preflight_testpypi", "preflight_pypi", "release_local",
                            "release_test", "release_prod"})  # fmt: skip
 """The sessions ``noxship.sessions`` registers (a test holds the two lists equal)."""
 
@@ -165,6 +165,34 @@ jobs:
         with:
           session: test_wheel
           python-version: ${{{{ matrix.python }}}}
+      - uses: {upload}
+        if: ${{{{ !cancelled() }}}}
+        with:
+          name: reports-py${{{{ matrix.python }}}}
+          path: build/reports/
+          include-hidden-files: true
+          if-no-files-found: ignore
+
+  coverage:
+    # Every Python's coverage data combined into one figure (the job summary
+    # shows it), gated with the project's fail_under where the project checks it.
+    needs: test
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+    steps:
+      - uses: {checkout}
+        with:
+          persist-credentials: false
+      - uses: {download}
+        with:
+          pattern: reports-py*
+          path: build/reports/
+          merge-multiple: true
+      - uses: {action}@v{version}
+        with:
+          session: coverage
+          python-version: "{build}"
 
   docs:
     # The docs (Sphinx or MkDocs) built against the wheel, warnings as errors;
@@ -193,7 +221,7 @@ jobs:
           if-no-files-found: ignore
 
   publish-testpypi:
-    needs: [build, test, docs]
+    needs: [build, test, coverage, docs]
     if: >-
       !failure() && !cancelled()
       && contains(format(',{{0}},', needs.build.outputs.targets), ',testpypi,')
@@ -223,7 +251,7 @@ jobs:
           python-version: "{build}"
 
   publish-pypi:
-    needs: [build, test, docs, publish-testpypi]
+    needs: [build, test, coverage, docs, publish-testpypi]
     if: >-
       !failure() && !cancelled()
       && contains(format(',{{0}},', needs.build.outputs.targets), ',pypi,')

@@ -11,6 +11,7 @@ session            what it does
 ``tests``          the test suite against the source tree (the fast loop)
 ``build``          sdist, then the wheel from it; ``twine check``; ``dist/SHA256SUMS``
 ``test_wheel``     the test suite against the installed wheel, per supported Python
+``coverage``       the CI matrix's coverage data combined, one figure, fail_under
 ``docs``           the Sphinx or MkDocs docs, built against the wheel, warnings as errors
 ``check_version``  fail when the project's version is already released
 ``publish``        upload ``dist/`` to the planned targets, or ``-- --target NAME``
@@ -51,6 +52,7 @@ __all__ = [
     "build",
     "check_version",
     "clean",
+    "coverage",
     "docs",
     "lint",
     "preflight_pypi",
@@ -201,22 +203,77 @@ def _pythons(opts: SessionOptions) -> list[str] | None:
 @_session(venv_backend="uv|virtualenv", reuse_venv=True, default=True)
 @_guarded
 def lint(session: nox.Session) -> None:
-    """Lint: pre-commit when configured, else ruff check and ruff format --check.
+    """Lint as the project lints: its pre-commit configuration (the revisions it
+    pins), else the linters its development dependencies name (ruff, flake8,
+    black, isort, at the versions they pin, with the project's settings); else
+    noxship's pinned ruff, which reports without failing unless
+    ``lint-gate = "strict"``.
 
-    The tools are pinned (``[tool.noxship] lint-tools`` overrides them) and run
-    without any credential in their environment.
+    ``[tool.noxship] lint-tools`` overrides what is installed. Every tool runs
+    without any credential in its environment.
     """
     from noxship.project.config import DEFAULT_LINT_TOOLS, DEFAULT_PRE_COMMIT
+    from noxship.project.linters import declared_linters
 
-    config = _project().config
+    project = _project()
+    config = project.config
     env = _without_credentials()
     if Path(".pre-commit-config.yaml").is_file():
         session.install(*(config.lint_tools or (DEFAULT_PRE_COMMIT,)), env=env)
         _pre_commit(session)
         return
+    declared = declared_linters(project.pyproject)
+    if declared and not config.lint_tools:
+        logger.info(
+            "lint: the project's linters %s",
+            ", ".join(f"{d.requirement} (from {d.source})" for d in declared),
+        )
+        session.install(*(d.requirement for d in declared), env=env)
+        for linter in declared:
+            for command in linter.commands:
+                _lint_command(session, command)
+        return
     session.install(*(config.lint_tools or DEFAULT_LINT_TOOLS), env=env)
-    session.run("ruff", "check", ".", env=env)
-    session.run("ruff", "format", "--check", ".", env=env)
+    strict = config.lint_gate == "strict" or config.lint_tools is not None
+    failed = [
+        c
+        for c in (("ruff", "check", "."), ("ruff", "format", "--check", "."))
+        if not _lint_command(session, c, report_only=not strict)
+    ]
+    if failed:
+        logger.warning(
+            "lint: %s found problems (above); the project declares no linter (no pre-commit "
+            "configuration, no ruff, flake8, black or isort in its development dependencies), "
+            'so they are reported, not enforced: lint-gate = "strict" in [tool.noxship] '
+            "enforces them",
+            " and ".join(" ".join(c) for c in failed),
+        )
+
+
+def _lint_command(
+    session: nox.Session, command: Sequence[str], *, report_only: bool = False
+) -> bool:
+    """Run one linter command in the session's venv, without credentials; tell
+    whether it passed. A failure raises, unless ``report_only``."""
+    from noxship._run import run
+
+    bin_dir = Path(str(session.bin))
+    env = clean_env({"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    try:
+        out = run(
+            [bin_dir / command[0], *command[1:]],
+            env=env,
+            capture=True,
+            show_failure=not report_only,
+            what=" ".join(command[:2]),
+        )
+    except ToolError as exc:
+        if not report_only:
+            raise
+        sys.stdout.write(exc.output)
+        return False
+    sys.stdout.write(out)
+    return True
 
 
 _UNREACHABLE = ("Could not resolve host", "unable to access", "Failed to connect",
@@ -310,6 +367,17 @@ def test_wheel(session: nox.Session) -> None:
             result.junit_xml,
             result.coverage_xml,
         )
+
+
+@_session(venv_backend="none")
+@_guarded
+def coverage(session: nox.Session) -> None:
+    """Combine the coverage data the test jobs of a CI matrix left in build/reports/
+    into one figure, and gate it with the project's fail_under (the CI coverage job)."""
+    from noxship.wheeltest import combine_reports
+
+    _options(session)
+    combine_reports(_project())
 
 
 @_session(venv_backend="none")

@@ -80,7 +80,7 @@ def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
         )
         log = result.stdout + result.stderr
         assert result.returncode == 0, log[-6000:]
-        for job in ("lint", "build", "test: [3.11]", "publish:testpypi"):
+        for job in ("lint", "build", "test: [3.11]", "coverage", "publish:testpypi"):
             assert f"PASS  {job}" in log, job
         files = {p.name: sha256_of(p) for p in index.files()}
         assert sorted(files) == ["good_sample-0.3.0-py3-none-any.whl", "good_sample-0.3.0.tar.gz"]
@@ -98,7 +98,16 @@ def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
         assert JOB_TOKEN not in log
 
 
-def test_a_merge_request_whose_version_is_taken_fails_in_the_check_job(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("title", "fails"),
+    [("0.3.0", True), ("Fix a typo in the docs", False)],
+    ids=["release-title", "ordinary"],
+)
+def test_a_merge_request_whose_version_is_taken_fails_in_the_check_job(
+    tmp_path: Path, title: str, fails: bool
+) -> None:
+    """README.md's flow: merge, then bump. A merge request whose title is a release
+    message must have a free version; an ordinary one on a released version passes."""
     root = init_gitlab_project(tmp_path / "good")  # version 0.3.0
     with LocalIndex() as index:
         # The index already holds 0.3.0 (pypiserver serves its directory's files).
@@ -112,6 +121,7 @@ def test_a_merge_request_whose_version_is_taken_fails_in_the_check_job(tmp_path:
                 "GITLAB_CI": "true",
                 "CI_PIPELINE_SOURCE": "merge_request_event",
                 "CI_MERGE_REQUEST_IID": "4",
+                "CI_MERGE_REQUEST_TITLE": title,
                 "CI_PIPELINE_IID": "12",
                 "CI_DEFAULT_BRANCH": "main",
                 "NOXSHIP_RELEASE_TARGETS": "testpypi",
@@ -126,6 +136,11 @@ def test_a_merge_request_whose_version_is_taken_fails_in_the_check_job(tmp_path:
             timeout=300,
         )
     log = result.stdout + result.stderr
+    if not fails:
+        assert result.returncode == 0, log[-4000:]
+        assert "PASS  check-version" in log, log[-4000:]
+        assert "merging this merge request releases nothing" in log, log[-4000:]
+        return
     assert result.returncode != 0, log[-4000:]
     assert "FAIL  check-version" in log, log[-4000:]
     assert (

@@ -17,12 +17,13 @@ from noxship.wheeltest.diagnosis import missing_from_wheel
 from noxship.wheeltest.docs import build_docs
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
 from noxship.wheeltest.prepare import prepare_venvs
-from noxship.wheeltest.runner import WheelTestResult, find_wheel, run_wheel_tests
+from noxship.wheeltest.runner import WheelTestResult, combine_reports, find_wheel, run_wheel_tests
 
 __all__ = [
     "Interpreter",
     "WheelTestResult",
     "build_docs",
+    "combine_reports",
     "find_interpreters",
     "find_wheel",
     "missing_from_wheel",

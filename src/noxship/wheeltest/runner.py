@@ -57,7 +57,7 @@ from noxship.wheeltest.suite import (
     pytest_failure,
 )
 
-__all__ = ["WheelTestResult", "find_wheel", "run_wheel_tests"]
+__all__ = ["WheelTestResult", "combine_reports", "find_wheel", "gate", "run_wheel_tests"]
 
 logger = logging.getLogger("noxship")
 
@@ -287,10 +287,14 @@ def _coverage_argv(
         ),
         encoding="utf-8",
     )
-    (r.reports / "coverage-settings.json").write_text(
-        json.dumps(run_settings(state.settings, state.sources, r.project, packages, None)),
-        encoding="utf-8",
-    )
+    combined = run_settings(state.settings, state.sources, r.project, packages, None)
+    combined["noxship"] = {
+        "sources": state.sources.describe(),
+        "check": read_commands(r.project.root).coverage_check(
+            state.suite.addopts if state.suite else ()
+        ),
+    }
+    (r.reports / "coverage-settings.json").write_text(json.dumps(combined), encoding="utf-8")
     env.update(measuring_core(state.settings, r.interpreter.minor))
     return [python, Path(__file__).with_name("covrun.py"), settings_file, plugins / ".coverage"]
 
@@ -626,6 +630,51 @@ def run_wheel_tests(
     return _run_all(runs, pytest_args, verbose, full_matrix)
 
 
+def combine_reports(project: Project, reports: Path | None = None) -> None:
+    """Combine the coverage data of every Python that the test jobs of a CI
+    matrix left in ``reports`` (``build/reports``: ``.coverage.py3.X`` and
+    ``coverage-settings.json``), print the one ``coverage:`` line and gate it
+    (:func:`gate`), where the project measures it: the CI's coverage job.
+
+    Raises:
+        WheelTestError: the combined figure is below a ``fail_under`` that the
+            project checks, or a Python of the project's matrix left no data.
+        ToolError: no data (``test_wheel`` did not run), or coverage.py failed.
+    """
+    reports = reports or project.root / "build" / "reports"
+    data = sorted(reports.glob(".coverage.py3.*"))
+    settings_file = reports / "coverage-settings.json"
+    if not project.config.coverage:
+        logger.info("coverage = false in [tool.noxship]: nothing to combine")
+        return
+    if not data or not settings_file.is_file():
+        raise ToolError(
+            f"no coverage data in {reports} (.coverage.py3.X): run test_wheel "
+            "first, or give this job the test jobs' build/reports/ artifacts"
+        )
+    meta = json.loads(settings_file.read_text(encoding="utf-8"))
+    plugins = [str(p) for p in meta.get("options", {}).get("run:plugins") or []]
+    venv = project.root / ".nox" / "noxship-coverage"
+    uv = uv_binary()
+    run([uv, "venv", "--quiet", "--clear", venv], what="uv venv")
+    python = venv_python(venv)
+    run(
+        [uv, "pip", "install", "--quiet", "--python", python, "coverage", *plugins],
+        what="uv pip install",
+    )
+    settings = read_settings(python, project)
+    tested = sorted(
+        {p.name.removeprefix(".coverage.py") for p in data},
+        key=lambda v: tuple(map(int, v.split("."))),
+    )
+    noxship = meta.get("noxship") or {}
+    rule = gate(project, settings, noxship.get("check"), tested, True)
+    logger.info("coverage of Python %s combined", ", ".join(tested))
+    combine_and_check(
+        python, project, settings, reports, rule, sources=str(noxship.get("sources") or "")
+    )
+
+
 def missing_pythons(
     project: Project, found: Sequence[str], on: datetime.date | None = None
 ) -> list[str]:
@@ -646,18 +695,25 @@ def missing_pythons(
     return [*lines, stale] if stale else lines
 
 
-def _gate(
+def gate(
     project: Project,
     settings: CoverageSettings,
-    suite: Suite | None,
+    check: str | None,
     tested: Sequence[str],
     full_matrix: bool,
 ) -> Gate:
-    """Where ``fail_under`` holds: when the project's own test command checks it,
-    on the combined figure of every Python of the project's matrix."""
+    """Where ``fail_under`` holds: when the project's own test command checks it
+    (``check``: where, from :mod:`noxship.project.commands`), on the combined
+    figure of every Python of the project's matrix (``[tool.noxship] pythons``,
+    else the supported CPythons ``requires-python`` admits, as ``init`` writes
+    the CI matrix); ``coverage-gate = "strict"`` holds it everywhere.
+
+    Raises:
+        WheelTestError: ``full_matrix`` (a chain that uploads for real) and a
+            Python of the matrix was not measured.
+    """
     if not settings.fail_under or project.config.coverage_gate == "strict":
         return Gate(True)
-    check = read_commands(project.root).coverage_check(suite.addopts if suite else ())
     if check is None:
         return Gate(
             False,
@@ -704,13 +760,16 @@ def _run_all(
     if last.project.config.coverage and state.settings is not None:
         python = venv_python(last.venv)
         tested = [r.interpreter.minor for r in runs[: len(results) + (failure is not None)]]
-        gate = _gate(last.project, state.settings, state.suite, tested, full_matrix)
+        check = read_commands(last.project.root).coverage_check(
+            state.suite.addopts if state.suite else ()
+        )
+        rule = gate(last.project, state.settings, check, tested, full_matrix)
         combine_and_check(
             python,
             last.project,
             state.settings,
             last.reports,
-            gate,
+            rule,
             sources=state.sources.describe() if state.sources else "",
             failing=failure is not None,
             verbose=verbose,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,11 @@ KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY--
 CERT = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
 
 
-def sdist(dest: Path, members: dict[str, str]) -> Distribution:
+def sdist(dest: Path, members: Mapping[str, str | bytes]) -> Distribution:
     path = dest / "pkg-1.0.tar.gz"
     with tarfile.open(path, "w:gz") as tar:
         for name, text in {"pkg-1.0/PKG-INFO": "Name: pkg\n", **members}.items():
-            data = text.encode()
+            data = text if isinstance(text, bytes) else text.encode()
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -76,3 +77,79 @@ def test_harmless_look_alikes_pass(tmp_path: Path) -> None:
     dists = [sdist(tmp_path, members), wheel(tmp_path, {})]
     report = scan_distributions(dists, [TOKEN, "short"])
     assert report == ScanReport(archives=2, members=6 + 4)
+
+
+def nested(members: dict[str, str]) -> bytes:
+    """A zip archive holding ``members``."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("member", "text"),
+    [
+        # L1: the gaps the security review reproduced
+        ("pkg-1.0/vendor/bundle.zip", nested({".env": "PYPI_TOKEN=x\n"})),
+        ("pkg-1.0/.git-credentials", "https://u:p@example.invalid\n"),
+        ("pkg-1.0/prod.env", "X=1\n"),
+        ("pkg-1.0/.pypirc.bak", "[pypi]\n"),
+        (
+            "pkg-1.0/keys/signing-key.asc",
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----\nAAAA\n-----END PGP PRIVATE KEY BLOCK-----\n",
+        ),
+        ("pkg-1.0/keys/id.ppk", "PuTTY-User-Key-File-3: ssh-ed25519\n"),
+        (
+            "pkg-1.0/sa/credentials.json",
+            '{"private_key": "-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----\\n"}',
+        ),
+        ("pkg-1.0/src/pkg/b64.py", "X = 'cHlwaS1TRU5USU5FTC1zY2FuLTAxMjM0NTY3ODk='\n"),
+        ("pkg-1.0/src/pkg/split.py", "X = ('pypi-SENTINEL-scan-'\n     '0123456789')\n"),
+    ],
+)
+def test_the_scan_gaps_are_closed(tmp_path: Path, member: str, text: str | bytes) -> None:
+    with pytest.raises(DistributionError, match="nothing is published from it"):
+        scan_distributions([sdist(tmp_path, {member: text})], [TOKEN])
+
+
+TRACKED = frozenset({"tests/assets/rootCA.key", "tests/assets/server.key"})
+
+
+def test_tracked_test_keys_name_the_line_that_allows_them(tmp_path: Path) -> None:
+    """L2, pytest-httpserver: every tracked key in one line, with the TOML that allows them."""
+    members = {"pkg-1.0/tests/assets/rootCA.key": KEY, "pkg-1.0/tests/assets/server.key": KEY}
+    with pytest.raises(DistributionError) as info:
+        scan_distributions([sdist(tmp_path, members)], [], tracked=TRACKED)
+    assert str(info.value).endswith(
+        'add scan-allow = ["tests/assets/rootCA.key", "tests/assets/server.key"] under '
+        "[tool.noxship] in pyproject.toml"
+    )
+    report = scan_distributions(
+        [sdist(tmp_path, members)], [], allow=["tests/assets/*.key"], tracked=TRACKED
+    )
+    assert report.archives == 1
+
+
+def test_an_allowed_key_that_git_does_not_track_is_refused(tmp_path: Path) -> None:
+    members = {"pkg-1.0/tests/assets/other.key": KEY}
+    with pytest.raises(DistributionError, match="git does not track it"):
+        scan_distributions(
+            [sdist(tmp_path, members)], [], allow=["tests/assets/*.key"], tracked=TRACKED
+        )
+
+
+def test_scan_allow_never_lets_a_dotenv_or_a_secret_through(tmp_path: Path) -> None:
+    members = {"pkg-1.0/.env": "X=1\n"}
+    with pytest.raises(DistributionError, match="credential file"):
+        scan_distributions(
+            [sdist(tmp_path, members)], [], allow=["*", ".env"], tracked=frozenset({".env"})
+        )
+    members = {"pkg-1.0/tests/x.txt": TOKEN}
+    with pytest.raises(DistributionError, match="value of a token"):
+        scan_distributions(
+            [sdist(tmp_path, members)], [TOKEN], allow=["*"], tracked=frozenset({"tests/x.txt"})
+        )

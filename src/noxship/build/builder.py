@@ -368,5 +368,5 @@ def _check_pythons(
             f"{len(findings)} metadata problem(s) above, and strict-metadata = true: fix "
             "them, or set strict-metadata = false to have them as warnings"
         )
-    logger.warning("Python metadata: %d warning(s) above; strict-metadata = true in "
+    logger.warning("metadata: %d warning(s) above; strict-metadata = true in "
                    "[tool.noxship] makes them errors", len(findings))  # fmt: skip

@@ -155,7 +155,7 @@ def _members(dist: Distribution) -> Iterator[tuple[str, bytes]]:
 
 
 _NAME = re.compile("|".join(fnmatch.translate(p) for p in CREDENTIAL_FILES))
-_ARMOUR = b"PRIVATE KEY-----"
+_ARMOUR = b"PRIVATE KEY"
 
 
 _ALWAYS = re.compile("|".join(fnmatch.translate(p) for p in ALWAYS_REFUSED))
@@ -210,10 +210,16 @@ def _variants(secret: str) -> list[bytes]:
 def _finding(name: str, data: bytes, needles: Iterable[bytes]) -> Finding | None:
     found = _credential_file(name, data)
     if found is None and needles:
-        joined = re.sub(rb"[\r\n\\\"' +]+", b"", data) if len(data) < _MAX_MEMBER else data
+        joined = _joined(data) if len(data) < _MAX_MEMBER else data
         if any(needle in data or needle in joined for needle in needles):
             found = Finding(f"the value of a token or password in {name}", False)
     return found
+
+
+def _joined(data: bytes) -> bytes:
+    """``data`` without line ends, quotes, backslashes, pluses and spaces: a secret
+    split over string literals or lines (``"pypi-Ag" \\n "Ea..."``) reads whole."""
+    return re.sub(rb"[\r\n\\\"' +]+", b"", data)
 
 
 def _sdist_clean(dist: Distribution, needles: Iterable[bytes]) -> int | None:
@@ -222,7 +228,9 @@ def _sdist_clean(dist: Distribution, needles: Iterable[bytes]) -> int | None:
     number of files when nothing needs a closer look, else ``None``."""
     with gzip.open(dist.path) as raw:
         blob = raw.read(_MAX_SDIST + 1)
-    if len(blob) > _MAX_SDIST or any(n in blob for n in needles) or (needles and b"\\\n" in blob):
+    if len(blob) > _MAX_SDIST or any(n in blob for n in needles):
+        return None
+    if needles and any(n in _joined(blob) for n in needles):
         return None
     if _ARMOUR in blob and _PRIVATE_KEY.search(blob):
         return None
@@ -293,6 +301,7 @@ def scan_distributions(
     needles = {v for s in secrets if len(s) >= MIN_SECRET_LENGTH for v in _variants(s)}
     members = 0
     allowed_seen: set[str] = set()
+    pending: dict[str, tuple[Distribution, Finding]] = {}
     for dist in dists:
         clean = _sdist_clean(dist, needles) if dist.kind is DistKind.SDIST else None
         if clean is not None:
@@ -304,27 +313,39 @@ def scan_distributions(
             if found is None:
                 continue
             rel = _source_path(dist, name, tracked) if found.allowable else None
-            if rel is not None and rel in tracked and any(fnmatch.fnmatch(rel, p) for p in allow):
-                if rel not in allowed_seen:
-                    allowed_seen.add(rel)
-                    import hashlib
+            if rel is None or rel not in tracked:
+                raise DistributionError(_refusal(dist, found, rel, tracked))
+            if not any(fnmatch.fnmatch(rel, p) for p in allow):
+                pending.setdefault(rel, (dist, found))  # every tracked key in one line
+            elif rel not in allowed_seen:
+                allowed_seen.add(rel)
+                import hashlib
 
-                    logger.info(
-                        "%s: a test fixture (scan-allow, tracked by git), sha256 %s",
-                        rel,
-                        hashlib.sha256(data).hexdigest(),
-                    )
-                continue
-            raise DistributionError(_refusal(dist, found, rel, tracked))
+                logger.info(
+                    "%s: a test fixture (scan-allow, tracked by git), sha256 %s",
+                    rel,
+                    hashlib.sha256(data).hexdigest(),
+                )
+    if pending:
+        dist, found = next(iter(pending.values()))
+        raise DistributionError(_refusal(dist, found, None, tracked, sorted(pending)))
     return ScanReport(len(dists), members)
 
 
-def _refusal(dist: Distribution, found: Finding, rel: str | None, tracked: frozenset[str]) -> str:
+def _refusal(
+    dist: Distribution,
+    found: Finding,
+    rel: str | None,
+    tracked: frozenset[str],
+    keys: Sequence[str] = (),
+) -> str:
     head = f"{dist.filename} holds {found.what}: nothing is published from it"
-    if found.allowable and rel is not None and rel in tracked:
+    if keys:
+        more = f" (and {len(keys) - 1} more key(s) git tracks)" if len(keys) > 1 else ""
+        listed = ", ".join(f'"{k}"' for k in keys)
         return (
-            f"{head}. If it is a test fixture (a key made for the tests), allow it: add "
-            f'scan-allow = ["{rel}"] under [tool.noxship] in pyproject.toml'
+            f"{head}{more}. If they are test fixtures (keys made for the tests), allow them: "
+            f"add scan-allow = [{listed}] under [tool.noxship] in pyproject.toml"
         )
     if found.allowable:
         return (

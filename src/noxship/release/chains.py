@@ -18,7 +18,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, verify_checksums
-from noxship.build.scan import scan_distributions
+from noxship.build.scan import scan_distributions, tracked_files
 from noxship.environment import sanitize_url, secret_values
 from noxship.errors import ConfigError, PlanError
 from noxship.plan.planner import Plan, PlanKind, plan_from_environment
@@ -195,7 +195,12 @@ def checked_distributions(
     dist_dir = project.root / "dist"
     dists = find_distributions(dist_dir, project.name, version)
     verify_checksums(dists, dist_dir / CHECKSUMS_NAME)
-    report = scan_distributions(dists, secret_values(environ))
+    report = scan_distributions(
+        dists,
+        secret_values(environ),
+        allow=project.config.scan_allow,
+        tracked=tracked_files(project.root),
+    )
     logger.info("no credential in %d archives (%d members read)", report.archives, report.members)
     return dists
 

@@ -204,11 +204,12 @@ class _State:
 def _origins(project: Project, deps: TestDependencies) -> dict[str, str]:
     """Distribution name -> the declaration it came from (to name a plugin's source)."""
     from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
 
-    found = {}
+    found: dict[str, str] = {}
     for text in deps.requirements:
         try:
-            found[Requirement(text).name.lower()] = deps.source
+            found[canonicalize_name(Requirement(text).name)] = deps.source
         except InvalidRequirement:
             continue
     return found

@@ -296,7 +296,9 @@ def pytest_failure(
     culprit = _plugin_distribution(output, python)
     blame = ""
     if culprit:
-        came = origin.get(culprit.lower())
+        from packaging.utils import canonicalize_name
+
+        came = origin.get(canonicalize_name(culprit))
         blame = (
             f"; the plugin comes from {culprit}"
             + (f" (in {came})" if came else " (a test dependency's dependency)")
@@ -308,27 +310,44 @@ def pytest_failure(
 
 
 def _plugin_distribution(output: str, python: Path) -> str | None:
-    """The distribution that owns the last ``site-packages`` module in a traceback."""
+    """The distribution of the pytest plugin a failure names: by its ``pytest11``
+    entry point (``Plugin 'flake8'``, ``Error importing plugin "x"``; pytest docs,
+    "Making your plugin installable by others"), else the owner of the last
+    ``site-packages`` module in the traceback."""
     import re
 
+    site = next(python.parent.parent.glob("lib/python*/site-packages"), None)
+    if site is None:
+        return None
+    named = re.findall(r"""[Pp]lugin ['"]([\w.-]+)['"]""", output)
+    for dist_info in site.glob("*.dist-info"):
+        entry_points = dist_info / "entry_points.txt"
+        if named and entry_points.is_file():
+            text = entry_points.read_text(encoding="utf-8", errors="replace")
+            section = (
+                text.split("[pytest11]", 1)[1].split("\n[", 1)[0] if "[pytest11]" in text else ""
+            )
+            if any(re.search(rf"^\s*{re.escape(n)}\s*=", section, re.M) for n in named):
+                return _dist_name(dist_info)
     modules = re.findall(r"site-packages[/\\]([A-Za-z_][\w]*)", output)
     modules = [m for m in modules if m not in ("_pytest", "pytest", "pluggy", "coverage")]
     if not modules:
-        return None
-    site = next(python.parent.parent.glob("lib/python*/site-packages"), None)
-    if site is None:
         return None
     wanted = modules[-1]
     for record in site.glob("*.dist-info/RECORD"):
         text = record.read_text(encoding="utf-8", errors="replace")
         if re.search(rf"^{re.escape(wanted)}(/|\.py,)", text, re.M):
-            from email.parser import HeaderParser
-
-            meta = HeaderParser().parsestr(
-                (record.parent / "METADATA").read_text(encoding="utf-8", errors="replace")
-            )
-            return str(meta.get("Name") or record.parent.name.split("-")[0])
+            return _dist_name(record.parent)
     return None
+
+
+def _dist_name(dist_info: Path) -> str:
+    from email.parser import HeaderParser
+
+    meta = HeaderParser().parsestr(
+        (dist_info / "METADATA").read_text(encoding="utf-8", errors="replace")
+    )
+    return str(meta.get("Name") or dist_info.name.split("-")[0])
 
 
 def importable_modules(wheel: Path) -> list[str]:

@@ -61,9 +61,9 @@ def project_at(tmp_path: Path, version: Version) -> Project:
     return Project.load(root)
 
 
-def mr(run: int) -> CIContext:
+def mr(run: int, title: str | None = None) -> CIContext:
     return CIContext("gitlab", "merge_request", run_number=str(run),
-                     run_number_variable="CI_PIPELINE_IID")  # fmt: skip
+                     run_number_variable="CI_PIPELINE_IID", request_title=title)  # fmt: skip
 
 
 @settings(max_examples=300, deadline=None)
@@ -122,7 +122,7 @@ def test_the_plan_of_a_merge_request_names_the_preview_and_the_history(tmp_path:
     project = project_at(tmp_path, Version("1.4.0"))
     history = Released.from_sources({"pypi": ["1.3.0"], "tag v1.3.0": ["1.3.0"]},
                                     ["the tags of origin (git ls-remote)", "the index of pypi"])  # fmt: skip
-    plan = make_plan(mr(12), project, released=history)
+    plan = make_plan(mr(12, "release 1.4.0"), project, released=history)
     assert plan.version == "1.4.0.dev12"
     said = "\n".join(plan.reasons)
     assert "the tags of origin (git ls-remote)" in said
@@ -133,7 +133,7 @@ def test_a_taken_version_fails_the_merge_request_with_one_line(tmp_path: Path) -
     project = project_at(tmp_path, Version("1.4.0"))
     history = Released.from_sources({"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]})
     with pytest.raises(IndexConflictError) as caught:
-        make_plan(mr(12), project, released=history)
+        make_plan(mr(12, "1.4.0"), project, released=history)
     message = str(caught.value)
     assert message == (
         "[project] version says 1.4.0, which is already released (pypi, tag v1.4.0): "

@@ -312,24 +312,39 @@ def scan_distributions(
             found = _finding(name, data, needles)
             if found is None:
                 continue
-            rel = _source_path(dist, name, tracked) if found.allowable else None
-            if rel is None or rel not in tracked:
-                raise DistributionError(_refusal(dist, found, rel, tracked))
-            if not any(fnmatch.fnmatch(rel, p) for p in allow):
-                pending.setdefault(rel, (dist, found))  # every tracked key in one line
-            elif rel not in allowed_seen:
-                allowed_seen.add(rel)
-                import hashlib
-
-                logger.info(
-                    "%s: a test fixture (scan-allow, tracked by git), sha256 %s",
-                    rel,
-                    hashlib.sha256(data).hexdigest(),
-                )
+            _judge(dist, name, data, found, allow, tracked, pending, allowed_seen)
     if pending:
         dist, found = next(iter(pending.values()))
         raise DistributionError(_refusal(dist, found, None, tracked, sorted(pending)))
     return ScanReport(len(dists), members)
+
+
+def _judge(
+    dist: Distribution,
+    name: str,
+    data: bytes,
+    found: Finding,
+    allow: Sequence[str],
+    tracked: frozenset[str],
+    pending: dict[str, tuple[Distribution, Finding]],
+    allowed_seen: set[str],
+) -> None:
+    """Refuse a finding now, keep a tracked key for the one line that lists them
+    all (``pending``), or let an allowed fixture through with its sha256 logged."""
+    rel = _source_path(dist, name, tracked) if found.allowable else None
+    if rel is None or rel not in tracked:
+        raise DistributionError(_refusal(dist, found, rel, tracked))
+    if not any(fnmatch.fnmatch(rel, p) for p in allow):
+        pending.setdefault(rel, (dist, found))
+    elif rel not in allowed_seen:
+        allowed_seen.add(rel)
+        import hashlib
+
+        logger.info(
+            "%s: a test fixture (scan-allow, tracked by git), sha256 %s",
+            rel,
+            hashlib.sha256(data).hexdigest(),
+        )
 
 
 def _refusal(

@@ -476,7 +476,7 @@ def place(project: Project, wheel: Path, suite: Suite, work: Path, purelib: Path
 
 def _beside_package(project: Project, rel: str, inside: str, purelib: Path) -> None:
     """Tests copied into the installed package find the data files that lie beside
-    the package in the source tree (pytz's tests read ``../../README.rst``): the
+    the package in the source tree (pytz's tests read the README beside the package): the
     non-Python files there are copied beside it in ``purelib`` (a throw-away venv)."""
     source_parent = (project.root / rel).parents[len(Path(inside).parts) - 1]
     for path in source_parent.iterdir():

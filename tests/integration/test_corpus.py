@@ -423,19 +423,29 @@ def test_coverage_follows_the_project_configuration(
         assert (root / "build" / "reports" / name).is_file(), name
 
 
-def test_a_coverage_threshold_stops_the_chain_before_any_upload(
-    pytestconfig: pytest.Config, tmp_path: Path
+@pytest.mark.parametrize("gate", ["auto", "strict"])
+def test_a_coverage_threshold_where_it_was_calibrated(
+    pytestconfig: pytest.Config, tmp_path: Path, gate: str
 ) -> None:
+    """fail_under holds for the project's whole matrix: on one Python of it, the figure
+    is reported with a warning; coverage-gate = "strict" stops the chain before any upload."""
     assert pytestconfig.cache is not None
     (real,) = [r for r in CORPUS if r.name == "pluggy"]
     root = checkout(pytestconfig.cache, real, tmp_path)
     rc = root / ".coveragerc"
     rc.write_text(rc.read_text().replace("[report]\n", "[report]\nfail_under = 100\n"))
+    if gate == "strict":
+        with (root / "pyproject.toml").open("a", encoding="utf-8") as f:
+            f.write('\n[tool.noxship]\ncoverage-gate = "strict"\n')
     git(root, "commit", "-qam", "a threshold nobody meets")
     init(root, real.version)
     index_dir = tmp_path / "index"
     result = run_nox(root, "-s", "release_local", env={"NOXSHIP_PYTHONS": PY,
                      "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)}, timeout=900)  # fmt: skip
+    if gate == "auto":
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "is below fail_under 100, not enforced:" in result.stderr
+        return
     assert result.returncode != 0
     assert "is below fail_under 100 (from .coveragerc): add tests, or lower fail_under in " \
            ".coveragerc" in result.stderr, result.stderr[-2000:]  # fmt: skip

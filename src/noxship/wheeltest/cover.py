@@ -126,6 +126,9 @@ def read_settings(python: Path, project: Project) -> CoverageSettings:
         ToolError: coverage.py could not read the configuration (its message is shown).
     """
     data = json.loads(_read(str(python), str(project.root)))
+    file = data.get("file")
+    if file and Path(file).is_absolute() and Path(file).is_relative_to(project.root):
+        data["file"] = Path(file).relative_to(project.root).as_posix()
     settings = CoverageSettings(
         data.get("file"), dict(data.get("options") or {}), tuple(data.get("missing_plugins") or ())
     )

@@ -21,6 +21,14 @@ import sys
 
 import coverage
 
+try:
+    from coverage.exceptions import ConfigError
+except ImportError:  # coverage < 6.2: every error is a CoverageException
+    from coverage.misc import CoverageException as ConfigError  # type: ignore[assignment]
+
+_UNKNOWN = (ConfigError, coverage.CoverageException)
+"""What ``get_option``/``set_option`` raise for an option this coverage.py lacks."""
+
 OPTIONS = (
     "run:branch",
     "run:source",
@@ -51,7 +59,7 @@ def main(data_file: str) -> None:
     missing = []
     try:
         cov = _read(data_file, True)
-    except (ImportError, coverage.CoverageException) as exc:  # the plugin's, or PluginError
+    except (ImportError, *_UNKNOWN) as exc:  # the plugin's, or PluginError
         cov = coverage.Coverage(data_file=data_file, config_file=True)
         missing = [str(p) for p in cov.get_option("run:plugins") or []]  # type: ignore[union-attr]
         if not missing:
@@ -62,7 +70,7 @@ def main(data_file: str) -> None:
     for name in OPTIONS:
         try:
             options[name] = cov.get_option(name)
-        except coverage.CoverageException:  # ConfigError: unknown in this version
+        except _UNKNOWN:  # unknown in this version of coverage.py
             continue
     config = getattr(cov, "config", None)
     print(

@@ -217,8 +217,32 @@ def measured_sources(
                 pkgs += inside
         else:
             names.append(value)
-    pkgs += names
+    pkgs += [n for n in (_module_named(n, tops) for n in names) if n]
+    if not pkgs and not copied:
+        return Sources([], tops, [])
     return Sources(list(dict.fromkeys(copied)), list(dict.fromkeys(pkgs)), declared + names)
+
+
+def _module_named(name: str, tops: Sequence[str]) -> str | None:
+    """The module a coverage source names: itself when it is one of the wheel's
+    (``pkg``, ``pkg.sub``), the module a distribution name spells
+    (``jsonschema-specifications``: ``jsonschema_specifications``), else ``None``
+    with a warning (coverage.py would measure nothing for it)."""
+    roots = {t.split(".")[0] for t in tops}
+    if name.split(".")[0] in roots:
+        return name
+    spelled = name.replace("-", "_").replace(".", "_")
+    if spelled in roots:
+        logger.info("coverage source %r measured as the module %s", name, spelled)
+        return spelled
+    logger.warning(
+        "coverage source %r names no module of the wheel (%s): it measures nothing; "
+        'name the import package (source = ["%s"])',
+        name,
+        ", ".join(sorted(roots)),
+        sorted(roots)[0] if roots else "pkg",
+    )
+    return None
 
 
 def _dotted(rel: str, packages: Mapping[str, str]) -> str:

@@ -20,6 +20,14 @@ import sys
 
 import coverage
 
+try:
+    from coverage.exceptions import ConfigError
+except ImportError:  # coverage < 6.2: every error is a CoverageException
+    from coverage.misc import CoverageException as ConfigError  # type: ignore[assignment]
+
+_UNKNOWN = (ConfigError, coverage.CoverageException)
+"""What ``get_option``/``set_option`` raise for an option this coverage.py lacks."""
+
 
 def configured(settings_file: str, data_file: str) -> coverage.Coverage:
     """A Coverage object with no configuration file and the settings of ``settings_file``."""
@@ -29,7 +37,7 @@ def configured(settings_file: str, data_file: str) -> coverage.Coverage:
     for name, value in settings.get("options", {}).items():
         try:
             cov.set_option(name, value)
-        except coverage.CoverageException:  # an option this coverage.py does not know
+        except _UNKNOWN:  # an option this coverage.py does not know
             continue
     if settings.get("paths"):
         cov.set_option("paths", settings["paths"])

@@ -57,7 +57,6 @@ def _check(stage: str) -> None:
     if not names:
         return
     import importlib
-    import importlib.metadata
 
     for name in names:
         if name not in sys.modules:
@@ -75,10 +74,7 @@ def _check(stage: str) -> None:
     dist = os.environ.get("NOXSHIP_GUARD_DIST")
     expected = os.environ.get("NOXSHIP_GUARD_VERSION")
     if dist and expected:
-        try:
-            installed = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            installed = None
+        installed = _installed_version(dist)
         if installed != expected:
             _violations.append(
                 f"distribution {dist} is installed at version {installed}, "
@@ -90,6 +86,19 @@ def _check(stage: str) -> None:
             "noxship: the tests did not run against the installed wheel: " + "; ".join(_violations),
             returncode=EXIT_CODE,
         )
+
+
+def _installed_version(dist: str) -> str | None:
+    """The installed version of ``dist``: :mod:`importlib.metadata` (Python 3.8+),
+    else its backport ``importlib_metadata``, which pytest requires on 3.7."""
+    try:
+        import importlib.metadata as metadata
+    except ImportError:  # Python 3.7
+        import importlib_metadata as metadata  # type: ignore[no-redef]
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _write_report() -> None:

@@ -306,7 +306,8 @@ def pytest_failure(
             "in [tool.noxship]"
         )
     what = _EXIT.get(returncode or 0, "could not start")
-    return f"pytest {what} {where}: {cause.removeprefix('E   ').strip()}{blame}"
+    said = "" if not lines else f": {cause.removeprefix('E   ').strip()}"
+    return f"pytest {what} {where}{said}{blame}"
 
 
 def _plugin_distribution(output: str, python: Path) -> str | None:

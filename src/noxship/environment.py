@@ -5,7 +5,8 @@ The one home of:
 - :data:`CREDENTIAL_VARIABLES` and :func:`is_credential`: which variables hold
   credentials (README.md's credentials table, the CI systems' token variables);
 - :func:`clean_env`: the environment for code noxship does not own (build
-  backends, a project's tests, hooks, pip, uv), without any credential;
+  backends, a project's tests, hooks, pip, uv): an allow-list of variables
+  (:data:`PASSED_VARIABLES`, :data:`PASSED_PREFIXES`), never a credential;
 - :func:`without_index_settings`: the same environment without the pip and uv
   variables and configuration files that add or replace a package index;
 - :func:`credential_environment`: the variables credentials are read from
@@ -34,11 +35,14 @@ if TYPE_CHECKING:
 __all__ = [
     "CREDENTIAL_VARIABLES",
     "HIDDEN",
+    "PASSED_PREFIXES",
+    "PASSED_VARIABLES",
     "Redactor",
     "Secret",
     "clean_env",
     "credential_environment",
     "is_credential",
+    "passed",
     "redactor_for",
     "sanitize_url",
     "secret_values",
@@ -71,6 +75,17 @@ CREDENTIAL_VARIABLES = frozenset(
         "GITHUB_TOKEN",
         # noxship's own hand-over of GITHUB_TOKEN to git's credential helper.
         "NOXSHIP_GIT_TOKEN",
+        # GitLab's own copies of the job token ("Predefined CI/CD variables"):
+        # the clone URL carries it in its userinfo.
+        "CI_REPOSITORY_URL",
+        "CI_REGISTRY_PASSWORD",
+        "CI_DEPENDENCY_PROXY_PASSWORD",
+        # The GitHub CLI's token, the Actions runtime's, and uv's publish credentials.
+        "GH_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
+        "UV_PUBLISH_TOKEN",
+        "UV_PUBLISH_USERNAME",
+        "UV_PUBLISH_PASSWORD",
     }
 )
 """Variables that hold credentials; removed from every environment noxship
@@ -79,7 +94,120 @@ hands to code it does not own. ``NOXSHIP_TARGET_<NAME>_*`` variables count too
 
 _TARGET_VARIABLE = re.compile(
     r"^NOXSHIP_TARGET_[A-Z0-9_]+_(?:UPLOAD_URL|INDEX_URL|USERNAME|PASSWORD)$"
+    r"|^UV_INDEX_[A-Z0-9_]+_(?:USERNAME|PASSWORD)$"
 )
+_SECRET_NAME = re.compile(
+    r"(?:TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIALS?|_KEY|_PAT|_AUTH|JWT(?:_V\d)?)$"
+)
+"""Names that say they hold a secret: never passed, whatever the allow-list says."""
+
+PASSED_VARIABLES = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SHELL",
+        "LANG",
+        "LANGUAGE",
+        "TERM",
+        "TZ",
+        "TMPDIR",
+        "TEMP",
+        "TMP",
+        "COLUMNS",
+        "LINES",
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
+        "DISPLAY",
+        "SOURCE_DATE_EPOCH",
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+        "CC",
+        "CXX",
+        "LD",
+        "AR",
+        "CFLAGS",
+        "CXXFLAGS",
+        "CPPFLAGS",
+        "LDFLAGS",
+        "LD_LIBRARY_PATH",
+        "LIBRARY_PATH",
+        "CPATH",
+        "PKG_CONFIG_PATH",
+        "MAKEFLAGS",
+        "JAVA_HOME",
+        "MACOSX_DEPLOYMENT_TARGET",
+        "ARCHFLAGS",
+        "CI",
+        "GITLAB_CI",
+        "GITHUB_ACTIONS",
+        "SYSTEMROOT",
+        "SystemRoot",
+        "COMSPEC",
+        "PATHEXT",
+        "WINDIR",
+        "APPDATA",
+        "LOCALAPPDATA",
+        "USERPROFILE",
+        "PROGRAMDATA",
+        "PROGRAMFILES",
+        "NUMBER_OF_PROCESSORS",
+        "PROCESSOR_ARCHITECTURE",
+    }
+)
+"""Variables passed, by name, to code noxship does not own (:func:`clean_env`)."""
+PASSED_PREFIXES = (
+    "LC_",
+    "XDG_",
+    "PYTHON",
+    "PIP_",
+    "UV_",
+    "NOX",
+    "PYTEST_",
+    "COVERAGE_",
+    "HYPOTHESIS_",
+    "SETUPTOOLS_",
+    "PDM_",
+    "PBR_",
+    "HATCH_",
+    "FLIT_",
+    "POETRY_",
+    "MATURIN_",
+    "CARGO_",
+    "RUSTUP_",
+    "CIBW_",
+    "CI_",
+    "GITHUB_",
+    "RUNNER_",
+    "GIT_",
+    "PYENV",
+    "TOX_",
+    "VIRTUALENV_",
+    "CMAKE_",
+    "MESON",
+    "SKBUILD_",
+    "AUDITWHEEL_",
+    "NPY_",
+    "OMP_",
+    "MKL_",
+)
+"""Prefixes of the variables passed (the tools' own settings, CI metadata); a name
+with a secret's suffix (``CI_JOB_TOKEN``, ``UV_INDEX_X_PASSWORD``) never is."""
 _MASKED_SUFFIXES = ("TOKEN", "PASSWORD")
 
 _PIP_UV_INDEX_VARIABLES = frozenset(
@@ -97,17 +225,29 @@ _PIP_UV_INDEX_VARIABLES = frozenset(
     }
 )
 
+_PASSWORD_IN_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]+:[^/@\s]+@")
+"""A URL whose userinfo holds a password (``https://user:token@host``)."""
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
 
 
 def is_credential(name: str) -> bool:
     """Tell whether the environment variable ``name`` holds a credential.
 
-    True for the names in :data:`CREDENTIAL_VARIABLES` and for every
+    True for the names in :data:`CREDENTIAL_VARIABLES`, for every
     ``NOXSHIP_TARGET_<NAME>_UPLOAD_URL``, ``_INDEX_URL`` (a URL may carry a
-    user and password), ``_USERNAME`` and ``_PASSWORD``.
+    user and password), ``_USERNAME`` and ``_PASSWORD``, and for uv's per-index
+    ``UV_INDEX_<NAME>_USERNAME`` and ``_PASSWORD`` (uv docs, "Index authentication").
     """
     return name in CREDENTIAL_VARIABLES or bool(_TARGET_VARIABLE.match(name))
+
+
+def passed(name: str) -> bool:
+    """Tell whether ``name`` may reach code noxship does not own: it is in
+    :data:`PASSED_VARIABLES` or starts with one of :data:`PASSED_PREFIXES`, and
+    it is neither a credential (:func:`is_credential`) nor named like a secret."""
+    if is_credential(name) or _SECRET_NAME.search(name.upper()):
+        return False
+    return name in PASSED_VARIABLES or name.startswith(PASSED_PREFIXES)
 
 
 def _masked(name: str) -> bool:
@@ -145,17 +285,32 @@ def credential_environment(root: Path, environ: Mapping[str, str]) -> dict[str, 
 def clean_env(
     extra: Mapping[str, str] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """Return the environment without credentials, plus ``extra``.
+    """Return the environment for code noxship does not own, plus ``extra``.
+
+    An allow-list: only the variables :func:`passed` admits (the system's, the
+    build and test tools' own settings, CI metadata), and of those none whose
+    value holds a credential's value, a password in a URL's userinfo
+    (``https://user:token@host``), or a secret noxship knows of.
+    ``NOXSHIP_PASS_ENV`` (names separated by spaces or commas) passes more
+    variables by name; a credential never.
 
     Args:
         extra: variables to add (never a credential: they are added as given).
         environ: the environment to clean; default this process's.
 
     Returns:
-        A new dict without any variable for which :func:`is_credential` holds.
+        A new dict.
     """
     source = os.environ if environ is None else environ
-    env = {k: v for k, v in source.items() if not is_credential(k)}
+    wanted = set(source.get("NOXSHIP_PASS_ENV", "").replace(",", " ").split())
+    secrets = [v for k, v in source.items() if is_credential(k) and len(v) >= 8]
+    env = {}
+    for name, value in source.items():
+        if not (passed(name) or (name in wanted and not is_credential(name))):
+            continue
+        if _PASSWORD_IN_URL.search(value) or any(secret in value for secret in secrets):
+            continue
+        env[name] = value
     env.update(extra or {})
     return env
 

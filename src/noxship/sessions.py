@@ -41,7 +41,6 @@ from noxship._preload import preload
 from noxship.environment import (
     clean_env,
     credential_environment,
-    is_credential,
 )
 from noxship.errors import NoxshipError, ToolError, failure_line
 from noxship.log import configure_logging
@@ -159,10 +158,11 @@ def _guarded(func: F) -> F:
 
 
 def _without_credentials() -> dict[str, str | None]:
-    """For ``session.run``/``install``: unset every credential variable (nox drops
-    the variables given as ``None``), so hooks, a project's tests and the tools
-    that install them never see a token."""
-    return {k: None for k in os.environ if is_credential(k)}
+    """For ``session.run``/``install`` with ``include_outer_env=False``: the
+    allow-listed environment (:func:`~noxship.environment.clean_env`) instead of
+    nox's own, so hooks, a project's tests and the tools that install them never
+    see a token."""
+    return dict(clean_env())
 
 
 def _project() -> Project:
@@ -219,7 +219,9 @@ def lint(session: nox.Session) -> None:
     config = project.config
     env = _without_credentials()
     if Path(".pre-commit-config.yaml").is_file():
-        session.install(*(config.lint_tools or (DEFAULT_PRE_COMMIT,)), env=env)
+        session.install(
+            *(config.lint_tools or (DEFAULT_PRE_COMMIT,)), env=env, include_outer_env=False
+        )
         _pre_commit(session)
         return
     declared = declared_linters(project.pyproject)
@@ -228,12 +230,12 @@ def lint(session: nox.Session) -> None:
             "lint: the project's linters %s",
             ", ".join(f"{d.requirement} (from {d.source})" for d in declared),
         )
-        session.install(*(d.requirement for d in declared), env=env)
+        session.install(*(d.requirement for d in declared), env=env, include_outer_env=False)
         for linter in declared:
             for command in linter.commands:
                 _lint_command(session, command)
         return
-    session.install(*(config.lint_tools or DEFAULT_LINT_TOOLS), env=env)
+    session.install(*(config.lint_tools or DEFAULT_LINT_TOOLS), env=env, include_outer_env=False)
     strict = config.lint_gate == "strict" or config.lint_tools is not None
     failed = [
         c
@@ -311,8 +313,10 @@ def tests(session: nox.Session) -> None:
     logger.info("test dependencies: %s", deps.source)
     editable = f".[{','.join(deps.extras)}]" if deps.extras else "."
     env = _without_credentials()
-    session.install("-e", editable, *deps.install_args(), "pytest", env=env)
-    session.run("pytest", *_options(session).rest, env=env)
+    session.install(
+        "-e", editable, *deps.install_args(), "pytest", env=env, include_outer_env=False
+    )
+    session.run("pytest", *_options(session).rest, env=env, include_outer_env=False)
 
 
 @_session(venv_backend="none")

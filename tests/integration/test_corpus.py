@@ -55,6 +55,8 @@ class Real:
     tests: int = 0
     """How many tests the plain run collects (``pytest`` in the source tree): test_wheel
     must run as many against the wheel. 0: not recorded."""
+    posargs: tuple[str, ...] = ()
+    """Arguments after ``--`` (``nox -s release_local -- -k ...``)."""
 
     @property
     def id(self) -> str:
@@ -76,8 +78,9 @@ CORPUS = [
          why="tests inside the package; TestCache fails as root here without noxship too "
          "(pytest --pyargs stevedore.tests.test_cache: 3 failed)"),
     Real("findpython", "0.9.0", "pdm-backend", "pdm-scm", "dependency group 'tests' (PEP 735)",
-         settings='pytest-args = ["-k", "not exclude_unreadable"]',
-         why="test_find_python_exclude_unreadable expects an unreadable file, which root reads"),
+         posargs=("-k", "not exclude_unreadable"),
+         why="test_find_python_exclude_unreadable expects an unreadable file, which root "
+         "reads: deselected after --, as a user does"),
     Real("toolz", "1.2.0", "setuptools", "setuptools-git-versioning",
          "dependency group 'test' (PEP 735)"),  # tests inside the package
     Real("tinuous", "0.7.5", "setuptools", "versioningit", "tox.ini [testenv] deps"),
@@ -106,6 +109,18 @@ CORPUS = [
     # Issue 24's shapes: coverage measured the project's way.
     Real("platformdirs", "4.3.6", "hatchling", "hatch-vcs", "extra 'test' (PEP 621)",
          why="covdefaults, fail_under = 76 over --cov src/platformdirs --cov tests", tests=482),
+    Real("legacy-api-wrap", "1.5", "hatchling", "hatch-vcs", "extra 'test' (PEP 621)",
+         why="--doctest-glob=*.rst: the README's doctest", tests=11),
+    Real("py-serializable", "2.2.0", "poetry-core", "static",
+         "Poetry's [tool.poetry.dev-dependencies]", why="pins coverage 7.6.1", tests=91),
+    Real("jsonschema-specifications", "2025.9.1", "hatchling", "hatch-vcs",
+         "noxfile.py session 'tests'",
+         why="fail_under = 100 that its plain pytest never checks: reported", tests=4),
+    Real("cachetools", "5.5.2", "setuptools", "file", "tox.ini [testenv] deps",
+         why="no long_description_content_type: a warning, as PyPI accepts it", tests=216),
+    Real("pytest-httpserver", "1.2.0", "poetry-core", "static", "Poetry group 'test'",
+         settings='scan-allow = ["tests/assets/rootCA.key", "tests/assets/server.key"]',
+         why="committed TLS test keys: the one fix the refusal names", tests=155),
 ]  # fmt: skip
 """Every entry passed on this machine (2026-12-01); the closing note has the table."""
 
@@ -199,7 +214,8 @@ def test_release_local(pytestconfig: pytest.Config, tmp_path: Path, real: Real) 
             assert f" {name}" in listed, (name, listed)
     index_dir = tmp_path / "index"
     start = time.monotonic()
-    result = run_nox(root, "-s", "release_local", env={"NOXSHIP_PYTHONS": PY,
+    posargs = ("--", *real.posargs) if real.posargs else ()
+    result = run_nox(root, "-s", "release_local", *posargs, env={"NOXSHIP_PYTHONS": PY,
                      "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)}, timeout=900)  # fmt: skip
     record(real, time.monotonic() - start, "pass" if result.returncode == 0 else "FAIL")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -421,6 +437,43 @@ def test_coverage_follows_the_project_configuration(
         assert "src/structlog/_greenlets.py" not in files
     for name in ("coverage.xml", "coverage.json", "htmlcov/index.html", "coverage-py3.12.xml"):
         assert (root / "build" / "reports" / name).is_file(), name
+
+
+def test_a_plugin_that_cannot_load_is_named_with_its_group(
+    pytestconfig: pytest.Config, tmp_path: Path
+) -> None:
+    """openapi-schema-validator's dev group brings pytest-flake8, which pytest 9 cannot
+    load: one line naming the plugin, its distribution and its group; no traceback."""
+    assert pytestconfig.cache is not None
+    real = Real("openapi-schema-validator", "0.9.0", "poetry-core", "static", "Poetry group 'dev'")
+    root = checkout(pytestconfig.cache, real, tmp_path)
+    init(root, real.version)
+    result = run_nox(root, "-s", "release_local", env={"NOXSHIP_PYTHONS": PY,
+                     "NOXSHIP_LOCAL_INDEX_DIR": str(tmp_path / "index")}, timeout=900)  # fmt: skip
+    assert result.returncode != 0
+    assert "pytest could not start in the source tree:" in result.stderr, result.stderr[-3000:]
+    assert "Plugin 'flake8'" in result.stderr
+    assert "the plugin comes from pytest-flake8 (in Poetry group 'dev')" in result.stderr
+    assert "Traceback" not in result.stderr and "NoDataError" not in result.stderr
+
+
+def test_an_end_of_life_python_the_project_admits(
+    pytestconfig: pytest.Config, tmp_path: Path
+) -> None:
+    """cleo admits Python 3.7: its venv holds coverage 7.2, read through the public API."""
+    from noxship.wheeltest.interpreters import find_interpreters
+
+    assert pytestconfig.cache is not None
+    (real,) = [r for r in CORPUS if r.name == "cleo"]
+    root = checkout(pytestconfig.cache, real, tmp_path)
+    found = find_interpreters(Project.load(root), ["3.7"])
+    assert found, "this machine's pyenv has 3.7 (the CI image's too)"
+    init(root, real.version)
+    result = run_nox(root, "-s", "test_wheel", env={"NOXSHIP_PYTHONS": "3.7"}, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Python 3.7" in result.stderr
+    assert "256 test(s) ran against the installed wheel, as many as" in result.stderr
+    assert "coverage: " in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("gate", ["auto", "strict"])

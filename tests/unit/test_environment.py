@@ -62,3 +62,60 @@ def test_index_settings_are_removed_for_pip_and_uv() -> None:
         "PATH": "/bin",
         "UV_NO_CONFIG": "1",
     }
+
+
+GITLAB_AND_GITHUB_COPIES = {
+    # M1 of the 2026-12-03 security review: GitLab's copies of the job token, and others.
+    "CI_REPOSITORY_URL": f"https://gitlab-ci-token:{SENTINEL}@gitlab.example.com/g/p.git",
+    "CI_REGISTRY_PASSWORD": SENTINEL,
+    "CI_DEPENDENCY_PROXY_PASSWORD": SENTINEL,
+    "CI_JOB_JWT_V2": SENTINEL,
+    "GH_TOKEN": SENTINEL,
+    "ACTIONS_RUNTIME_TOKEN": SENTINEL,
+    "UV_PUBLISH_TOKEN": SENTINEL,
+    "UV_INDEX_CORP_PASSWORD": SENTINEL,
+    "PIP_INDEX_URL": f"https://alice:{SENTINEL}@pypi.corp.example/simple/",
+    "MY_APP_SECRET": SENTINEL,
+    "SOME_TOOL_SETTING": SENTINEL,  # not on the allow-list
+    "CI_COMMIT_MESSAGE": f"release, leaking {SENTINEL} that PYPI_TOKEN holds",
+    "PYPI_TOKEN": SENTINEL,
+}
+
+
+def test_the_environment_is_an_allow_list() -> None:
+    """No credential, no copy of one, and nothing unknown reaches code noxship does not
+    own; the tools' own settings and the CI's metadata do."""
+    environ = {
+        **GITLAB_AND_GITHUB_COPIES,
+        **dict.fromkeys(readme_credential_variables(), SENTINEL),
+        "PATH": "/usr/bin",
+        "HOME": "/root",
+        "LANG": "C.UTF-8",
+        "UV_CACHE_DIR": "/cache/uv",
+        "CI_PROJECT_DIR": "/builds/g/p",
+        "GITHUB_SHA": "abc",
+        "SETUPTOOLS_SCM_PRETEND_VERSION": "1.0",
+        "CC": "gcc",
+    }
+    env = clean_env(environ=environ)
+    assert not any(SENTINEL in value for value in env.values()), env
+    assert env == {
+        "PATH": "/usr/bin",
+        "HOME": "/root",
+        "LANG": "C.UTF-8",
+        "UV_CACHE_DIR": "/cache/uv",
+        "CI_PROJECT_DIR": "/builds/g/p",
+        "GITHUB_SHA": "abc",
+        "SETUPTOOLS_SCM_PRETEND_VERSION": "1.0",
+        "CC": "gcc",
+    }
+
+
+def test_more_variables_pass_by_name_but_never_a_credential() -> None:
+    environ = {
+        "SOME_TOOL_SETTING": "x",
+        "PYPI_TOKEN": SENTINEL,
+        "NOXSHIP_PASS_ENV": "SOME_TOOL_SETTING, PYPI_TOKEN",
+    }
+    env = clean_env(environ=environ)
+    assert env["SOME_TOOL_SETTING"] == "x" and "PYPI_TOKEN" not in env

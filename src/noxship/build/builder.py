@@ -194,7 +194,8 @@ def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[s
     import tarfile
 
     from build import BuildBackendException, BuildException, ProjectBuilder
-    from build.env import DefaultIsolatedEnv
+
+    from noxship._isolated import CleanIsolatedEnv
 
     def runner(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
@@ -203,7 +204,7 @@ def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[s
 
     try:
         # The backend printed its warnings above: logged again, they are not an error.
-        with DefaultIsolatedEnv(installer="uv") as isolated, backend_warnings(logging.INFO):
+        with CleanIsolatedEnv() as isolated, backend_warnings(logging.INFO):
             builder = ProjectBuilder.from_isolated_env(isolated, source, runner=runner)
             isolated.install(builder.build_system_requires)
             isolated.install(builder.get_requires_for_build("sdist"))

@@ -97,12 +97,13 @@ def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> B
     import importlib.metadata
 
     from build import BuildBackendException, BuildException, ProjectBuilder
-    from build.env import DefaultIsolatedEnv
+
+    from noxship._isolated import CleanIsolatedEnv
 
     logger.info("asking the build backend of %s for its metadata (name, version)", root)
     try:
         # The build shows the backend's warnings: here they go to the debug log.
-        with DefaultIsolatedEnv(installer="uv") as env, tempfile.TemporaryDirectory() as tmp, \
+        with CleanIsolatedEnv() as env, tempfile.TemporaryDirectory() as tmp, \
                 backend_warnings(logging.DEBUG):  # fmt: skip
             builder = ProjectBuilder.from_isolated_env(
                 env, root, runner=_runner(clean_env(dict(extra_env)))

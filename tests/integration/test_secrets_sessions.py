@@ -60,9 +60,13 @@ def sentinel_env(index: LocalIndex, broken: FaultProxy) -> dict[str, str]:
         env[name] = id_token_with_sentinel(name)
     env.update(ONE_PYTHON)
     env.update({"NOXSHIP_UPLOAD_ATTEMPTS": "2", "NOXSHIP_RETRY_DELAY": "0.05"})
+    from urllib.parse import urlsplit
+
     for name in ("LOCAL", "TESTPYPI", "PYPI"):
         env[f"NOXSHIP_TARGET_{name}_UPLOAD_URL"] = index.url
         env[f"NOXSHIP_TARGET_{name}_INDEX_URL"] = index.simple_url
+        # PyPI's and TestPyPI's own credentials go to this host only when named (M2).
+        env[f"NOXSHIP_TARGET_{name}_TRUST_HOST"] = urlsplit(index.url).netloc
     # A target whose server answers 500 to every upload.
     env["NOXSHIP_TARGET_FIVE_UPLOAD_URL"] = broken.url
     env["NOXSHIP_TARGET_FIVE_INDEX_URL"] = index.simple_url

@@ -46,6 +46,8 @@ def job_env(fake: FakeTrustedPublishing, **claims: object) -> dict[str, str]:
         "NOXSHIP_TARGET_TESTPYPI_UPLOAD_URL": f"{base}/",
         "NOXSHIP_TARGET_TESTPYPI_INDEX_URL": f"{base}/simple/",
         "NOXSHIP_TARGET_TESTPYPI_ENVIRONMENT": "testpypi",
+        # The fake PyPI's host: the ID token goes only to a host the user names (M4).
+        "NOXSHIP_TARGET_TESTPYPI_TRUST_HOST": f"127.0.0.1:{fake.port}",
         "NOXSHIP_RETRY_DELAY": "0",
         # Attestations need Sigstore: the tests of the exchange leave them out.
         "NOXSHIP_ATTESTATIONS": "false",

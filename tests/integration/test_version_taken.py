@@ -163,12 +163,15 @@ def test_preview_next_auto_reads_the_commits_in_a_shallow_clone(tmp_path: Path) 
     ctx = CIContext(
         "gitlab", "merge_request", run_number="8", run_number_variable="CI_PIPELINE_IID"
     )
-    with pytest.raises(IndexConflictError):  # 1.2.0 is tagged: the check fails the request
-        make_plan(ctx, project, released=released)
+    # an ordinary merge request on the released 1.2.0 releases nothing: its preview
+    assert make_plan(ctx, project, released=released).version == "1.3.0.dev8"
+    titled = ctx._replace(request_title="1.2.0")
+    with pytest.raises(IndexConflictError):  # 1.2.0 is tagged: the check fails a release title
+        make_plan(titled, project, released=released)
     (clone / "pyproject.toml").write_text((clone / "pyproject.toml").read_text() +
                                           "check-version = false\n")  # fmt: skip
     from noxship.plan import Policy
 
     project = Project.load(clone)
-    plan = make_plan(ctx, project, Policy.from_config(project.config, {}), released)
+    plan = make_plan(titled, project, Policy.from_config(project.config, {}), released)
     assert plan.version == "1.3.0.dev8"

@@ -20,6 +20,7 @@ RANKS = {
     "errors": 0,
     "environment": 0,
     "_run": 1,
+    "_isolated": 1,
     "_preload": 1,
     "log": 1,
     "options": 1,

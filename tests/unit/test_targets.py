@@ -63,11 +63,11 @@ def test_gitlab_target_needs_ci_variables() -> None:
             "GitHub Actions OIDC",
         ),
         ("pypi", {"PYPI_TOKEN": SENTINEL, "TWINE_PASSWORD": "p"}, "__token__", "PYPI_TOKEN"),
-        (
+        (  # M2: twine's variables hold PyPI tokens; GitLab takes the job token
             "gitlab",
-            {"CI_JOB_TOKEN": "j", "TWINE_PASSWORD": SENTINEL},
-            "__token__",
-            "TWINE_PASSWORD",
+            {"CI_JOB_TOKEN": SENTINEL, "TWINE_PASSWORD": "pypi-x"},
+            "gitlab-ci-token",
+            "CI_JOB_TOKEN",
         ),
         ("testpypi", {"TEST_PYPI_TOKEN": SENTINEL}, "__token__", "TEST_PYPI_TOKEN"),
         ("testpypi", {"TWINE_USERNAME": "me", "TWINE_PASSWORD": SENTINEL}, "me", "TWINE_PASSWORD"),
@@ -136,3 +136,88 @@ def test_dotenv_read_on_laptop_only(tmp_path) -> None:  # type: ignore[no-untype
     assert credential_environment(tmp_path, {})["PYPI_TOKEN"] == SENTINEL
     assert credential_environment(tmp_path, {"TWINE_USERNAME": "env"})["TWINE_USERNAME"] == "env"
     assert "PYPI_TOKEN" not in credential_environment(tmp_path, {"CI": "true"})
+
+
+def test_each_credential_is_bound_to_its_target_and_host() -> None:
+    """M2 of the 2026-12-03 security review."""
+    from noxship.errors import CredentialsError
+
+    # twine's variables serve PyPI and TestPyPI only, never a custom target
+    custom = {
+        "NOXSHIP_TARGET_CORP_UPLOAD_URL": "https://corp.example/legacy/",
+        "NOXSHIP_TARGET_CORP_INDEX_URL": "https://corp.example/simple/",
+        "TWINE_PASSWORD": SENTINEL,
+    }
+    with pytest.raises(CredentialsError, match="set NOXSHIP_TARGET_CORP_PASSWORD"):
+        resolve_credentials(resolve_target("corp", custom), custom)
+    # a URL override of a built-in target keeps its built-in credentials home...
+    moved = {
+        "NOXSHIP_TARGET_TESTPYPI_UPLOAD_URL": "http://127.0.0.1:18081/legacy/",
+        "TEST_PYPI_TOKEN": SENTINEL,
+        "TESTPYPI_ID_TOKEN": SENTINEL,
+    }
+    with pytest.raises(CredentialsError, match=r"TRUST_HOST=127\.0\.0\.1:18081 to send them"):
+        resolve_credentials(resolve_target("testpypi", moved), moved)
+    # ...unless the user names that host
+    trusted = {**moved, "NOXSHIP_TARGET_TESTPYPI_TRUST_HOST": "127.0.0.1:18081"}
+    creds = resolve_credentials(resolve_target("testpypi", trusted), trusted)
+    assert creds.kind is CredentialKind.TRUSTED_PUBLISHING
+
+
+@pytest.mark.parametrize(
+    ("name", "env", "reads_with_credentials"),
+    [
+        ("pypi", {}, False),  # a public index: reads need no credential
+        (
+            "testpypi",
+            {"NOXSHIP_TARGET_TESTPYPI_INDEX_URL": "https://mirror.example/simple/"},
+            False,
+        ),
+        (
+            "corp",
+            {
+                "NOXSHIP_TARGET_CORP_UPLOAD_URL": "https://corp.example/legacy/",
+                "NOXSHIP_TARGET_CORP_INDEX_URL": "https://corp.example/simple/",
+            },
+            True,
+        ),
+        (
+            "corp",
+            {
+                "NOXSHIP_TARGET_CORP_UPLOAD_URL": "https://corp.example/legacy/",
+                "NOXSHIP_TARGET_CORP_INDEX_URL": "https://mirror.example/simple/",
+            },
+            False,
+        ),
+        (
+            "corp",
+            {
+                "NOXSHIP_TARGET_CORP_UPLOAD_URL": "https://corp.example/legacy/",
+                "NOXSHIP_TARGET_CORP_INDEX_URL": "http://corp.example/simple/",
+            },
+            False,
+        ),
+        (
+            "corp",
+            {
+                "NOXSHIP_TARGET_CORP_UPLOAD_URL": "https://corp.example/legacy/",
+                "NOXSHIP_TARGET_CORP_INDEX_URL": "https://corp.example:8443/simple/",
+            },
+            False,
+        ),
+        ("gitlab", {}, True),
+    ],
+)
+def test_index_reads_carry_credentials_only_to_the_upload_origin(
+    name: str, env: dict[str, str], reads_with_credentials: bool
+) -> None:
+    env = {"CI_API_V4_URL": "https://gl.example/api/v4", "CI_PROJECT_ID": "7", **env}
+    assert resolve_target(name, env).index_reads_with_credentials is reads_with_credentials
+
+
+def test_the_comparison_download_sends_credentials_only_to_the_index_origin() -> None:
+    from noxship.publish.targets import origin
+
+    assert origin("https://corp.example/simple/") == origin("https://corp.example:443/x")
+    assert origin("https://corp.example/simple/") != origin("http://corp.example/x")
+    assert origin("https://corp.example/simple/") != origin("https://corp.example:8443/x")

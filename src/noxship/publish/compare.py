@@ -96,14 +96,16 @@ def compare_archives(local: Distribution, target_bytes: bytes) -> ArchiveDiff:
 def fetcher(credentials: Credentials | None, index_url: str, timeout: float = 60.0) -> Fetcher:
     """Return a function that downloads an index file, at most 1 GiB.
 
-    ``credentials`` (HTTP basic auth) go only to the host of ``index_url``: a file
-    served from elsewhere (PyPI's files.pythonhosted.org) is fetched without them.
+    ``credentials`` (HTTP basic auth) go only to the origin (scheme, host and port)
+    of ``index_url``: a file served from elsewhere (PyPI's files.pythonhosted.org,
+    the same host over ``http://`` or another port) is fetched without them
+    (requests drops them on a redirect to another origin).
     The function raises ``requests.RequestException`` when the download fails and
     ``ValueError`` when the file is larger.
     """
-    from urllib.parse import urlsplit
+    from noxship.publish.targets import origin
 
-    host = urlsplit(index_url).hostname
+    home = origin(index_url)
     auth = None
     if credentials is not None and credentials.password is not None:
         auth = (credentials.username, credentials.password.reveal())
@@ -111,8 +113,8 @@ def fetcher(credentials: Credentials | None, index_url: str, timeout: float = 60
     def fetch(file: IndexFile) -> bytes:
         import requests
 
-        same_host = urlsplit(file.url).hostname == host
-        with requests.get(file.url, auth=auth if same_host else None, timeout=timeout,
+        same_origin = origin(file.url) == home
+        with requests.get(file.url, auth=auth if same_origin else None, timeout=timeout,
                           stream=True) as resp:  # fmt: skip
             resp.raise_for_status()
             chunks, size = [], 0

@@ -80,6 +80,15 @@ def _session() -> requests.Session:
     return session
 
 
+def _read_auth(target: Target, credentials: Credentials | None) -> tuple[str, str] | None:
+    """HTTP basic auth for an index read, where the target allows it."""
+    if credentials is None or credentials.password is None:
+        return None
+    if not target.index_reads_with_credentials:
+        return None
+    return credentials.username, credentials.password.reveal()
+
+
 def list_files(
     target: Target, project_name: str, credentials: Credentials | None = None
 ) -> dict[str, IndexFile]:
@@ -89,7 +98,9 @@ def list_files(
         target: the index.
         project_name: the distribution name (normalised by pypi-simple, PEP 503).
         credentials: used for HTTP basic auth when the index needs it (GitLab,
-            private indexes); ignored for trusted publishing.
+            private indexes), and only where :attr:`Target.index_reads_with_credentials`
+            allows: never on PyPI's and TestPyPI's public indexes, nor on an index
+            of another origin than the upload URL; ignored for trusted publishing.
 
     Returns:
         File name -> file; empty on a 404 or a redirect (to another index).
@@ -103,9 +114,7 @@ def list_files(
     import requests
     from pypi_simple import NoSuchProjectError, PyPISimple, UnsupportedContentTypeError
 
-    auth = None
-    if credentials is not None and credentials.password is not None:
-        auth = (credentials.username, credentials.password.reveal())
+    auth = _read_auth(target, credentials)
     try:
         with PyPISimple(endpoint=target.index_url, auth=auth, session=_session()) as client:
             page = client.get_project_page(project_name, timeout=_TIMEOUT)

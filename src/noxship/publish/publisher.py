@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import tarfile
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from noxship.build.dist import DistKind, Distribution
@@ -33,7 +34,7 @@ from noxship.publish.index import IndexFile
 from noxship.publish.lookup import lister_for
 from noxship.publish.retry import RetryPolicy
 from noxship.publish.targets import Target
-from noxship.publish.trusted import exchange_once
+from noxship.publish.trusted import exchange_once, renewed
 from noxship.publish.upload import Attempt, Uploader, twine_uploader, upload_all
 from noxship.publish.verify import install_check, verify_index
 
@@ -154,13 +155,24 @@ def _uploader(
     verbose: bool,
     given: Uploader | None,
     attestations: Mapping[str, Sequence[Path]],
+    renew: Callable[[], Credentials | None] | None = None,
 ) -> Iterator[Uploader]:
     if given is not None or not dists:  # nothing to send: no repository, no token exchange
         yield given or _nothing_to_send
         return
     with twine_uploader(target, credentials, redactor, dists, verbose=verbose,
-                        attestations=attestations) as twine:  # fmt: skip
+                        attestations=attestations, renew=renew) as twine:  # fmt: skip
         yield twine
+
+
+def _exchanged(
+    target: Target, credentials: Credentials, environ: Mapping[str, str], redactor: Redactor
+) -> tuple[Credentials, Callable[[], Credentials | None]]:
+    """The credentials to upload with (trusted publishing's ID token exchanged once),
+    and the function that renews them before a file when they are old."""
+    minted = exchange_once(target, credentials, environ)
+    redactor.add(minted.password)
+    return minted, functools.partial(renewed, target, credentials, environ)
 
 
 def publish(
@@ -205,10 +217,12 @@ def publish(
     for dist in skipped:
         logger.info("already published on %s: %s", target.name, dist.filename)
     signed = attestations_for(to_upload, target, credentials, environ)
+    renew = None
     if to_upload:  # trusted publishing: the ID token is exchanged once, here
-        credentials = exchange_once(target, credentials, environ)
-        redactor.add(credentials.password)
-    with _uploader(target, credentials, redactor, to_upload, verbose, uploader, signed) as send:
+        credentials, renew = _exchanged(target, credentials, environ, redactor)
+    with _uploader(
+        target, credentials, redactor, to_upload, verbose, uploader, signed, renew
+    ) as send:
         done = upload_all(to_upload, send, lister, target, retry, source=credentials.source)
     verify_index(dists, target, lister, accepted=checked.accepted)
     do_install = (target.name != "pypi") if check_install is None else check_install

@@ -40,6 +40,7 @@ __all__ = [
     "Target",
     "TargetKind",
     "env_prefix",
+    "origin",
     "resolve_credentials",
     "resolve_target",
 ]
@@ -53,6 +54,20 @@ def _on_host_of(url: str, path: str) -> str:
     from urllib.parse import urljoin
 
     return urljoin(url, path)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """``url``'s scheme, host and port (RFC 6454's origin; the default port filled
+    in), to compare where two URLs send a request."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return (
+        scheme,
+        (parts.hostname or "").lower(),
+        parts.port or {"https": 443, "http": 80}.get(scheme),
+    )
 
 
 def env_prefix(name: str) -> str:
@@ -72,6 +87,10 @@ class Target:
         kind: the kind of target.
         index_overridden: ``NOXSHIP_TARGET_<NAME>_INDEX_URL`` replaced the kind's
             own index (then GitLab's Packages API is not the index to ask).
+        builtin_credentials: the kind's own credentials (``PYPI_TOKEN``, trusted
+            publishing, ``TWINE_*``, ``GITLAB_TOKEN``, ``CI_JOB_TOKEN``) may go to
+            the repository URL: it is the kind's own, or the user named its host
+            in ``NOXSHIP_TARGET_<NAME>_TRUST_HOST``.
     """
 
     name: str
@@ -80,6 +99,7 @@ class Target:
     page_url: str | None = None
     kind: type[TargetKind] | None = None
     index_overridden: bool = False
+    builtin_credentials: bool = True
 
     @property
     def env_prefix(self) -> str:
@@ -90,6 +110,13 @@ class Target:
     def is_pypi(self) -> bool:
         """``True`` for PyPI and TestPyPI, which twine and PyPI treat specially."""
         return self.kind is PyPIKind
+
+    @property
+    def index_reads_with_credentials(self) -> bool:
+        """Whether reading the index may carry the upload credentials: never for
+        PyPI and TestPyPI (their simple indexes are public), and elsewhere only
+        when the index has the upload URL's origin (scheme, host and port)."""
+        return not self.is_pypi and origin(self.index_url) == origin(self.repository_url)
 
 
 class TargetKind:
@@ -124,7 +151,7 @@ class TargetKind:
     def wanted(cls, target: Target) -> str:
         """The variables to set, for the error message when none are found."""
         prefix = target.env_prefix
-        return f"{prefix}PASSWORD (and {prefix}USERNAME), or TWINE_USERNAME and TWINE_PASSWORD"
+        return f"{prefix}PASSWORD (and {prefix}USERNAME)"
 
 
 class PyPIKind(TargetKind):
@@ -274,7 +301,38 @@ def resolve_target(
     if kind is PyPIKind:
         page = f"{page}{project_name}/" if project_name and page and not overridden else None
     index = index if index.endswith("/") else index + "/"
-    return Target(name, upload, index, page, kind, overridden)
+    return Target(
+        name,
+        upload,
+        index,
+        page,
+        kind,
+        overridden,
+        _builtin_credentials(name, kind, upload, environ, project_name),
+    )
+
+
+def _builtin_credentials(
+    name: str,
+    kind: type[TargetKind],
+    upload: str,
+    environ: Mapping[str, str],
+    project_name: str | None,
+) -> bool:
+    """Whether a built-in kind's credentials may go to ``upload``: it is the kind's
+    own URL, or ``NOXSHIP_TARGET_<NAME>_TRUST_HOST`` names its host (``host`` or
+    ``host:port``)."""
+    if kind is CustomKind or not environ.get(env_prefix(name) + "UPLOAD_URL"):
+        return True
+    try:
+        own, _, _ = kind.urls(name, environ, project_name)
+    except ConfigError:
+        own = ""
+    if own and origin(own) == origin(upload):
+        return True
+    _, host, port = origin(upload)
+    trusted = environ.get(env_prefix(name) + "TRUST_HOST", "").lower().split()
+    return host in trusted or f"{host}:{port}" in trusted
 
 
 def resolve_credentials(target: Target, environ: Mapping[str, str]) -> Credentials:
@@ -283,13 +341,18 @@ def resolve_credentials(target: Target, environ: Mapping[str, str]) -> Credentia
     Order: the kind's own (trusted publishing, then ``PYPI_TOKEN`` /
     ``TEST_PYPI_TOKEN`` for PyPI and TestPyPI; ``GITLAB_TOKEN``, then a deploy
     token for ``gitlab``); ``NOXSHIP_TARGET_<NAME>_PASSWORD``;
-    ``TWINE_USERNAME``/``TWINE_PASSWORD``; for ``gitlab`` last, ``CI_JOB_TOKEN``.
+    ``TWINE_USERNAME``/``TWINE_PASSWORD`` (PyPI and TestPyPI only: twine's
+    variables hold PyPI tokens); for ``gitlab`` last, ``CI_JOB_TOKEN``. A custom
+    target takes only its own ``NOXSHIP_TARGET_<NAME>_*`` variables. A built-in
+    target whose upload URL is overridden to another host gets none of its
+    built-in credentials unless ``NOXSHIP_TARGET_<NAME>_TRUST_HOST`` names that host.
 
     Raises:
         CredentialsError: none are set; the message names the variables to set.
     """
     kind = target.kind or CustomKind
-    found = kind.credentials(target, environ)
+    builtin = target.builtin_credentials
+    found = kind.credentials(target, environ) if builtin else None
     if found:
         return found
     prefix = target.env_prefix
@@ -297,12 +360,19 @@ def resolve_credentials(target: Target, environ: Mapping[str, str]) -> Credentia
     if own:
         return Credentials(environ.get(prefix + "USERNAME") or TOKEN_USERNAME, own, own.source)
     twine_password = secret_from(environ, "TWINE_PASSWORD")
-    if twine_password:
+    if twine_password and kind is PyPIKind and builtin:  # twine's variables: PyPI's tokens
         user = environ.get("TWINE_USERNAME") or TOKEN_USERNAME
         return Credentials(user, twine_password, twine_password.source)
-    found = kind.last_resort(target, environ)
+    found = kind.last_resort(target, environ) if builtin else None
     if found:
         return found
+    if not builtin:
+        _, host, port = origin(target.repository_url)
+        raise CredentialsError(
+            f"target {target.name} uploads to {host}:{port} ({prefix}UPLOAD_URL), not its own "
+            f"host, so its built-in credentials stay home: set {prefix}PASSWORD (and "
+            f"{prefix}USERNAME), or {prefix}TRUST_HOST={host}:{port} to send them there"
+        )
     raise CredentialsError(
         f"no credentials for target {target.name}: set {kind.wanted(target)} "
         "(in CI as a masked variable; on a laptop in .env)"

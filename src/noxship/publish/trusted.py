@@ -14,7 +14,16 @@ PyPI accepts each ID token once (replay protection on its ``jti`` claim; the
 error code is ``invalid-reuse-token``). twine exchanges the token on every call
 of its own, so noxship does the exchange itself, once per process and target,
 and gives twine the API token as a password for every upload, retries
-included.
+included. The minted token lasts 15 minutes: before each upload,
+:func:`renewed` mints a new one when the current one is 12 minutes old, on
+GitHub Actions (which issues a new ID token on request); on GitLab the job's
+ID token is spent, so the log says that an upload refused after expiry needs a
+re-run of the job.
+
+The exchange talks only to the target's own host (PyPI's, TestPyPI's, or one the
+user named in ``NOXSHIP_TARGET_<NAME>_TRUST_HOST``: credential resolution drops
+trusted publishing anywhere else), follows no redirect, and refuses an audience
+other than the target's (``pypi``, ``testpypi``).
 
 Before anything is built, :func:`check_claims` reads the ID token's claims
 (without verifying the signature: PyPI does that) and says which claim cannot
@@ -25,6 +34,7 @@ Actions only, for its own audience.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -36,7 +46,7 @@ from noxship.publish.credentials import TOKEN_USERNAME, CredentialKind, Credenti
 if TYPE_CHECKING:
     from noxship.publish.targets import Target
 
-__all__ = ["ISSUERS", "check_claims", "exchange_once", "id_token_claims"]
+__all__ = ["ISSUERS", "RENEW_AFTER", "check_claims", "exchange_once", "id_token_claims", "renewed"]
 
 logger = logging.getLogger("noxship")
 
@@ -48,8 +58,11 @@ ISSUERS = {
 trusted publisher"; self-managed GitLab instances are not among them)."""
 
 _TIMEOUT = 30.0
-_MINTED: dict[tuple[str, str], Credentials] = {}
-"""(upload URL, credential source) -> the API token minted in this process."""
+RENEW_AFTER = 12 * 60.0
+"""Seconds after which a minted token is renewed (PyPI's last 15 minutes)."""
+_MINTED: dict[tuple[str, str], tuple[Credentials, float]] = {}
+"""(upload URL, credential source) -> the API token minted in this process, and when."""
+_WARNED: set[tuple[str, str]] = set()
 
 
 def _audience(target: Target) -> str:
@@ -58,14 +71,21 @@ def _audience(target: Target) -> str:
 
     url = urljoin(target.repository_url, "/_/oidc/audience")
     try:
-        response = requests.get(url, timeout=_TIMEOUT)
+        response = requests.get(url, timeout=_TIMEOUT, allow_redirects=False)
         response.raise_for_status()
-        return str(response.json()["audience"])
+        audience = str(response.json()["audience"])
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         raise IndexUnavailableError(
             f"target {target.name} did not tell its trusted-publishing audience ({url}: "
             f"{type(exc).__name__}): re-run, or publish with an API token"
         ) from None
+    if audience != target.name or response.is_redirect:
+        raise CredentialsError(
+            f"target {target.name} asks for ID tokens of audience {audience!r}, not "
+            f"{target.name!r}: noxship mints no token for another index; check "
+            f"{target.env_prefix}UPLOAD_URL"
+        )
+    return audience
 
 
 def _id_token(target: Target, credentials: Credentials, environ: Mapping[str, str]) -> Secret:
@@ -182,7 +202,9 @@ def _mint(target: Target, id_token: Secret) -> Secret:
 
     url = urljoin(target.repository_url, "/_/oidc/mint-token")
     try:
-        response = requests.post(url, json={"token": id_token.reveal()}, timeout=_TIMEOUT)
+        response = requests.post(
+            url, json={"token": id_token.reveal()}, timeout=_TIMEOUT, allow_redirects=False
+        )
     except requests.RequestException as exc:
         raise IndexUnavailableError(
             f"cannot reach {target.name}'s token exchange ({type(exc).__name__}): re-run"
@@ -191,6 +213,11 @@ def _mint(target: Target, id_token: Secret) -> Secret:
         payload = response.json()
     except ValueError:
         payload = {}
+    if response.is_redirect:
+        raise CredentialsError(
+            f"{target.name}'s token exchange answered a redirect (HTTP {response.status_code}): "
+            "the ID token goes to no other host; check the upload URL"
+        )
     if response.status_code >= 500:
         raise IndexUnavailableError(
             f"{target.name}'s token exchange answered HTTP {response.status_code}: re-run"
@@ -224,8 +251,52 @@ def exchange_once(
     key = (target.repository_url, credentials.source)
     if key not in _MINTED:
         check_claims(target, credentials, environ)
-        minted = _mint(target, _id_token(target, credentials, environ))
+        _MINTED[key] = (_minted(target, credentials, environ), time.monotonic())
         logger.info("trusted publishing to %s: exchanged the ID token once (%s)",
                     target.name, credentials.source)  # fmt: skip
-        _MINTED[key] = Credentials(TOKEN_USERNAME, minted, minted.source, CredentialKind.TOKEN)
-    return _MINTED[key]
+    return _MINTED[key][0]
+
+
+def _minted(target: Target, credentials: Credentials, environ: Mapping[str, str]) -> Credentials:
+    minted = _mint(target, _id_token(target, credentials, environ))
+    return Credentials(TOKEN_USERNAME, minted, minted.source, CredentialKind.TOKEN)
+
+
+def renewed(
+    target: Target, credentials: Credentials, environ: Mapping[str, str], now: float | None = None
+) -> Credentials | None:
+    """A new API token for ``target`` when the one minted for ``credentials`` (the
+    trusted-publishing ones) is :data:`RENEW_AFTER` seconds old, else ``None``.
+
+    On GitHub Actions a fresh ID token is requested and exchanged. On GitLab the
+    job's ID token was spent by the first exchange: the log says so once, and
+    ``None`` is returned (an upload refused after expiry needs a re-run).
+
+    Raises:
+        CredentialsError, IndexUnavailableError: as :func:`exchange_once`.
+    """
+    key = (target.repository_url, credentials.source)
+    if not credentials.trusted_publishing or key not in _MINTED:
+        return None
+    _, minted_at = _MINTED[key]
+    age = (time.monotonic() if now is None else now) - minted_at
+    if age < RENEW_AFTER:
+        return None
+    if credentials.id_token_variable:  # GitLab: the ID token is spent
+        if key not in _WARNED:
+            _WARNED.add(key)
+            logger.warning(
+                "trusted publishing to %s: the token minted %d minutes ago lasts 15 minutes, "
+                "and GitLab's ID token %s cannot be exchanged twice: if an upload is refused, "
+                "re-run the job (uploaded files are skipped)",
+                target.name,
+                age // 60,
+                credentials.id_token_variable,
+            )
+        return None
+    fresh = _minted(target, credentials, environ)
+    _MINTED[key] = (fresh, time.monotonic() if now is None else now)
+    logger.info(
+        "trusted publishing to %s: renewed the API token (%d minutes old)", target.name, age // 60
+    )
+    return fresh

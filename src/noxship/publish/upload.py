@@ -6,8 +6,10 @@ twine's :class:`~twine.repository.Repository` sends each file
 loop over 5xx answers does not run and this module is the one retry layer;
 twine retries only ``GET`` requests itself). One repository object serves the
 whole publish, so trusted publishing exchanges the CI's ID token once (PyPI
-accepts each GitLab ID token once: replay protection on its ``jti``) and
-twine renews the API token it got when needed.
+accepts each GitLab ID token once: replay protection on its ``jti``). twine
+does not renew a password it is given: before each file, the ``renew``
+callable of :func:`twine_uploader` may hand a fresh API token, which replaces
+the session's credentials (:func:`noxship.publish.trusted.renewed`).
 
 How an answer is judged (PyPI's upload API, GitLab's PyPI API, pypiserver,
 devpi-server; HTTP semantics, RFC 9110):
@@ -146,10 +148,13 @@ def twine_uploader(
     *,
     verbose: bool = False,
     attestations: Mapping[str, Sequence[Path]] | None = None,
+    renew: Callable[[], Credentials | None] | None = None,
 ) -> Iterator[Uploader]:
     """Open one twine repository for ``target`` and yield an :data:`Uploader` of ``dists``.
     ``attestations`` (file name -> PEP 740 attestation files) go with their file, in
     the upload's ``attestations`` form field (twine's ``PackageFile.add_attestations``).
+    ``renew`` is called before each file; new credentials it returns replace the
+    session's (a renewed trusted-publishing token) and are masked from then on.
 
     twine reads every file's metadata first, so a file it cannot read stops the
     publish before anything is uploaded. The credentials go to twine's
@@ -175,6 +180,10 @@ def twine_uploader(
     repository = settings.create_repository()
 
     def upload(dist: Distribution) -> Attempt:
+        fresh = renew() if renew is not None else None
+        if fresh is not None and fresh.password is not None:
+            redactor.add(fresh.password)
+            repository.session.auth = (fresh.username, fresh.password.reveal())
         try:
             response = repository.upload(packages[dist.filename], max_redirects=1)
         except requests.RequestException as exc:

@@ -76,3 +76,23 @@ def test_a_dependency_found_only_on_testpypi_is_refused(tmp_path: Path) -> None:
     dep(target, "1.0", RIGHT)
     with pytest.raises(PublishError, match="does not install and import from testpypi"):
         check(target, public, dist, pypi_kind=True)
+
+
+def test_no_dependency_is_built_beside_the_index_credentials(tmp_path: Path) -> None:
+    """M3 of the 2026-12-03 security review: the target's password was in ``UV_INDEX``,
+    where the backend of an sdist-only dependency read it. Now uv gets it through its
+    per-index variables, and builds no dependency where they are set."""
+    import pytest
+
+    from noxship.errors import PublishError
+    from tests.integration.test_keys import evildep, recorded
+
+    target, public = indexes(tmp_path)
+    wheel = make_wheel(target, "app-sample", "1.0", {"app_sample/__init__.py": ""}, ["evildep"])
+    dist = Distribution.from_path(wheel)
+    assert dist is not None
+    dump = tmp_path / "envdump.jsonl"
+    evildep(target, dump)  # only its sdist, on the private target
+    with pytest.raises(PublishError, match="does not install and import from private"):
+        check(target, public, dist, pypi_kind=False)
+    assert recorded(dump) == []  # its backend never ran

@@ -15,7 +15,7 @@ from noxship._run import run, uv_binary, venv_python
 from noxship.build.dist import DistKind, Distribution, wheel_metadata, wheel_top_level
 from noxship.environment import Redactor, clean_env, sanitize_url, without_index_settings
 from noxship.errors import PublishError, ToolError
-from noxship.publish.credentials import Credentials, url_with_credentials
+from noxship.publish.credentials import Credentials
 from noxship.publish.index import Lister
 from noxship.publish.targets import Target
 
@@ -103,15 +103,35 @@ def _index_envs(
     never replaced by a same-named package on the public index.
     """
     base = without_index_settings(clean_env())
-    target_url = url_with_credentials(target.index_url, credentials)
-    alone = {**base, "UV_DEFAULT_INDEX": target_url}
+    named = f"{_INDEX_NAME}={target.index_url}"
+    auth = _index_credentials(credentials)
+    alone = {**base, **auth, "UV_DEFAULT_INDEX": named}
     if target.is_pypi:
         return alone, {**base, "UV_DEFAULT_INDEX": public}
     return alone, {
         **base,
-        "UV_INDEX": target_url,
+        **auth,
+        "UV_INDEX": named,
         "UV_DEFAULT_INDEX": public,
         "UV_INDEX_STRATEGY": "first-index",
+    }
+
+
+_INDEX_NAME = "noxship"
+"""The name the target's index has for uv (``UV_INDEX=noxship=<url>``)."""
+
+
+def _index_credentials(credentials: Credentials | None) -> dict[str, str]:
+    """The target's credentials as uv's per-index variables
+    (``UV_INDEX_NOXSHIP_USERNAME``/``_PASSWORD``; uv docs, "Index authentication"):
+    uv sends them to that index only, and they are never part of a URL that a
+    dependency's build backend could read in ``UV_INDEX``."""
+    if credentials is None or credentials.password is None:
+        return {}
+    prefix = f"UV_INDEX_{_INDEX_NAME.upper()}_"
+    return {
+        prefix + "USERNAME": credentials.username,
+        prefix + "PASSWORD": credentials.password.reveal(),
     }
 
 
@@ -143,8 +163,10 @@ def install_check(
     First the package alone (``--no-deps``, ``--refresh-package``) from the
     target alone (:func:`~noxship.environment.without_index_settings` removes
     every other pip and uv index setting); then its dependencies (see
-    :func:`_index_envs` for which index each comes from). Index URLs, with any
-    credentials, reach uv through its environment only.
+    :func:`_index_envs` for which index each comes from). Index URLs reach uv
+    through its environment only, and credentials through uv's per-index
+    variables; where they are present, dependencies install from wheels only
+    (``--no-build``), so no third-party build backend runs beside them.
 
     Args:
         dists: the release's files; the version and import names come from them.
@@ -172,7 +194,14 @@ def install_check(
             (package, alone, f"uv pip install from {target.name}"),
         ]
         if requirements:
-            steps.append(([*install, *requirements], with_deps, "uv pip install dependencies"))
+            # Where the index credentials are in uv's environment, no dependency is built
+            # from its sdist: a build backend would read them (uv passes its environment).
+            no_build = (
+                ["--no-build"] if _index_credentials(credentials).keys() & with_deps.keys() else []
+            )
+            steps.append(
+                ([*install, *no_build, *requirements], with_deps, "uv pip install dependencies")
+            )
         imports = "; ".join(f"import {m}" for m in modules)
         steps.append(([python, "-c", imports], clean_env(), "import check"))
         for argv, env, what in steps:

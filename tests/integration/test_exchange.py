@@ -86,3 +86,27 @@ def test_a_redirect_of_the_exchange_is_not_followed(second: Logging) -> None:
             exchange_once(target, resolve_credentials(target, env), env)
         assert [p for p, _ in first.seen] == ["/_/oidc/mint-token"]
     assert second.seen == []  # the ID token never reached the other host
+
+
+def test_the_embedded_index_refuses_a_port_another_process_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """L4: a local process that takes the port before pypiserver binds it, and answers
+    everything, is found out before anything is uploaded to it."""
+    from noxship.errors import ToolError
+    from noxship.publish import local_index
+
+    class Squatter(Logging):
+        class handler(Logging.handler):  # answers 200 to every read, /health included
+            def do_GET(self) -> None:
+                self.owner.seen.append((self.path, ""))
+                self._answer(200, {})
+
+    with Squatter("pypi") as squatter:
+        monkeypatch.setattr(local_index, "free_port", lambda: squatter.port)
+        with (
+            pytest.raises(ToolError, match="pypiserver exited|another process answers"),
+            local_index.LocalIndex(),
+        ):
+            pass
+        assert not any(path.startswith("/legacy") or body for path, body in squatter.seen)

@@ -55,14 +55,53 @@ def write_htpasswd(path: Path, username: str, password: Secret) -> None:
     path.write_text(f"{username}:{password.reveal()}\n", encoding="utf-8")
 
 
-def _pypiserver_argv(port: int, htpasswd: Path, packages: Path) -> tuple[list[str], float]:
-    """The command line, and the seconds to allow for start-up (uv may download)."""
-    args = ["run", "-i", "127.0.0.1", "-p", str(port), "-P", str(htpasswd), "-a", "update",
+def _pypiserver_argv(
+    port: int, htpasswd: Path, packages: Path, open_reads: bool = False
+) -> tuple[list[str], float]:
+    """The command line, and the seconds to allow for start-up (uv may download).
+
+    ``-a update,download,list`` makes every read authenticated too (pypiserver's
+    ``--authenticate``), so no other local user reads the index."""
+    actions = "update" if open_reads else "update,download,list"
+    args = ["run", "-i", "127.0.0.1", "-p", str(port), "-P", str(htpasswd), "-a", actions,
             "--disable-fallback", str(packages)]  # fmt: skip
     if importlib.util.find_spec("pypiserver") and importlib.util.find_spec("passlib"):
         return [sys.executable, "-m", "pypiserver", *args], 0.0
     uv = [uv_binary(), "run", "--no-project", "--quiet", "--with", PYPISERVER]
     return [*uv, "python", "-m", "pypiserver", *args], 90.0
+
+
+def _status(url: str, auth: tuple[str, str] | None) -> int:
+    import base64
+
+    request = urllib.request.Request(url)
+    if auth is not None:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def check_ours(proc: subprocess.Popen[bytes], url: str, auth: tuple[str, str]) -> None:
+    """Prove that the server on ``url`` is ``proc``, the pypiserver started with
+    our htpasswd: a port picked free can be taken by another local process before
+    pypiserver binds it (then pypiserver exits, and the other process answers).
+    The answering server must refuse a read without credentials and with wrong
+    ones, and accept ours, which only this process and its child know.
+
+    Raises:
+        ToolError: another process answers on the port.
+    """
+    wrong = (auth[0], auth[1] + "-not")
+    seen = (_status(url, None), _status(url, wrong), _status(url, auth))
+    if proc.poll() is not None or seen[0] != 401 or seen[1] not in (401, 403) or seen[2] != 200:
+        raise ToolError(
+            f"another process answers on {url} (HTTP {seen[0]}, {seen[1]}, {seen[2]} to no, "
+            "wrong and the right credentials): the embedded index did not get its port; re-run"
+        )
 
 
 def wait_ready(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: float) -> None:
@@ -102,6 +141,9 @@ class LocalIndex:
         wait: wait on entry until the server answers; with ``False``, entry only
             starts it, so that other work overlaps its start-up, and
             :meth:`wait` must be called before the first request.
+        open_reads: let anyone read the index (a stand-in for a public index in
+            tests); by default every read needs the throw-away user, and the
+            server proves it holds our htpasswd (:func:`check_ours`).
 
     Attributes:
         url: the base URL, ``http://127.0.0.1:<port>/``: twine's upload URL.
@@ -120,8 +162,10 @@ class LocalIndex:
         username: str = "noxship",
         startup_timeout: float = 30.0,
         wait: bool = True,
+        open_reads: bool = False,
     ) -> None:
         self.username = username
+        self._open_reads = open_reads
         self.password = Secret(secrets.token_urlsafe(24), "the embedded index's throw-away user")
         self._packages = packages
         self._startup_timeout = startup_timeout
@@ -155,7 +199,7 @@ class LocalIndex:
         log_path = workdir / "server.log"
         log = log_path.open("wb")
         self._stack.callback(log.close)
-        argv, extra_time = _pypiserver_argv(self.port, htpasswd, self.packages)
+        argv, extra_time = _pypiserver_argv(self.port, htpasswd, self.packages, self._open_reads)
         self._proc = subprocess.Popen(
             argv,
             stdout=log,
@@ -180,6 +224,8 @@ class LocalIndex:
         ready = False
         try:
             wait_ready(self._proc, self.url, log_path, timeout)
+            if not self._open_reads:
+                check_ours(self._proc, self.simple_url, (self.username, self.password.reveal()))
             ready = True
         finally:
             if not ready:

@@ -114,9 +114,11 @@ class Target:
     @property
     def index_reads_with_credentials(self) -> bool:
         """Whether reading the index may carry the upload credentials: never for
-        PyPI and TestPyPI (their simple indexes are public), and elsewhere only
-        when the index has the upload URL's origin (scheme, host and port)."""
-        return not self.is_pypi and origin(self.index_url) == origin(self.repository_url)
+        PyPI's and TestPyPI's own simple indexes (public), and elsewhere (a private
+        index, or an overridden one) only when the index has the upload URL's
+        origin (scheme, host and port)."""
+        public = self.is_pypi and not self.index_overridden
+        return not public and origin(self.index_url) == origin(self.repository_url)
 
 
 class TargetKind:

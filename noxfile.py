@@ -12,6 +12,12 @@ import nox
 import noxship.sessions  # noqa: F401  (registers lint, tests, build, test_wheel, publish, release_*)
 
 REQUIREMENTS = Path(__file__).parent / "requirements"
+LOCK_FILES = {
+    "noxship.txt": "requirements/noxship.txt",
+    "uv.txt": "requirements/uv.txt",
+    "attestations.txt": "src/noxship/publish/attestations.txt",
+}
+"""Where each hashed lock lives (the attestation tool's is package data)."""
 
 
 def lock_commands(exclude_newer: str) -> dict[str, list[str]]:
@@ -30,6 +36,8 @@ def lock_commands(exclude_newer: str) -> dict[str, list[str]]:
     return {
         "noxship.txt": [uv, "pip", "compile", "pyproject.toml", *common],
         "uv.txt": [uv, "pip", "compile", "requirements/uv.in", *common],
+        # The attestation tool, installed with --require-hashes by noxship's publish.
+        "attestations.txt": [uv, "pip", "compile", "requirements/attestations.in", *common],
     }
 
 
@@ -46,7 +54,7 @@ def lock(session: nox.Session) -> None:
     that the CI jobs install (--require-hashes). ``-- --update`` moves the date."""
     date = locked_date()
     if "--update" in session.posargs or not date:
-        date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT00:00:00Z")
+        date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT00:00:00Z")
     commands = lock_commands(date)
     session.run(*commands["noxship.txt"], "-o", "requirements/noxship.txt", external=True)
     # uv.txt holds the uv that noxship.txt pins: pip installs it first, then uv the rest.
@@ -54,3 +62,4 @@ def lock(session: nox.Session) -> None:
     assert pinned, "noxship depends on uv"
     (REQUIREMENTS / "uv.in").write_text(pinned.group(0) + "\n", encoding="utf-8")
     session.run(*commands["uv.txt"], "-o", "requirements/uv.txt", external=True)
+    session.run(*commands["attestations.txt"], "-o", LOCK_FILES["attestations.txt"], external=True)

@@ -7,25 +7,32 @@ publishing to PyPI and TestPyPI, as gh-action-pypi-publish does by default;
 and TestPyPI accept attestations (PEP 740; twine refuses them for other
 indexes), so ``true`` for another target is refused before anything is signed.
 
-Signing: ``pypi-attestations sign <files>`` (pinned, run by ``uv tool run``)
-writes ``<file>.publish.attestation`` beside each file. It asks Sigstore for a
-certificate with the CI's identity: on GitLab the ``id_tokens`` entry
-``SIGSTORE_ID_TOKEN`` (``aud: sigstore``), on GitHub Actions the OIDC token of
-a job with ``id-token: write`` (read by the ``id`` library). Only those
-variables reach the signing tool: no index credential. Files that already
-have an attestation in ``dist/`` are not signed again.
+Signing: ``pypi-attestations sign <files>`` writes ``<file>.publish.attestation``
+beside each file. The tool and its dependencies install into a throw-away venv
+from a hashed lock shipped with noxship (``attestations.txt``, written by
+noxship's ``nox -s lock``; uv ``--require-hashes``), from PyPI alone: no pip or
+uv index setting of the job reaches that install or the tool. It asks Sigstore
+for a certificate with the CI's identity, and gets exactly one credential: a
+token for the ``sigstore`` audience. On GitLab that is the ``id_tokens`` entry
+``SIGSTORE_ID_TOKEN`` (``aud: sigstore``); on GitHub Actions noxship requests
+it itself (the ``id`` library) and hands it over the same way
+(``SIGSTORE_ID_TOKEN``, read by the tool's ``id`` library as on GitLab), so the
+tool never holds GitHub's OIDC request token, which could mint a token for
+PyPI's audience. Files that already have an attestation in ``dist/`` are not
+signed again.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from noxship._run import run, uv_binary
+from noxship._run import run, uv_binary, venv_python
 from noxship.build.dist import ATTESTATION, Distribution
-from noxship.environment import clean_env
-from noxship.errors import ConfigError
+from noxship.environment import clean_env, without_index_settings
+from noxship.errors import ConfigError, CredentialsError
 from noxship.publish.credentials import Credentials
 from noxship.publish.targets import Target
 
@@ -34,10 +41,11 @@ __all__ = ["PYPI_ATTESTATIONS", "attestations_for"]
 logger = logging.getLogger("noxship")
 
 PYPI_ATTESTATIONS = "pypi-attestations==0.0.30"
-"""The signing tool, pinned (PyPI, 2026-07)."""
-_IDENTITY = ("SIGSTORE_ID_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-             "GITHUB_ACTIONS", "GITLAB_CI")  # fmt: skip
-"""What the signing tool may see besides a clean environment: the CI identity."""
+"""The signing tool, pinned (PyPI, 2026-07); its whole tree is in :data:`LOCK`."""
+LOCK = Path(__file__).with_name("attestations.txt")
+"""The hashed lock of the signing tool (``uv pip compile --generate-hashes``)."""
+PUBLIC_INDEX = "https://pypi.org/simple/"
+"""Where the signing tool comes from (PyPI's simple API)."""
 
 
 def _mode(environ: Mapping[str, str]) -> str:
@@ -61,18 +69,65 @@ def _wanted(target: Target, credentials: Credentials, environ: Mapping[str, str]
     )
 
 
+def _sigstore_token(environ: Mapping[str, str]) -> str:
+    """The one credential the signing tool gets: an ID token for Sigstore's audience."""
+    if environ.get("SIGSTORE_ID_TOKEN"):
+        return environ["SIGSTORE_ID_TOKEN"]
+    if environ.get("ACTIONS_ID_TOKEN_REQUEST_URL") and environ.get(
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+    ):
+        from id import IdentityError, detect_credential
+
+        try:
+            token = detect_credential("sigstore")
+        except IdentityError as exc:
+            raise CredentialsError(
+                f"GitHub Actions gave no ID token for Sigstore ({exc}): give the job "
+                "`permissions: id-token: write`, or set NOXSHIP_ATTESTATIONS=false"
+            ) from None
+        if token:
+            return token
+    raise ConfigError(
+        "signing attestations needs the CI's identity for Sigstore: on GitLab an id_tokens "
+        "entry SIGSTORE_ID_TOKEN (aud: sigstore), on GitHub `permissions: id-token: write`"
+        "; or set NOXSHIP_ATTESTATIONS=false"
+    )
+
+
+def _tool(tmp: Path, env: Mapping[str, str]) -> Path:
+    """Install the signing tool from its hashed lock into a venv in ``tmp``."""
+    venv = tmp / "pypi-attestations"
+    uv = uv_binary()
+    run([uv, "venv", "--quiet", venv], env=env, capture=True, what="uv venv")
+    run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            venv_python(venv),
+            "--require-hashes",
+            "-r",
+            LOCK,
+        ],
+        env=env,
+        capture=True,
+        what=f"installing {PYPI_ATTESTATIONS}",
+    )
+    return venv_python(venv).with_name("pypi-attestations")
+
+
 def _sign(paths: Sequence[Path], environ: Mapping[str, str]) -> None:
-    identity = {k: environ[k] for k in _IDENTITY if environ.get(k)}
-    if not identity.get("SIGSTORE_ID_TOKEN") and not identity.get("ACTIONS_ID_TOKEN_REQUEST_URL"):
-        raise ConfigError(
-            "signing attestations needs the CI's identity for Sigstore: on GitLab an id_tokens "
-            "entry SIGSTORE_ID_TOKEN (aud: sigstore), on GitHub `permissions: id-token: write`"
-            "; or set NOXSHIP_ATTESTATIONS=false"
-        )
+    token = _sigstore_token(environ)
     logger.info("signing %d files with %s (Sigstore)", len(paths), PYPI_ATTESTATIONS)
-    env = {**clean_env(), **identity}
-    run([uv_binary(), "tool", "run", "--from", PYPI_ATTESTATIONS, "pypi-attestations", "sign",
-         *paths], env=env, what="pypi-attestations sign")  # fmt: skip
+    env = without_index_settings(clean_env())
+    env["UV_DEFAULT_INDEX"] = PUBLIC_INDEX
+    with tempfile.TemporaryDirectory(prefix="noxship-attest-") as tmp:
+        tool = _tool(Path(tmp), env)
+        # The id library reads an audience's token from <AUDIENCE>_ID_TOKEN on GitLab.
+        identity = {"GITLAB_CI": "true", "SIGSTORE_ID_TOKEN": token}
+        run([tool, "sign", *paths], env={**env, **identity}, what="pypi-attestations sign")
 
 
 def attestations_for(

@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan = _project_command(sub, common, "plan", "print what this pipeline publishes, and why")
     plan.add_argument("--format", choices=["text", "json", "dotenv", "github"], default="text")
+    plan.add_argument(
+        "--output",
+        type=Path,
+        help="write the plan to this file (replaced whole, after planning) instead of stdout",
+    )
     _project_command(
         sub, common, "build",
         "build the planned version into dist/ and check it (what the build session does)",
@@ -200,7 +205,16 @@ def _plan(args: argparse.Namespace) -> None:
     plan = plan_from_environment(project, os.environ, _history(project), _base(project))
     # canonicalize_name imports packaging.utils: only the CI formats need it.
     name = project.canonical_name if args.format in ("dotenv", "github") else None
-    render(plan, args.format, os.environ, project_name=name)
+    if args.output is None:
+        render(plan, args.format, os.environ, project_name=name)
+        return
+    # Written after planning, whole: whatever a build backend run by the planner
+    # appended to the file meanwhile is gone (a GitLab dotenv report is trusted).
+    import io
+
+    text = io.StringIO()
+    render(plan, args.format, os.environ, text, project_name=name)
+    args.output.write_text(text.getvalue(), encoding="utf-8")
 
 
 def _with_credentials(args: argparse.Namespace, redactor: Redactor) -> None:

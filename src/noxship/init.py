@@ -126,6 +126,7 @@ jobs:
       version: ${{{{ steps.noxship.outputs.version }}}}
       targets: ${{{{ steps.noxship.outputs.targets }}}}
       tag: ${{{{ steps.noxship.outputs.tag }}}}
+      digests: ${{{{ steps.noxship.outputs.digests }}}}
     steps:
       - uses: {checkout}
         with:
@@ -248,6 +249,7 @@ jobs:
         with:
           session: publish
           targets: testpypi
+          digests: ${{{{ needs.build.outputs.digests }}}}
           python-version: "{build}"
 
   publish-pypi:
@@ -278,6 +280,7 @@ jobs:
         with:
           session: publish
           targets: pypi
+          digests: ${{{{ needs.build.outputs.digests }}}}
           python-version: "{build}"
 
   tag:

@@ -62,3 +62,21 @@ def test_wheel_top_level(tmp_path: Path) -> None:
         ):
             zf.writestr(name, "")
     assert wheel_top_level(wheel) == ["mod", "pkg"]
+
+
+def test_dist_matches_the_digests_the_build_job_handed_over(tmp_path: Path) -> None:
+    """Noted in the 2026-12-03 security review: on GitHub, SHA256SUMS travels in the
+    artifact with the files; the build job's output is the independent record."""
+    from noxship.build.dist import Distribution
+    from noxship.errors import DistributionError
+    from noxship.release.chains import _check_handed_digests
+    from tests.wheels import make_wheel
+
+    dist = Distribution.from_path(make_wheel(tmp_path, "pkg", "1.0", {"pkg/__init__.py": ""}))
+    assert dist is not None
+    _check_handed_digests([dist], "")  # no output handed over: nothing to compare
+    _check_handed_digests([dist], f"{dist.sha256}  {dist.filename}\n")
+    with pytest.raises(DistributionError, match="differs from the build job's digests"):
+        _check_handed_digests([dist], f"{'0' * 64}  {dist.filename}\n")
+    with pytest.raises(DistributionError, match="is missing from the build job's digests"):
+        _check_handed_digests([dist], f"{'0' * 64}  other-1.0.tar.gz\n")

@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, verify_checksums
 from noxship.build.scan import scan_distributions, tracked_files
 from noxship.environment import sanitize_url, secret_values
-from noxship.errors import ConfigError, PlanError
+from noxship.errors import ConfigError, DistributionError, PlanError
 from noxship.plan.planner import Plan, PlanKind, plan_from_environment
 from noxship.plan.providers import detect
 from noxship.project import Project
@@ -182,6 +182,30 @@ def build_planned(project: Project, environ: Mapping[str, str]) -> list[Distribu
     return build(project, version=version, secrets=secret_values(environ))
 
 
+def _check_handed_digests(dists: Sequence[Distribution], expected: str) -> None:
+    """Compare ``dist/`` with the digests the build job handed over as a job output
+    (``NOXSHIP_EXPECTED_SHA256SUMS``, ``sha256sum`` lines), when there are any: the
+    ``SHA256SUMS`` inside the artifact travels with the files it describes.
+
+    Raises:
+        DistributionError: a file is missing from the digests, or differs.
+    """
+    if not expected.strip():
+        return
+    handed = {}
+    for line in expected.strip().splitlines():
+        digest, _, name = line.strip().partition("  ")
+        handed[name.strip()] = digest.strip()
+    for dist in dists:
+        if handed.get(dist.filename) != dist.sha256:
+            raise DistributionError(
+                f"dist/{dist.filename} is not the file the build job made (its sha256 "
+                f"{'differs from' if dist.filename in handed else 'is missing from'} the build "
+                "job's digests output): nothing is published; re-run the pipeline"
+            )
+    logger.info("dist/ matches the %d digests the build job handed over", len(handed))
+
+
 def checked_distributions(
     project: Project, version: Version | None, environ: Mapping[str, str]
 ) -> list[Distribution]:
@@ -195,6 +219,7 @@ def checked_distributions(
     dist_dir = project.root / "dist"
     dists = find_distributions(dist_dir, project.name, version)
     verify_checksums(dists, dist_dir / CHECKSUMS_NAME)
+    _check_handed_digests(dists, environ.get("NOXSHIP_EXPECTED_SHA256SUMS", ""))
     report = scan_distributions(
         dists,
         secret_values(environ),

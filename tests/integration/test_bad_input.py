@@ -481,9 +481,13 @@ def base_env(index: LocalIndex) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("CI", "GITLAB", "GITHUB", "NOXSHIP", "TWINE", "PYPI", "TEST_PYPI"))
     }
+    from urllib.parse import urlsplit
+
     for name in ("LOCAL", "TESTPYPI", "PYPI"):
         env[f"NOXSHIP_TARGET_{name}_UPLOAD_URL"] = index.url
         env[f"NOXSHIP_TARGET_{name}_INDEX_URL"] = index.simple_url
+        # PyPI's and TestPyPI's own credentials may go to this stand-in (M2).
+        env[f"NOXSHIP_TARGET_{name}_TRUST_HOST"] = urlsplit(index.url).netloc
     env["NOXSHIP_TARGET_LOCAL_USERNAME"] = index.username
     env["NOXSHIP_TARGET_LOCAL_PASSWORD"] = index.password.reveal()
     return env

@@ -11,6 +11,7 @@ so the test sets it, with the other variables of a default-branch push.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import pytest
 from noxship.build.dist import sha256_of
 from noxship.publish.local_index import LocalIndex
 from tests.fake_gitlab import FakeGitLab
+from tests.fault_proxy import FaultProxy, _Handler
 from tests.pipeline_tools import gitlab_ci_local, init_gitlab_project
 
 # Builds, installs or npm tools: needs the package registries (README.md).
@@ -37,20 +39,79 @@ def empty_requirements(tmp_path: Path) -> Path:
     return folder
 
 
+SENTINELS = {
+    # Credentials no job of this pipeline may send anywhere or hand to the project's code.
+    "PYPI_TOKEN": "pypi-SENTINEL-pipeline-pypi-41",
+    "TEST_PYPI_TOKEN": "pypi-SENTINEL-pipeline-testpypi-42",
+    "TWINE_PASSWORD": "pypi-SENTINEL-pipeline-twine-43",
+    "CI_REGISTRY_PASSWORD": JOB_TOKEN,
+    "CI_REPOSITORY_URL": f"https://gitlab-ci-token:{JOB_TOKEN}@gitlab.com/acme/good.git",
+}
+
+DUMPING_CONFTEST = """\
+import json, os
+
+with open(os.path.join({dumps!r}, os.environ.get("CI_JOB_NAME", "job").replace(":", "_")
+                       .replace(" ", "_").replace("/", "_") + ".json"), "w") as f:
+    json.dump(dict(os.environ), f)
+"""
+
+
+class _RecordingHandler(_Handler):
+    """Records each request's method, path, headers and body, then forwards it."""
+
+    def do_GET(self) -> None:
+        self.owner.seen.append(f"GET {self.path} {dict(self.headers)}")  # type: ignore[attr-defined]
+        super().do_GET()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.owner.seen.append(f"POST {self.path} {dict(self.headers)} {body[-4096:]!r}")  # type: ignore[attr-defined]
+        self.rfile = io.BytesIO(body)
+        super().do_POST()
+
+
+class Recording(FaultProxy):
+    """The fault proxy without faults, recording every request to the index."""
+
+    handler = _RecordingHandler
+
+    def __init__(self, upstream: str) -> None:
+        super().__init__(upstream)
+        self.seen: list[str] = []
+
+
 def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
+    """The whole pipeline, with a sentinel in every credential no job needs: the tests
+    of every test job record their environment, and a proxy records every request to
+    the index. The sentinels appear in neither; the index's own password only in the
+    publish job's requests to its own target."""
     root = init_gitlab_project(tmp_path / "good")
+    dumps = tmp_path / "envdumps"
+    dumps.mkdir()
+    (root / "tests" / "conftest.py").write_text(DUMPING_CONFTEST.format(dumps=str(dumps)))
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qm", "0.3.0"],
+        cwd=root,
+        check=True,
+    )
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
     ).stdout.strip()
-    with LocalIndex() as index, FakeGitLab() as gitlab:
+    with LocalIndex() as index, Recording(index.url) as proxy, FakeGitLab() as gitlab:
         gitlab.add_token(JOB_TOKEN, "job")
+        # If a PyPI token went to GitLab (M2), the fake would record it as this kind.
+        gitlab.add_token(SENTINELS["TWINE_PASSWORD"], "pypi-token-sent-to-gitlab")
+        gitlab.add_token(SENTINELS["PYPI_TOKEN"], "pypi-token-sent-to-gitlab")
         env = {
             # The jobs' python, nox and noxship are this test's own (the shell executor).
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "NOXSHIP_TARGET_TESTPYPI_UPLOAD_URL": index.url,
-            "NOXSHIP_TARGET_TESTPYPI_INDEX_URL": index.simple_url,
+            "NOXSHIP_TARGET_TESTPYPI_UPLOAD_URL": proxy.url,
+            "NOXSHIP_TARGET_TESTPYPI_INDEX_URL": f"{proxy.url}simple/",
             "NOXSHIP_TARGET_TESTPYPI_USERNAME": index.username,
             "NOXSHIP_TARGET_TESTPYPI_PASSWORD": index.password.reveal(),
+            **SENTINELS,
         }
         result = gitlab_ci_local(
             root,
@@ -96,6 +157,15 @@ def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
         assert gitlab.releases["v0.3.0"]["name"] == "good-sample 0.3.0"
         assert index.password.reveal() not in log
         assert JOB_TOKEN not in log
+    recorded = {p.name: p.read_text() for p in dumps.iterdir()}
+    assert recorded, "the test jobs' tests recorded their environment"
+    secrets = [*SENTINELS.values(), index.password.reveal()]
+    for name, text in recorded.items():
+        assert not [s for s in secrets if s in text], name
+    requests = "\n".join(proxy.seen)
+    assert proxy.seen and "POST" in requests
+    assert not [s for s in SENTINELS.values() if s in requests]
+    assert {kind for _, _, kind in gitlab.requests} <= {"job", "anonymous"}, gitlab.requests
 
 
 @pytest.mark.parametrize(

@@ -185,24 +185,13 @@ def install_check(
     modules = wheel_top_level(wheels[0].path) if wheels else [name.replace("-", "_")]
     alone, with_deps = _index_envs(target, credentials, public_index or PYPI_SIMPLE_ENDPOINT)
     requirements = _requirements(dists, target)
+    imports = "; ".join(f"import {m}" for m in modules)
     tmp = Path(tempfile.mkdtemp(prefix="noxship-install-check-"))
     try:
         python = _venv(tmp)
-        install: list[str | Path] = [uv_binary(), "pip", "install", "--quiet", "--python", python]
-        package = [*install, "--no-deps", "--refresh-package", name, f"{name}=={version}"]
-        steps: list[tuple[list[str | Path], dict[str, str], str]] = [
-            (package, alone, f"uv pip install from {target.name}"),
-        ]
-        if requirements:
-            # Where the index credentials are in uv's environment, no dependency is built
-            # from its sdist: a build backend would read them (uv passes its environment).
-            no_build = (
-                ["--no-build"] if _index_credentials(credentials).keys() & with_deps.keys() else []
-            )
-            steps.append(
-                ([*install, *no_build, *requirements], with_deps, "uv pip install dependencies")
-            )
-        imports = "; ".join(f"import {m}" for m in modules)
+        steps = _steps(
+            python, target, f"{name}=={version}", requirements, (alone, with_deps), credentials
+        )
         steps.append(([python, "-c", imports], clean_env(), "import check"))
         for argv, env, what in steps:
             _step(argv, env, tmp, redactor, what, f"{name} {version}", target)
@@ -212,3 +201,34 @@ def install_check(
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _steps(
+    python: Path,
+    target: Target,
+    pinned: str,
+    requirements: Sequence[str],
+    envs: tuple[dict[str, str], dict[str, str]],
+    credentials: Credentials | None,
+) -> list[tuple[list[str | Path], dict[str, str], str]]:
+    """The uv steps: the package alone from the target (``pinned``, ``name==version``),
+    then its dependencies; where the index credentials are in uv's environment, no
+    dependency is built from its sdist (uv passes its environment to build backends)."""
+    alone, with_deps = envs
+    install: list[str | Path] = [uv_binary(), "pip", "install", "--quiet", "--python", python]
+    name = pinned.split("==")[0]
+    steps: list[tuple[list[str | Path], dict[str, str], str]] = [
+        (
+            [*install, "--no-deps", "--refresh-package", name, pinned],
+            alone,
+            f"uv pip install from {target.name}",
+        ),
+    ]
+    if requirements:
+        no_build = (
+            ["--no-build"] if _index_credentials(credentials).keys() & with_deps.keys() else []
+        )
+        steps.append(
+            ([*install, *no_build, *requirements], with_deps, "uv pip install dependencies")
+        )
+    return steps

@@ -341,9 +341,21 @@ def test_merged_jobs_have_environments_and_id_tokens(own_repo: Path) -> None:
     assert merged["publish:pypi"]["variables"]["NOXSHIP_ATTESTATIONS"] == "auto"
     assert "id_tokens" not in merged["publish:gitlab"]
     assert merged["test"]["artifacts"]["reports"]["junit"] == "build/reports/junit-py*.xml"
-    assert merged["build"]["artifacts"]["reports"]["dotenv"] == "plan.env"
-    cache = merged["build"]["cache"]
-    assert (cache[0] if isinstance(cache, list) else cache)["key"]["files"] == ["pyproject.toml"]
+    # H2: the dotenv report comes from the plan job, which builds nothing.
+    assert merged["plan"]["artifacts"]["reports"]["dotenv"] == "plan.env"
+    assert "reports" not in merged["build"].get("artifacts", {})
+    assert not [line for line in merged["plan"]["script"] if line.startswith("nox ")]
+    assert {"plan", "build"} <= {
+        n if isinstance(n, str) else n["job"] for n in merged["publish:pypi"]["needs"]
+    }
+    # H3: one cache per kind of job; the publish jobs, which hold the keys, use none.
+    keys = {
+        job: merged[job]["variables"]["NOXSHIP_CACHE"]
+        for job in ("lint", "plan", "build", "docs", "coverage")
+    }
+    assert len(set(keys.values())) == len(keys), keys
+    for job in ("publish:pypi", "publish:testpypi", "publish:gitlab"):
+        assert merged[job]["cache"] == [], job
     # Tokens come only from CI/CD variables: none is written in the file.
     text = json.dumps(merged)
     for name in ("PYPI_TOKEN", "TEST_PYPI_TOKEN", "TWINE_PASSWORD", "GITLAB_TOKEN"):

@@ -17,8 +17,13 @@ from tests.conftest import REPO_ROOT, git_repo
 pytestmark = pytest.mark.network
 
 PACKAGE = REPO_ROOT / "src" / "noxship"
-MODULES = sorted([*(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")), "py.typed",
-                  "publish/attestations.txt"])  # the attestation tool's hashed lock
+MODULES = sorted(
+    [
+        *(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")),
+        "py.typed",
+        "publish/attestations.txt",
+    ]
+)  # the attestation tool's hashed lock
 
 
 def copy_repo(tmp_path: Path) -> Path:

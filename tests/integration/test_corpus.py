@@ -469,7 +469,7 @@ def test_an_end_of_life_python_the_project_admits(
     found = find_interpreters(Project.load(root), ["3.7"])
     assert found, "this machine's pyenv has 3.7 (the CI image's too)"
     init(root, real.version)
-    result = run_nox(root, "-s", "test_wheel", env={"NOXSHIP_PYTHONS": "3.7"}, timeout=900)
+    result = run_nox(root, "-s", "build", "test_wheel", env={"NOXSHIP_PYTHONS": "3.7"}, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Python 3.7" in result.stderr
     assert "256 test(s) ran against the installed wheel, as many as" in result.stderr

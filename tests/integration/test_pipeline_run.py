@@ -31,6 +31,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.network]  # whole pipelines
 JOB_TOKEN = "SENTINEL-pipeline-job-token-33"
 
 
+def _sha(root: Path) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _commit(root: Path, message: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e.invalid", "commit", "-qam", message],
+        cwd=root,
+        check=True,
+    )
+
+
 def empty_requirements(tmp_path: Path) -> Path:
     folder = tmp_path / "requirements"
     folder.mkdir()
@@ -147,8 +161,8 @@ def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
         assert sorted(files) == ["good_sample-0.3.0-py3-none-any.whl", "good_sample-0.3.0.tar.gz"]
         # The publish job installed the package back from the index.
         assert (
-            f"installed good-sample 0.3.0 from {index.simple_url} (the package from that index alone)"
-            in log
+            f"installed good-sample 0.3.0 from {proxy.url}simple/ (the package from that index "
+            "alone)" in log
         )
         for name, digest in files.items():
             assert f"{digest}  {name}  (uploaded)" in log
@@ -169,17 +183,32 @@ def test_release_pipeline_publishes_to_the_local_index(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("title", "fails"),
-    [("0.3.0", True), ("Fix a typo in the docs", False)],
-    ids=["release-title", "ordinary"],
+    ("title", "bumped", "fails"),
+    [
+        ("0.3.0", False, True),
+        ("Fix a typo in the docs", False, False),
+        ("Bump the version", True, True),
+    ],
+    ids=["release-title", "ordinary", "bumped-in-the-request"],
 )
 def test_a_merge_request_whose_version_is_taken_fails_in_the_check_job(
-    tmp_path: Path, title: str, fails: bool
+    tmp_path: Path, title: str, bumped: bool, fails: bool
 ) -> None:
-    """README.md's flow: merge, then bump. A merge request whose title is a release
-    message must have a free version; an ordinary one on a released version passes."""
+    """README.md's two flows. Bump after merging: an ordinary merge request on a released
+    version passes, one whose title is a release message must have a free version. Bump
+    in the merge request: a version changed from the base (CI_MERGE_REQUEST_DIFF_BASE_SHA)
+    to a taken one fails."""
     root = init_gitlab_project(tmp_path / "good")  # version 0.3.0
-    with LocalIndex() as index:
+    base = _sha(root)
+    if bumped:  # the base had 0.2.9; the request bumps it to 0.3.0, which is taken
+        pyproject = root / "pyproject.toml"
+        text = pyproject.read_text(encoding="utf-8")
+        pyproject.write_text(text.replace('version = "0.3.0"', 'version = "0.2.9"'))
+        _commit(root, "0.2.9")
+        base = _sha(root)
+        pyproject.write_text(text)
+        _commit(root, "Bump the version")
+    with LocalIndex(open_reads=True) as index:  # TestPyPI's index is public
         # The index already holds 0.3.0 (pypiserver serves its directory's files).
         (index.packages / "good_sample-0.3.0.tar.gz").write_bytes(b"released earlier")
         result = gitlab_ci_local(
@@ -192,6 +221,8 @@ def test_a_merge_request_whose_version_is_taken_fails_in_the_check_job(
                 "CI_PIPELINE_SOURCE": "merge_request_event",
                 "CI_MERGE_REQUEST_IID": "4",
                 "CI_MERGE_REQUEST_TITLE": title,
+                "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
+                "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
                 "CI_PIPELINE_IID": "12",
                 "CI_DEFAULT_BRANCH": "main",
                 "NOXSHIP_RELEASE_TARGETS": "testpypi",

@@ -566,3 +566,52 @@ def test_later_jobs_take_the_handed_over_plan(project: Project, no_sockets: None
     env = {**GL_MR, "NOXSHIP_PLAN_KIND": "preview", "NOXSHIP_PLAN_VERSION": "1.4.1.dev123"}
     assert str(planned_version(project, env)) == "1.4.1.dev123"
     assert planned_version(project, {**GL_MR, "NOXSHIP_PLAN_KIND": "none"}) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "base", "outcome"),
+    [
+        ("Fix a typo in the docs", "1.4.0", "preview 1.4.1.dev77"),  # bump after merging
+        ("1.4.0", "1.4.0", "exit 4"),  # a release title: its version must be free
+        ("Bump to 1.4.0", "1.3.0", "exit 4"),  # bumped in the pull request to a taken version
+        ("Bump to 1.4.0", "1.4.0", "preview 1.4.1.dev77"),
+    ],
+)
+def test_github_pull_requests_check_what_merging_releases(
+    project: Project, tmp_path: Path, title: str, base: str, outcome: str
+) -> None:
+    """README.md's two flows as GitHub pull request plans: the title and the base come
+    from the event payload (``pull_request.title``, ``pull_request.base.sha``)."""
+    from noxship.errors import NoxshipError
+    from noxship.plan import Released
+
+    payload = {
+        "pull_request": {
+            "title": title,
+            "head": {"repo": {"full_name": "o/r"}},
+            "base": {"sha": "b" * 40},
+        },
+        "repository": {"default_branch": "main", "full_name": "o/r"},
+    }
+    env = env_with_payload(
+        {
+            **GH,
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_REF": "refs/pull/5/merge",
+            "GITHUB_BASE_REF": "main",
+        },
+        payload,
+        tmp_path,
+    )
+    released = Released.from_sources({"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]})
+    try:
+        plan = plan_from_environment(
+            project,
+            env,
+            lambda targets, preview: released,
+            lambda sha: base if sha == "b" * 40 else None,
+        )
+    except NoxshipError as exc:
+        assert outcome == f"exit {int(exc.exit_code)}", exc
+        return
+    assert f"{plan.kind.value} {plan.version}" == outcome

@@ -106,7 +106,7 @@ def test_the_embedded_index_refuses_a_port_another_process_holds(
         monkeypatch.setattr(local_index, "free_port", lambda: squatter.port)
         with (
             pytest.raises(ToolError, match="pypiserver exited|another process answers"),
-            local_index.LocalIndex(),
+            local_index.LocalIndex(open_reads=False),
         ):
             pass
         assert not any(path.startswith("/legacy") or body for path, body in squatter.seen)

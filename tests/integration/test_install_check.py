@@ -37,7 +37,7 @@ def indexes(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def check(target_dir: Path, public_dir: Path, dist: Distribution, *, pypi_kind: bool) -> None:
-    with LocalIndex(target_dir) as target, LocalIndex(public_dir, open_reads=True) as public:
+    with LocalIndex(target_dir) as target, LocalIndex(public_dir) as public:
         kind = PyPIKind if pypi_kind else None
         where = Target(
             "testpypi" if pypi_kind else "private", target.url, target.simple_url, kind=kind

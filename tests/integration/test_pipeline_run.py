@@ -208,7 +208,7 @@ def test_a_merge_request_whose_version_is_taken_fails_in_the_check_job(
         base = _sha(root)
         pyproject.write_text(text)
         _commit(root, "Bump the version")
-    with LocalIndex(open_reads=True) as index:  # TestPyPI's index is public
+    with LocalIndex() as index:  # open reads: TestPyPI's index is public
         # The index already holds 0.3.0 (pypiserver serves its directory's files).
         (index.packages / "good_sample-0.3.0.tar.gz").write_bytes(b"released earlier")
         result = gitlab_ci_local(

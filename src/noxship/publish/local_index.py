@@ -141,9 +141,10 @@ class LocalIndex:
         wait: wait on entry until the server answers; with ``False``, entry only
             starts it, so that other work overlaps its start-up, and
             :meth:`wait` must be called before the first request.
-        open_reads: let anyone read the index (a stand-in for a public index in
-            tests); by default every read needs the throw-away user, and the
-            server proves it holds our htpasswd (:func:`check_ours`).
+        open_reads: let anyone on this machine read the index (a stand-in for a
+            public index); ``False`` (``release_local``'s embedded index) makes
+            every read need the throw-away user too, and the server proves it
+            holds our htpasswd (:func:`check_ours`) before anything is uploaded.
 
     Attributes:
         url: the base URL, ``http://127.0.0.1:<port>/``: twine's upload URL.
@@ -162,7 +163,7 @@ class LocalIndex:
         username: str = "noxship",
         startup_timeout: float = 30.0,
         wait: bool = True,
-        open_reads: bool = False,
+        open_reads: bool = True,
     ) -> None:
         self.username = username
         self._open_reads = open_reads

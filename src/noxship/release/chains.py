@@ -427,7 +427,7 @@ def publish_local(project: Project, packages: Path | None = None) -> PublishRepo
         ToolError: pypiserver did not start.
         PublishError: the upload, verification or install check failed.
     """
-    with LocalIndex(packages, wait=False) as index:
+    with LocalIndex(packages, wait=False, open_reads=False) as index:
         dists = checked_distributions(project, project.version, os.environ)
         index.wait()  # the checks above ran while the server started
         logger.info("embedded index: %s", index.simple_url)

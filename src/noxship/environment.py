@@ -168,6 +168,12 @@ PASSED_VARIABLES = frozenset(
         "PROGRAMFILES",
         "NUMBER_OF_PROCESSORS",
         "PROCESSOR_ARCHITECTURE",
+        # The shell's own: a shell started without SHLVL takes itself for a login's
+        # first and may reset PATH from the profile (pyenv's, for one).
+        "SHLVL",
+        "PWD",
+        "OLDPWD",
+        "HOSTNAME",
     }
 )
 """Variables passed, by name, to code noxship does not own (:func:`clean_env`)."""

@@ -21,7 +21,7 @@ from noxship.wheeltest import cover
 from noxship.wheeltest.cover import CoverageSettings, measured_sources, measuring_core, run_settings
 
 REPO = Path(__file__).parents[2]
-COVCONFIG = REPO / "src" / "noxship" / "wheeltest" / "covconfig.py"
+COVCONFIG = Path(cover.__file__).with_name("covconfig.py")  # installed, or in src/
 
 
 def settings(**given: Any) -> CoverageSettings:

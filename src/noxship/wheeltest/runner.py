@@ -236,8 +236,8 @@ def _copy_test_paths(project: Project, work: Path) -> None:
     ignore = shutil.ignore_patterns(*IGNORED_DIRS, "*.pyc")
     for rel in project.config.test_paths or ():
         src = project.root / rel
-        if src.is_dir():
-            shutil.copytree(src, work / rel, ignore=ignore, symlinks=True, dirs_exist_ok=True)
+        if src.is_dir() and not (work / rel).exists():
+            shutil.copytree(src, work / rel, ignore=ignore, symlinks=True)
         elif src.is_file() and not (work / rel).exists():
             (work / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, work / rel)
@@ -545,7 +545,6 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
             state.suite = collect_suite(r.project, python, user, tmp, _origins(r.project, deps))
             _log_suite(state.suite)
         suite = state.suite
-        _copy_test_paths(r.project, work)
         mapping: dict[str, object] | None = None
         if suite.tests == 0 and not suite.errors:
             modules = importable_modules(r.wheel.path)
@@ -562,6 +561,7 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
             placement = place(r.project, r.wheel.path, suite, work, purelib)
             args = [*suite.options, *placement.args]
             mapping = placement.mapping
+        _copy_test_paths(r.project, work)  # data the tests read, beside what place() copied
         failure = _pytest(r, state, python, tmp, args, mapping)
         imported, count = _judge(r, state, tmp / "plugins", failure, deps)
     finally:

@@ -116,6 +116,7 @@ def _collect_once(
         }
     )
     env.pop("PYTHONHOME", None)
+    env.pop("NOXSHIP_COLLECT_MAP", None)  # a run of noxship's own tests inside test_wheel
     report.unlink(missing_ok=True)
     argv: list[str | Path] = [
         python,
@@ -455,7 +456,7 @@ def place(project: Project, wheel: Path, suite: Suite, work: Path, purelib: Path
             top = rel.split("/")[0]
             src = project.root / top
             if top not in copied and src.is_dir() and top not in ("src", "lib", "."):
-                shutil.copytree(src, work / top, ignore=ignore, symlinks=True, dirs_exist_ok=True)
+                shutil.copytree(src, work / top, ignore=ignore, symlinks=True)
                 copied.add(top)
             elif not (work / rel).exists() and (project.root / rel).is_file():
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -161,8 +161,14 @@ def _without_credentials() -> dict[str, str | None]:
     """For ``session.run``/``install`` with ``include_outer_env=False``: the
     allow-listed environment (:func:`~noxship.environment.clean_env`) instead of
     nox's own, so hooks, a project's tests and the tools that install them never
-    see a token."""
-    return dict(clean_env())
+    see a token. The session's own venv (nox sets ``VIRTUAL_ENV`` and ``PATH``) wins
+    over the one nox runs in."""
+    env: dict[str, str | None] = dict(clean_env())
+    # nox's own variables for the venv it runs in (a nox run inside a nox session):
+    # the session's venv, which nox sets after these, must win.
+    for name in ("VIRTUAL_ENV", "CONDA_PREFIX", "UV_PROJECT_ENVIRONMENT", "UV_PYTHON"):
+        env.pop(name, None)
+    return env
 
 
 def _project() -> Project:

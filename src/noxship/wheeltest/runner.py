@@ -64,14 +64,6 @@ logger = logging.getLogger("noxship")
 GUARD_MODULE = "noxship_wheel_guard"
 _NO_TESTS = 5
 """pytest's exit code when it collected no test (``pytest.ExitCode.NO_TESTS_COLLECTED``)."""
-_CONFIG_FILES = (
-    "pytest.ini",
-    ".pytest.ini",
-    "pyproject.toml",
-    "tox.ini",
-    "setup.cfg",
-    "conftest.py",
-)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,11 +31,11 @@ class _Handler(OwnedHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
         if self.headers.get("Authorization") != f"Bearer {self.owner.token}":
-            self._json(401, {"message": "Bad credentials"})
+            self.send_json(401, {"message": "Bad credentials"})
         elif not self.path.endswith("/releases"):
-            self._json(404, {"message": "Not Found"})
+            self.send_json(404, {"message": "Not Found"})
         elif body.get("tag_name") in self.owner.releases:
-            self._json(
+            self.send_json(
                 422,
                 {
                     "message": "Validation Failed",
@@ -46,15 +46,7 @@ class _Handler(OwnedHandler):
             )
         else:
             self.owner.releases[str(body["tag_name"])] = body
-            self._json(201, {"id": len(self.owner.releases), **body})
-
-    def _json(self, status: int, payload: object) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+            self.send_json(201, {"id": len(self.owner.releases), **body})
 
 
 FakeGitHub.handler = _Handler

@@ -4,7 +4,6 @@ audience other than the target's. Servers on 127.0.0.1 log every request."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -28,7 +27,7 @@ class Logging(LocalHTTPServer):
     class handler(OwnedHandler):  # the class attribute LocalHTTPServer reads
         def do_GET(self) -> None:
             self.owner.seen.append((self.path, ""))
-            self._answer(200, {"audience": self.owner.audience})
+            self.send_json(200, {"audience": self.owner.audience})
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
@@ -39,15 +38,7 @@ class Logging(LocalHTTPServer):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            self._answer(self.owner.mint_status, {"success": True, "token": "pypi-minted"})
-
-        def _answer(self, status: int, payload: object) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_json(self.owner.mint_status, {"success": True, "token": "pypi-minted"})
 
 
 def github_env(port: int, trusted: bool) -> dict[str, str]:
@@ -100,7 +91,7 @@ def test_the_embedded_index_refuses_a_port_another_process_holds(
         class handler(Logging.handler):  # answers 200 to every read, /health included
             def do_GET(self) -> None:
                 self.owner.seen.append((self.path, ""))
-                self._answer(200, {})
+                self.send_json(200, {})
 
     with Squatter("pypi") as squatter:
         monkeypatch.setattr(local_index, "free_port", lambda: squatter.port)

@@ -85,30 +85,24 @@ GITLAB_AND_GITHUB_COPIES = {
 def test_the_environment_is_an_allow_list() -> None:
     """No credential, no copy of one, and nothing unknown reaches code noxship does not
     own; the tools' own settings and the CI's metadata do."""
+    passed = {
+        "PATH": "/usr/bin",
+        "HOME": "/root",
+        "LANG": "C.UTF-8",
+        "UV_CACHE_DIR": "/cache/uv",
+        "CI_PROJECT_DIR": "/builds/g/p",
+        "GITHUB_SHA": "abc",
+        "SETUPTOOLS_SCM_PRETEND_VERSION": "1.0",
+        "CC": "gcc",
+    }
     environ = {
         **GITLAB_AND_GITHUB_COPIES,
         **dict.fromkeys(readme_credential_variables(), SENTINEL),
-        "PATH": "/usr/bin",
-        "HOME": "/root",
-        "LANG": "C.UTF-8",
-        "UV_CACHE_DIR": "/cache/uv",
-        "CI_PROJECT_DIR": "/builds/g/p",
-        "GITHUB_SHA": "abc",
-        "SETUPTOOLS_SCM_PRETEND_VERSION": "1.0",
-        "CC": "gcc",
+        **passed,
     }
     env = clean_env(environ=environ)
     assert not any(SENTINEL in value for value in env.values()), env
-    assert env == {
-        "PATH": "/usr/bin",
-        "HOME": "/root",
-        "LANG": "C.UTF-8",
-        "UV_CACHE_DIR": "/cache/uv",
-        "CI_PROJECT_DIR": "/builds/g/p",
-        "GITHUB_SHA": "abc",
-        "SETUPTOOLS_SCM_PRETEND_VERSION": "1.0",
-        "CC": "gcc",
-    }
+    assert env == passed
 
 
 def test_more_variables_pass_by_name_but_never_a_credential() -> None:

@@ -191,6 +191,7 @@ class _State:
         self.settings: CoverageSettings | None = None
         self.sources: Sources | None = None
         self.purelib: Path | None = None
+        self.check: str | None = None  # where the project checks fail_under, read once
 
 
 def _origins(project: Project, deps: TestDependencies) -> dict[str, str]:
@@ -265,9 +266,9 @@ def _coverage_argv(
         state.settings = read_settings(python, r.project)
         assert state.suite is not None
         cov_values = cov_sources(" ".join(state.suite.addopts))
-        cov_values += [
-            v for v in read_commands(r.project.root).cov_sources() if v not in cov_values
-        ]
+        commands = read_commands(r.project.root)
+        cov_values += [v for v in commands.cov_sources() if v not in cov_values]
+        state.check = commands.coverage_check(state.suite.addopts)
         state.sources = measured_sources(
             state.settings, r.project, _packages(r), cov_values, importable_modules(r.wheel.path)
         )
@@ -283,9 +284,7 @@ def _coverage_argv(
     combined = run_settings(state.settings, state.sources, r.project, packages, None)
     combined["noxship"] = {
         "sources": state.sources.describe(),
-        "check": read_commands(r.project.root).coverage_check(
-            state.suite.addopts if state.suite else ()
-        ),
+        "check": state.check,
     }
     (r.reports / "coverage-settings.json").write_text(json.dumps(combined), encoding="utf-8")
     env.update(measuring_core(state.settings, r.interpreter.minor))
@@ -753,10 +752,7 @@ def _run_all(
     if last.project.config.coverage and state.settings is not None:
         python = venv_python(last.venv)
         tested = [r.interpreter.minor for r in runs[: len(results) + (failure is not None)]]
-        check = read_commands(last.project.root).coverage_check(
-            state.suite.addopts if state.suite else ()
-        )
-        rule = gate(last.project, state.settings, check, tested, full_matrix)
+        rule = gate(last.project, state.settings, state.check, tested, full_matrix)
         combine_and_check(
             python,
             last.project,

@@ -40,7 +40,8 @@ def preload(modules: Sequence[str]) -> threading.Thread | None:
     """
     if (os.cpu_count() or 1) < 2:
         return None
-    thread = threading.Thread(target=_import_all, args=(tuple(modules),), daemon=True,
-                              name="noxship-preload")  # fmt: skip
+    thread = threading.Thread(
+        target=_import_all, args=(tuple(modules),), daemon=True, name="noxship-preload"
+    )
     thread.start()
     return thread

@@ -106,6 +106,7 @@ def run(
         if capture and output and show_failure:
             sys.stderr.write(output if output.endswith("\n") else output + "\n")
         above = ": see its output above" if show_failure and output else ""
-        raise ToolError(f"{label} failed (exit code {proc.returncode}){above}", output,
-                        proc.returncode)  # fmt: skip
+        raise ToolError(
+            f"{label} failed (exit code {proc.returncode}){above}", output, proc.returncode
+        )
     return output

@@ -34,32 +34,42 @@ _EPILOG = (
 )
 
 
-def _project_command(sub: argparse._SubParsersAction[OneLineParser], common: OneLineParser,
-                     name: str, summary: str, description: str | None = None,
-                     ) -> OneLineParser:  # fmt: skip
+def _project_command(
+    sub: argparse._SubParsersAction[OneLineParser],
+    common: OneLineParser,
+    name: str,
+    summary: str,
+    description: str | None = None,
+) -> OneLineParser:
     """A subcommand that works on a project (``--project DIR``, default the current one)."""
     parser = sub.add_parser(name, parents=[common], help=summary, description=description)
     parser.add_argument("--project", type=Path, default=Path("."), help="project directory")
     return parser
 
 
-def _release_commands(sub: argparse._SubParsersAction[OneLineParser],
-                      common: OneLineParser) -> None:  # fmt: skip
+def _release_commands(
+    sub: argparse._SubParsersAction[OneLineParser], common: OneLineParser
+) -> None:
     """``check-version`` and ``bump``: the commands around the release commit."""
     _project_command(
-        sub, common, "check-version", "fail (exit 4) when the project's version is already released",
+        sub,
+        common,
+        "check-version",
+        "fail (exit 4) when the project's version is already released",
         "Check that the version merging would release is on no release target and has no "
         "v<version> tag (what a merge request's plan checks). Exit 4 when it is taken, 1 when a "
         "target's index or the remote's tags cannot be read.",
-    )  # fmt: skip
+    )
     bump = _project_command(
-        sub, common, "bump",
+        sub,
+        common,
+        "bump",
         "set the new version, write the changelog, make the release commit (never pushes)",
         "Set the new version in the project's version source (and uv.lock), prepend its "
         "section to CHANGELOG.md from the Conventional Commits since the last v<version> tag, "
         "and commit with a release message the planner accepts. Needs commitizen: pip install "
         "'noxship[bump]'.",
-    )  # fmt: skip
+    )
     bump.add_argument("how", metavar="major|minor|patch|auto|VERSION")
     bump.add_argument(
         "--dry-run", action="store_true", help="print what it would do; change nothing"
@@ -94,19 +104,23 @@ def _parser() -> argparse.ArgumentParser:
         help="write the plan to this file (replaced whole, after planning) instead of stdout",
     )
     _project_command(
-        sub, common, "build",
+        sub,
+        common,
+        "build",
         "build the planned version into dist/ and check it (what the build session does)",
         "Build <project>/dist: the sdist, then the wheel from it; twine check as PyPI judges; the "
         "Python metadata checks (warnings, or with strict-metadata = true errors: exit 2 and "
         "dist/ emptied); dist/SHA256SUMS.",
-    )  # fmt: skip
+    )
     pub = _project_command(
-        sub, common, "publish",
+        sub,
+        common,
+        "publish",
         "publish dist/ as the release plan says (or to --target NAME), then tag",
         "Publish <project>/dist: without options, to the release plan's targets and then tag; "
         "--only NAME keeps only those of the plan's targets (one CI job per target); --target "
         "NAME publishes to NAME by hand, without tagging.",
-    )  # fmt: skip
+    )
     pub.add_argument("--target", action="append", default=[], help="a target, by hand")
     pub.add_argument("--only", action="append", default=[], help="one of the plan's targets")
     pub.add_argument("--no-tag", action="store_true", help="leave the tag to `noxship tag`")
@@ -134,8 +148,10 @@ def _init(args: argparse.Namespace) -> None:
     print(f"{what[change.action]} {change.path}")
     if change.renamed:
         names = ", ".join(change.renamed)
-        print(f"{change.path.name} defines {names}: noxship's sessions of these names are "
-              f"noxship_<name> (nox -s noxship_{change.renamed[0]}); release_* use them")  # fmt: skip
+        print(
+            f"{change.path.name} defines {names}: noxship's sessions of these names are "
+            f"noxship_<name> (nox -s noxship_{change.renamed[0]}); release_* use them"
+        )
     if args.ci:
         print(f"wrote {write_ci(args.directory, args.ci, force=args.force, on=today)}")
         if args.ci == "github":
@@ -193,8 +209,10 @@ def _bump(args: argparse.Namespace) -> None:
         print("dry run: nothing changed")
         return
     sha = apply_bump(project, plan, os.environ)
-    print(f"committed {sha[:12]} (not pushed): push it, and the default branch's pipeline "
-          f"releases {plan.new}")  # fmt: skip
+    print(
+        f"committed {sha[:12]} (not pushed): push it, and the default branch's pipeline "
+        f"releases {plan.new}"
+    )
 
 
 def _plan(args: argparse.Namespace) -> None:

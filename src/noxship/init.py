@@ -29,9 +29,25 @@ __all__ = [
     "write_noxfile",
 ]
 
-SESSION_NAMES = frozenset({"lint", "tests", "build", "test_wheel", "clean", "publish", "tag",
-                           "check_version", "docs", "coverage", "preflight_testpypi", "preflight_pypi", "release_local",
-                           "release_test", "release_prod"})  # fmt: skip
+SESSION_NAMES = frozenset(
+    {
+        "lint",
+        "tests",
+        "build",
+        "test_wheel",
+        "clean",
+        "publish",
+        "tag",
+        "check_version",
+        "docs",
+        "coverage",
+        "preflight_testpypi",
+        "preflight_pypi",
+        "release_local",
+        "release_test",
+        "release_prod",
+    }
+)
 """The sessions ``noxship.sessions`` registers (a test holds the two lists equal)."""
 
 COMPONENT = "gitlab.com/noxship/noxship/noxship"
@@ -419,8 +435,9 @@ def write_noxfile(directory: Path, *, force: bool = False) -> NoxfileChange:
     try:
         ours = session_names(text)
     except SyntaxError as exc:
-        raise ConfigError(f"{path} is not valid Python (line {exc.lineno}): fix it, then "
-                          "run init again") from None  # fmt: skip
+        raise ConfigError(
+            f"{path} is not valid Python (line {exc.lineno}): fix it, then run init again"
+        ) from None
     renamed = tuple(sorted(ours & SESSION_NAMES))
     if "noxship.sessions" in text:
         return NoxfileChange(path, "kept", renamed)
@@ -530,8 +547,9 @@ def write_ci(
     path = directory / CI_FILES[provider]
     pythons, build = json.dumps(matrix), matrix[-1]
     if provider == "gitlab":
-        text = GITLAB_CI.format(component=COMPONENT, version=__version__, pythons=pythons,
-                                build=build, today=today)  # fmt: skip
+        text = GITLAB_CI.format(
+            component=COMPONENT, version=__version__, pythons=pythons, build=build, today=today
+        )
     else:
         text = GITHUB_WORKFLOW.format(
             action=ACTION,

@@ -284,8 +284,14 @@ def _lint_command(
     return True
 
 
-_UNREACHABLE = ("Could not resolve host", "unable to access", "Failed to connect",
-                "Temporary failure in name resolution", "Connection refused", "timed out")  # fmt: skip
+_UNREACHABLE = (
+    "Could not resolve host",
+    "unable to access",
+    "Failed to connect",
+    "Temporary failure in name resolution",
+    "Connection refused",
+    "timed out",
+)
 
 
 def _pre_commit(session: nox.Session) -> None:
@@ -296,8 +302,12 @@ def _pre_commit(session: nox.Session) -> None:
     bin_dir = Path(str(session.bin))
     env = clean_env({"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
     try:
-        out = run([bin_dir / "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
-                  env=env, capture=True, what="pre-commit")  # fmt: skip
+        out = run(
+            [bin_dir / "pre-commit", "run", "--all-files", "--show-diff-on-failure"],
+            env=env,
+            capture=True,
+            what="pre-commit",
+        )
     except ToolError as exc:
         reason = next((r for r in _UNREACHABLE if r in exc.output), None)
         if reason is not None:
@@ -503,8 +513,9 @@ def release_local(session: nox.Session) -> None:
     publish_local(_project(), Path(keep).resolve() if keep else None)
 
 
-@_session(venv_backend="none",
-          requires=["preflight_testpypi", "lint", "build", "test_wheel", "docs"])  # fmt: skip
+@_session(
+    venv_backend="none", requires=["preflight_testpypi", "lint", "build", "test_wheel", "docs"]
+)
 @_guarded
 def release_test(session: nox.Session) -> None:
     """Lint, build, test the wheel, build the docs against it, publish to TestPyPI and

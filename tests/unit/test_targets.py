@@ -221,3 +221,38 @@ def test_the_comparison_download_sends_credentials_only_to_the_index_origin() ->
     assert origin("https://corp.example/simple/") == origin("https://corp.example:443/x")
     assert origin("https://corp.example/simple/") != origin("http://corp.example/x")
     assert origin("https://corp.example/simple/") != origin("https://corp.example:8443/x")
+
+
+@pytest.mark.parametrize(
+    ("url", "missing"),
+    [
+        ("pypi.example.org/simple/", "MissingComponentError"),
+        ("ftp://pypi.example.org/simple/", "UnpermittedComponentError"),
+        ("https://", "MissingComponentError"),
+    ],
+)
+def test_a_bad_index_url_is_named_as_such(url: str, missing: str) -> None:
+    """Review N18: requests' MissingSchema is a ValueError, which read as "a
+    project page that is not valid"; the URL is now checked where it is read."""
+    env = {
+        "NOXSHIP_TARGET_MIRROR_UPLOAD_URL": "https://pypi.example.org/legacy/",
+        "NOXSHIP_TARGET_MIRROR_INDEX_URL": url,
+    }
+    with pytest.raises(ConfigError) as caught:
+        resolve_target("mirror", env)
+    assert str(caught.value) == (
+        f"NOXSHIP_TARGET_MIRROR_INDEX_URL {url!r} is not an http or https URL with a host "
+        f"({missing}): write it in full, for example https://host/simple/"
+    )
+
+
+def test_a_url_requests_cannot_read_is_a_config_error_not_a_bad_page() -> None:
+    """The same for a Target made without resolve_target: requests' URL errors
+    are caught before ValueError (review N18)."""
+    import dataclasses
+
+    from noxship.publish.index import list_files
+
+    target = dataclasses.replace(resolve_target("testpypi", {}), index_url="http:///simple/")
+    with pytest.raises(ConfigError, match=r"is not a URL requests can read \(InvalidURL\)"):
+        list_files(target, "x")

@@ -124,13 +124,24 @@ def _tagged_clone(project: Project, version: Version, dest: Path) -> Path:
     ident = ["-c", "user.name=noxship", "-c", "user.email=noxship@localhost.invalid"]
     for args in (
         ["clone", "--quiet", "--shared", str(project.root), str(dest)],
-        ["-C", str(dest), *ident, "tag", "-a", "-f", "-m", f"noxship build of {version}",
-         str(version)],
-    ):  # fmt: skip
+        [
+            "-C",
+            str(dest),
+            *ident,
+            "tag",
+            "-a",
+            "-f",
+            "-m",
+            f"noxship build of {version}",
+            str(version),
+        ],
+    ):
         proc = subprocess.run([git, *args], capture_output=True, text=True, check=False)
         if proc.returncode:
-            raise ToolError(f"git {args[0]} failed while preparing the build of {version}: "
-                            f"{proc.stderr.strip()}")  # fmt: skip
+            raise ToolError(
+                f"git {args[0]} failed while preparing the build of {version}: "
+                f"{proc.stderr.strip()}"
+            )
     return dest
 
 
@@ -369,5 +380,7 @@ def _check_pythons(
             f"{len(findings)} metadata problem(s) above, and strict-metadata = true: fix "
             "them, or set strict-metadata = false to have them as warnings"
         )
-    logger.warning("metadata: %d warning(s) above; strict-metadata = true in "
-                   "[tool.noxship] makes them errors", len(findings))  # fmt: skip
+    logger.warning(
+        "metadata: %d warning(s) above; strict-metadata = true in [tool.noxship] makes them errors",
+        len(findings),
+    )

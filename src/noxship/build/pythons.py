@@ -79,21 +79,33 @@ def _classifiers(
     versions = _classifier_versions(classifiers)
     findings = []
     # A bare major ("2") stands for its newest minor; without requires-python nothing is excluded.
-    excluded = [v for v in versions if not admits(requires, "2.7" if v == "2" else v)
-                and v != "3"]  # fmt: skip
+    excluded = [v for v in versions if not admits(requires, "2.7" if v == "2" else v) and v != "3"]
     if excluded:
         names = _join([f"'{PREFIX}{v}'" for v in excluded])
         what = "names a Python" if len(excluded) == 1 else "name Pythons"
-        findings.append(Finding("classifier", f"{names} {what} that {_shown(requires)} "
-                                f"excludes: remove {'it' if len(excluded) == 1 else 'them'}"))  # fmt: skip
+        findings.append(
+            Finding(
+                "classifier",
+                f"{names} {what} that {_shown(requires)} "
+                f"excludes: remove {'it' if len(excluded) == 1 else 'them'}",
+            )
+        )
     if any("." in v for v in versions):
-        missing = [m for m in supported_pythons(on, requires) if m not in versions
-                   and f"{PREFIX}{m}" in trove_classifiers.classifiers]  # fmt: skip
+        missing = [
+            m
+            for m in supported_pythons(on, requires)
+            if m not in versions and f"{PREFIX}{m}" in trove_classifiers.classifiers
+        ]
         if missing:
             names = ", ".join(f"'{PREFIX}{m}'" for m in missing)
-            findings.append(Finding("classifier", f"{_shown(requires)} admits {_join(missing)}, "
-                                    f"supported on {on}, which no classifier names: add {names}, "
-                                    "or narrow requires-python"))  # fmt: skip
+            findings.append(
+                Finding(
+                    "classifier",
+                    f"{_shown(requires)} admits {_join(missing)}, "
+                    f"supported on {on}, which no classifier names: add {names}, "
+                    "or narrow requires-python",
+                )
+            )
     return findings
 
 
@@ -103,18 +115,28 @@ def _end_of_life(requires: SpecifierSet | None, on: datetime.date) -> list[Findi
     if not releases or not supported:
         return []
     if requires is None:
-        return [Finding("requires-python", "none is set, so installers offer this release to "
-                        f"every Python, the end-of-life ones included (Python 2, and 3 up to "
-                        f"{releases[-1].minor}): set "
-                        f'requires-python = ">={supported[0]}"')]  # fmt: skip
+        return [
+            Finding(
+                "requires-python",
+                "none is set, so installers offer this release to "
+                f"every Python, the end-of-life ones included (Python 2, and 3 up to "
+                f"{releases[-1].minor}): set "
+                f'requires-python = ">={supported[0]}"',
+            )
+        ]
     ended = [f"{r.minor} (ended {r.end_of_life})" for r in releases]
     if admits(requires, "3.5"):
         ended.insert(0, "3.5 and older")
     if admits(requires, "2.7"):
         ended.insert(0, f"2.7 (ended {PYTHON2_END})")
-    return [Finding("requires-python", f"{requires} admits end-of-life Python {_join(ended)}, "
-                    "so installers offer this release to them: raise its lower bound to "
-                    f">={supported[0]}")]  # fmt: skip
+    return [
+        Finding(
+            "requires-python",
+            f"{requires} admits end-of-life Python {_join(ended)}, "
+            "so installers offer this release to them: raise its lower bound to "
+            f">={supported[0]}",
+        )
+    ]
 
 
 def _wheel_tags(requires: SpecifierSet | None, wheel: str, tags: Iterable[Tag]) -> list[Finding]:
@@ -128,12 +150,19 @@ def _wheel_tags(requires: SpecifierSet | None, wheel: str, tags: Iterable[Tag]) 
         major, minor = m.group(2), m.group(3)
         version = f"{major}.{minor}" if minor else ""
         if not minor and major == "2" and not admits(requires, "2.7"):
-            why = ("for Python 2, which {requires} excludes: stop building a universal wheel "
-                   "(remove universal = 1 from [bdist_wheel] in setup.cfg, or "
-                   "[tool.distutils.bdist_wheel] from pyproject.toml)")  # fmt: skip
+            why = (
+                "for Python 2, which {requires} excludes: stop building a universal wheel "
+                "(remove universal = 1 from [bdist_wheel] in setup.cfg, or "
+                "[tool.distutils.bdist_wheel] from pyproject.toml)"
+            )
         elif version and (m.group(1) == "py" or abi == "abi3"):
-            older = [r.minor for r in RELEASES if r.minor != version and admits(requires, r.minor)
-                     and tuple(map(int, r.minor.split("."))) < (int(major), int(minor))]  # fmt: skip
+            older = [
+                r.minor
+                for r in RELEASES
+                if r.minor != version
+                and admits(requires, r.minor)
+                and tuple(map(int, r.minor.split("."))) < (int(major), int(minor))
+            ]
             if not older:
                 continue
             why = (

@@ -236,8 +236,10 @@ def check_version(project: Project, released: Released) -> str:
 
     source = project.version_source
     if source.kind in VCS_KINDS:
-        return (f"version check: the version comes from git ({source.detail}); the release "
-                "message or tag names it, so none is taken before the merge")  # fmt: skip
+        return (
+            f"version check: the version comes from git ({source.detail}); the release "
+            "message or tag names it, so none is taken before the merge"
+        )
     version = project.resolved_version().__replace__(local=None)
     places = taken_by(version, released)
     if places:
@@ -515,9 +517,11 @@ def with_steps_done(plan: Plan, released: Released) -> Plan:
     if not places:
         said = f"nothing of {plan.version} is published yet (read {released.describe()})"
     else:
-        said = (f"already done by an earlier run: {plan.version} on {', '.join(places)}; "
-                "this run uploads only the missing files and makes what is missing of the "
-                "tag and its release")  # fmt: skip
+        said = (
+            f"already done by an earlier run: {plan.version} on {', '.join(places)}; "
+            "this run uploads only the missing files and makes what is missing of the "
+            "tag and its release"
+        )
     return plan._replace(reasons=(*plan.reasons, said))
 
 

@@ -74,8 +74,9 @@ def admits(requires: SpecifierSet | None, minor: str) -> bool:
 def supported_pythons(on: datetime.date, requires: SpecifierSet | None = None) -> list[str]:
     """The feature versions released on or before ``on`` and not past their end
     of life, that ``requires`` (a project's ``requires-python``) admits; oldest first."""
-    return [r.minor for r in RELEASES
-            if r.released <= on <= r.end_of_life and admits(requires, r.minor)]  # fmt: skip
+    return [
+        r.minor for r in RELEASES if r.released <= on <= r.end_of_life and admits(requires, r.minor)
+    ]
 
 
 def stale_table(on: datetime.date) -> str | None:
@@ -84,9 +85,11 @@ def stale_table(on: datetime.date) -> str | None:
     newest = RELEASES[-1]
     months = (on.year - newest.released.year) * 12 + on.month - newest.released.month
     if months > 13 or (months == 13 and on.day > newest.released.day):
-        return (f"noxship's table of CPython releases ends with {newest.minor} "
-                f"({newest.released:%Y-%m}): a newer Python may be out; a newer noxship "
-                "knows more")  # fmt: skip
+        return (
+            f"noxship's table of CPython releases ends with {newest.minor} "
+            f"({newest.released:%Y-%m}): a newer Python may be out; a newer noxship "
+            "knows more"
+        )
     return None
 
 

@@ -27,10 +27,15 @@ __all__ = ["DocsSite", "find_docs", "find_docs_dependencies"]
 
 DOCS_GROUPS = ("docs", "doc")
 REQUIREMENTS = (
-    "docs/requirements.txt", "doc/requirements.txt", "docs/requirements.in",
-    "requirements/docs.txt", "requirements/doc.txt", "requirements-docs.txt",
-    "docs-requirements.txt", "requirements_docs.txt",
-)  # fmt: skip
+    "docs/requirements.txt",
+    "doc/requirements.txt",
+    "docs/requirements.in",
+    "requirements/docs.txt",
+    "requirements/doc.txt",
+    "requirements-docs.txt",
+    "docs-requirements.txt",
+    "requirements_docs.txt",
+)
 """Docs requirements files searched, in this order."""
 
 

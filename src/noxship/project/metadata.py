@@ -71,8 +71,14 @@ def _runner(env: Mapping[str, str]) -> SubprocessRunner:
     def run(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
-        proc = subprocess.run(cmd, cwd=cwd, env={**env, **(extra_environ or {})},
-                              capture_output=True, text=True, check=False)  # fmt: skip
+        proc = subprocess.run(
+            cmd,
+            cwd=cwd,
+            env={**env, **(extra_environ or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode:
             raise subprocess.CalledProcessError(proc.returncode, cmd, proc.stdout, proc.stderr)
 
@@ -103,8 +109,11 @@ def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> B
     logger.info("asking the build backend of %s for its metadata (name, version)", root)
     try:
         # The build shows the backend's warnings: here they go to the debug log.
-        with CleanIsolatedEnv() as env, tempfile.TemporaryDirectory() as tmp, \
-                backend_warnings(logging.DEBUG):  # fmt: skip
+        with (
+            CleanIsolatedEnv() as env,
+            tempfile.TemporaryDirectory() as tmp,
+            backend_warnings(logging.DEBUG),
+        ):
             builder = ProjectBuilder.from_isolated_env(
                 env, root, runner=_runner(clean_env(dict(extra_env)))
             )
@@ -116,10 +125,13 @@ def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> B
         cause = getattr(exc, "exception", exc)
         output = getattr(cause, "stderr", None) or getattr(cause, "stdout", None) or str(exc)
         last = (str(output).strip().splitlines() or ["no output"])[-1]
-        raise ToolError(f"the build backend of {root} could not prepare its metadata: {last}: "
-                        "run `python -m build` there to see the whole error") from None  # fmt: skip
+        raise ToolError(
+            f"the build backend of {root} could not prepare its metadata: {last}: "
+            "run `python -m build` there to see the whole error"
+        ) from None
     try:
         return BuiltMetadata(name, Version(raw))
     except InvalidVersion:
-        raise ConfigError(f"the build backend of {root} reports version {raw!r}, "
-                          "which is not PEP 440") from None  # fmt: skip
+        raise ConfigError(
+            f"the build backend of {root} reports version {raw!r}, which is not PEP 440"
+        ) from None

@@ -238,14 +238,25 @@ _SOURCES: tuple[Callable[[PyProject, str], TestDependencies | None], ...] = (
 )
 
 REQUIREMENTS_FILES = (
-    "requirements-test.txt", "requirements-tests.txt", "requirements-testing.txt",
-    "requirements-dev.txt", "test-requirements.txt", "tests-requirements.txt",
-    "dev-requirements.txt", "requirements/test.txt", "requirements/tests.txt",
-    "requirements/testing.txt", "requirements/dev.txt", "requirements/test.in",
-    "requirements/tests.in", "requirements/dev.in", "requirements/requirements-test.txt",
-    "requirements/requirements-tests.txt", "requirements/requirements-dev.txt",
+    "requirements-test.txt",
+    "requirements-tests.txt",
+    "requirements-testing.txt",
+    "requirements-dev.txt",
+    "test-requirements.txt",
+    "tests-requirements.txt",
+    "dev-requirements.txt",
+    "requirements/test.txt",
+    "requirements/tests.txt",
+    "requirements/testing.txt",
+    "requirements/dev.txt",
+    "requirements/test.in",
+    "requirements/tests.in",
+    "requirements/dev.in",
+    "requirements/requirements-test.txt",
+    "requirements/requirements-tests.txt",
+    "requirements/requirements-dev.txt",
     "tests/requirements.txt",
-)  # fmt: skip
+)
 """Requirements files searched, in this order, when no named group matched."""
 
 

@@ -83,8 +83,9 @@ class VersionSource(NamedTuple):
         try:
             text = self.path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"cannot read the version file {self.path} ({self.detail}): "
-                              f"{exc.strerror}") from None  # fmt: skip
+            raise ConfigError(
+                f"cannot read the version file {self.path} ({self.detail}): {exc.strerror}"
+            ) from None
         raw = text.strip() if self.literal else _assigned_version(text)
         if raw is None:
             raise ConfigError(
@@ -103,8 +104,10 @@ class VersionSource(NamedTuple):
             # The named variable, and the plain one for plugins that do not pass
             # the distribution name to setuptools_scm (hatch-vcs).
             key = re.sub(r"[-_.]+", "_", dist_name).upper()  # setuptools_scm's rule
-            return {f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{key}": str(version),
-                    "SETUPTOOLS_SCM_PRETEND_VERSION": str(version)}  # fmt: skip
+            return {
+                f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{key}": str(version),
+                "SETUPTOOLS_SCM_PRETEND_VERSION": str(version),
+            }
         if self.kind == "pdm-scm":
             return {"PDM_BUILD_SCM_VERSION": str(version)}
         if self.kind == "pbr":
@@ -132,8 +135,9 @@ class VersionSource(NamedTuple):
         path.write_text(text[:start] + str(version) + text[end:], encoding="utf-8")
 
 
-VCS_KINDS = frozenset({"setuptools_scm", "hatch-vcs", "pdm-scm", "versioningit",
-                       "setuptools-git-versioning", "pbr"})  # fmt: skip
+VCS_KINDS = frozenset(
+    {"setuptools_scm", "hatch-vcs", "pdm-scm", "versioningit", "setuptools-git-versioning", "pbr"}
+)
 TAG_KINDS = frozenset({"versioningit", "setuptools-git-versioning"})
 """VCS plugins without a documented override: a build gets a version from a tag."""
 
@@ -148,11 +152,17 @@ def _assigned_version(text: str) -> str | None:
     except SyntaxError:
         tree = None
     for node in ast.walk(tree) if tree is not None else ():
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign) else [])  # fmt: skip
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else ([node.target] if isinstance(node, ast.AnnAssign) else [])
+        )
         value = getattr(node, "value", None)
-        if (any(isinstance(t, ast.Name) and t.id == "__version__" for t in targets)
-                and isinstance(value, ast.Constant) and isinstance(value.value, str)):  # fmt: skip
+        if (
+            any(isinstance(t, ast.Name) and t.id == "__version__" for t in targets)
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+        ):
             return value.value
     match = _ASSIGN.search(text)
     return match.group("version") if match else None
@@ -177,8 +187,10 @@ def _module_file(root: Path, dotted: str) -> Path | None:
     """The file of module ``dotted`` under ``root`` or ``root/src``."""
     parts = dotted.split(".")
     for base in (root, root / "src"):
-        for candidate in (base.joinpath(*parts, "__init__.py"), base.joinpath(*parts[:-1],
-                          f"{parts[-1]}.py")):  # fmt: skip
+        for candidate in (
+            base.joinpath(*parts, "__init__.py"),
+            base.joinpath(*parts[:-1], f"{parts[-1]}.py"),
+        ):
             if candidate.is_file():
                 return candidate
     return None
@@ -202,8 +214,9 @@ def _setuptools(pyproject: PyProject, root: Path) -> VersionSource | None:
         files = dynamic.get("file")
         first = files[0] if isinstance(files, list) and files else files
         if isinstance(first, str):
-            return VersionSource("file", "[tool.setuptools.dynamic] version file",
-                                 root / first, literal=True)  # fmt: skip
+            return VersionSource(
+                "file", "[tool.setuptools.dynamic] version file", root / first, literal=True
+            )
     return _setup_cfg(pyproject)
 
 
@@ -213,8 +226,12 @@ def _setup_cfg(pyproject: PyProject) -> VersionSource | None:
     if value.startswith("attr:"):
         return _attr_source(root, value.removeprefix("attr:").strip(), "setup.cfg version attr:")
     if value.startswith("file:"):
-        return VersionSource("file", "setup.cfg version file:",
-                             root / value.removeprefix("file:").strip(), literal=True)  # fmt: skip
+        return VersionSource(
+            "file",
+            "setup.cfg version file:",
+            root / value.removeprefix("file:").strip(),
+            literal=True,
+        )
     return None
 
 
@@ -269,9 +286,14 @@ def _reexported_version(init: Path, text: str) -> Path | None:
     except SyntaxError:
         return None
     for node in tree.body:
-        if (isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
-                and any(a.name == "__version__" and a.asname in (None, "__version__")
-                        for a in node.names)):  # fmt: skip
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 1
+            and node.module
+            and any(
+                a.name == "__version__" and a.asname in (None, "__version__") for a in node.names
+            )
+        ):
             origin = init.parent.joinpath(*node.module.split(".")).with_suffix(".py")
             if origin.is_file() and _assigned_version(origin.read_text(encoding="utf-8")):
                 return origin

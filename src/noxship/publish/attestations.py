@@ -152,8 +152,11 @@ def attestations_for(
     found = {d.filename: [Path(f"{d.path}{ATTESTATION}")] for d in dists}
     missing = [name for name, paths in found.items() if not paths[0].is_file()]
     if missing:
-        raise ConfigError(f"no attestation was written for {', '.join(missing)}: sign them with "
-                          f"{PYPI_ATTESTATIONS}, or set NOXSHIP_ATTESTATIONS=false")  # fmt: skip
-    logger.info("uploading %d files to %s with their attestations (PEP 740)", len(found),
-                target.name)  # fmt: skip
+        raise ConfigError(
+            f"no attestation was written for {', '.join(missing)}: sign them with "
+            f"{PYPI_ATTESTATIONS}, or set NOXSHIP_ATTESTATIONS=false"
+        )
+    logger.info(
+        "uploading %d files to %s with their attestations (PEP 740)", len(found), target.name
+    )
     return found

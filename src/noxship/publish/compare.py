@@ -57,8 +57,11 @@ class ArchiveDiff:
                 "differs (member times, owners, order or compression)"
             )
         parts = []
-        for label, names in (("changed", self.changed), ("only here", self.only_local),
-                             ("only on the target", self.only_target)):  # fmt: skip
+        for label, names in (
+            ("changed", self.changed),
+            ("only here", self.only_local),
+            ("only on the target", self.only_target),
+        ):
             if names:
                 more = f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
                 parts.append(f"{label}: {', '.join(names[:_SHOWN])}{more}")
@@ -114,8 +117,9 @@ def fetcher(credentials: Credentials | None, index_url: str, timeout: float = 60
         import requests
 
         same_origin = origin(file.url) == home
-        with requests.get(file.url, auth=auth if same_origin else None, timeout=timeout,
-                          stream=True) as resp:  # fmt: skip
+        with requests.get(
+            file.url, auth=auth if same_origin else None, timeout=timeout, stream=True
+        ) as resp:
             resp.raise_for_status()
             chunks, size = [], 0
             for chunk in resp.iter_content(1 << 20):

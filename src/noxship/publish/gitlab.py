@@ -91,6 +91,19 @@ def _project(credentials: Credentials, environ: Mapping[str, str]) -> GitLabProj
     return _client(credentials, environ).projects.get(project_id, lazy=True)
 
 
+def _download_url(environ: Mapping[str, str], file_name: str, sha256: str | None) -> str:
+    """The file's URL on GitLab's PyPI API, "Download a package file from a project":
+    ``GET /projects/:id/packages/pypi/files/:sha256/:file_identifier`` (GitLab's PyPI
+    API documentation); "" without a sha256, for which GitLab has no such URL."""
+    from urllib.parse import quote
+
+    if not sha256:
+        return ""
+    api = environ["CI_API_V4_URL"].rstrip("/")
+    project = quote(environ["CI_PROJECT_ID"], safe="")
+    return f"{api}/projects/{project}/packages/pypi/files/{sha256}/{quote(file_name)}"
+
+
 def list_package_files(
     target: Target,
     credentials: Credentials,
@@ -123,8 +136,9 @@ def list_package_files(
             if canonicalize_name(package.name) != wanted:
                 continue
             for pf in package.package_files.list(iterator=True):
+                sha256 = getattr(pf, "file_sha256", None)
                 files[pf.file_name] = IndexFile(
-                    pf.file_name, getattr(pf, "file_sha256", None), target.index_url
+                    pf.file_name, sha256, _download_url(environ, pf.file_name, sha256)
                 )
     except gitlab.exceptions.GitlabError as exc:
         code = exc.response_code or 0

@@ -19,7 +19,13 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from noxship.environment import sanitize_url
-from noxship.errors import CredentialsError, IndexUnavailableError, PublishError
+from noxship.errors import (
+    ConfigError,
+    CredentialsError,
+    IndexUnavailableError,
+    NoxshipError,
+    PublishError,
+)
 from noxship.publish.credentials import Credentials
 from noxship.publish.targets import Target
 
@@ -40,7 +46,8 @@ class IndexFile:
         filename: its name.
         sha256: its hex sha256 digest as the index reports it, or ``None`` when
             the index gives none.
-        url: where to download it, with any credentials removed.
+        url: where to download it, with any credentials removed; "" when the
+            index gives no such URL (GitLab, for a file without a sha256).
     """
 
     filename: str
@@ -52,7 +59,7 @@ Lister = Callable[[], Mapping[str, IndexFile]]
 """Reads, each time it is called, file name -> file of the project on a target."""
 
 
-def _refused(target: Target, status: int, project_name: str, source: str) -> Exception:
+def _refused(target: Target, status: int, project_name: str, source: str) -> NoxshipError:
     where = f"index of target {target.name} ({sanitize_url(target.index_url)})"
     if status >= 500:
         return IndexUnavailableError(
@@ -89,6 +96,45 @@ def _read_auth(target: Target, credentials: Credentials | None) -> tuple[str, st
     return credentials.username, credentials.password.reveal()
 
 
+def _read_failure(exc: Exception, target: Target, project_name: str, source: str) -> NoxshipError:
+    """The error for a failed read of a project page. requests' URL errors
+    (``MissingSchema``, ``InvalidURL``, ``InvalidSchema``) and its JSON error
+    are also ``ValueError``s, so requests' classes are tried first."""
+    import requests
+    from pypi_simple import UnsupportedContentTypeError
+
+    where = f"index of target {target.name} ({sanitize_url(target.index_url)})"
+    if isinstance(exc, UnsupportedContentTypeError):
+        return PublishError(
+            f"{where} answered with {exc.content_type or 'no content type'}, not a simple "
+            "index (PEP 503, 691): check the index URL (a login page or proxy answered)"
+        )
+    if isinstance(exc, requests.HTTPError):
+        status = exc.response.status_code if exc.response is not None else 0
+        return _refused(target, status, project_name, source)
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+        ),
+    ):
+        return ConfigError(
+            f"{where} is not a URL requests can read ({type(exc).__name__}): "
+            f"fix {target.env_prefix}INDEX_URL"
+        )
+    if isinstance(exc, requests.RequestException) and not isinstance(exc, ValueError):
+        return IndexUnavailableError(
+            f"cannot reach the {where}: {type(exc).__name__}; check the URL and the network"
+        )
+    # bad JSON, a PEP 691 payload of the wrong shape (pydantic)
+    return PublishError(
+        f"{where} answered with a project page that is not valid "
+        f"({type(exc).__name__}; PEP 503, 691): check the URL"
+    )
+
+
 def list_files(
     target: Target, project_name: str, credentials: Credentials | None = None
 ) -> dict[str, IndexFile]:
@@ -108,6 +154,8 @@ def list_files(
     Raises:
         CredentialsError: the index answered 401 or 403.
         IndexUnavailableError: the index answered 5xx, or could not be reached.
+        ConfigError: the index URL is not one requests can read (no scheme, a
+            scheme other than http and https, no host).
         PublishError: the index answers with another error, or with a page
             that is not a simple index.
     """
@@ -122,29 +170,16 @@ def list_files(
         return {}
     except requests.TooManyRedirects as exc:  # see the module docstring
         where = exc.response.headers.get("Location", "?") if exc.response is not None else "?"
-        logger.info("index of target %s redirects the lookup of %s (to %s): not on this index",
-                    target.name, project_name, sanitize_url(where))  # fmt: skip
+        logger.info(
+            "index of target %s redirects the lookup of %s (to %s): not on this index",
+            target.name,
+            project_name,
+            sanitize_url(where),
+        )
         return {}
-    except UnsupportedContentTypeError as exc:
-        raise PublishError(
-            f"index of target {target.name} ({sanitize_url(target.index_url)}) answered with "
-            f"{exc.content_type or 'no content type'}, not a simple index (PEP 503, 691): "
-            "check the index URL (a login page or proxy answered)"
-        ) from None
-    except requests.HTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else 0
+    except (UnsupportedContentTypeError, requests.RequestException, ValueError) as exc:
         source = credentials.source if credentials is not None else "no credentials"
-        raise _refused(target, status, project_name, source) from None
-    except ValueError as exc:  # bad JSON, a PEP 691 payload of the wrong shape (pydantic)
-        raise PublishError(
-            f"index of target {target.name} ({sanitize_url(target.index_url)}) answered with a "
-            f"project page that is not valid ({type(exc).__name__}; PEP 503, 691): check the URL"
-        ) from None
-    except requests.RequestException as exc:
-        raise IndexUnavailableError(
-            f"cannot reach the index of target {target.name} ({sanitize_url(target.index_url)}): "
-            f"{type(exc).__name__}; check the URL and the network"
-        ) from None
+        raise _read_failure(exc, target, project_name, source) from None
     return {
         p.filename: IndexFile(p.filename, (p.digests or {}).get("sha256"), sanitize_url(p.url))
         for p in page.packages

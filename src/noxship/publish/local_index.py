@@ -63,8 +63,19 @@ def _pypiserver_argv(
     ``-a update,download,list`` makes every read authenticated too (pypiserver's
     ``--authenticate``), so no other local user reads the index."""
     actions = "update" if open_reads else "update,download,list"
-    args = ["run", "-i", "127.0.0.1", "-p", str(port), "-P", str(htpasswd), "-a", actions,
-            "--disable-fallback", str(packages)]  # fmt: skip
+    args = [
+        "run",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-P",
+        str(htpasswd),
+        "-a",
+        actions,
+        "--disable-fallback",
+        str(packages),
+    ]
     if importlib.util.find_spec("pypiserver") and importlib.util.find_spec("passlib"):
         return [sys.executable, "-m", "pypiserver", *args], 0.0
     uv = [uv_binary(), "run", "--no-project", "--quiet", "--with", PYPISERVER]

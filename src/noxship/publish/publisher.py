@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import logging
 import os
 import tarfile
@@ -30,7 +31,7 @@ from noxship.errors import IndexConflictError
 from noxship.publish.attestations import attestations_for
 from noxship.publish.compare import ArchiveDiff, Fetcher, compare_archives, fetcher
 from noxship.publish.credentials import Credentials
-from noxship.publish.index import IndexFile
+from noxship.publish.index import IndexFile, Lister
 from noxship.publish.lookup import lister_for
 from noxship.publish.retry import RetryPolicy
 from noxship.publish.targets import Target
@@ -83,13 +84,37 @@ class Preflight:
 
 
 def _conflict(dist: Distribution, found: IndexFile, fetch: Fetcher | None) -> ArchiveDiff | str:
-    """Compare ``dist`` with the target's file; a string says why they cannot be compared."""
+    """Compare ``dist`` with the target's file of the same name; a string says why
+    they cannot be compared. A file the index gives no digest for is downloaded
+    and hashed first: the same sha256 is the same file (no member differs)."""
     if fetch is None:
         return "not compared"
     try:
-        return compare_archives(dist, fetch(found))
+        theirs = fetch(found)
+        if found.sha256 is None and hashlib.sha256(theirs).hexdigest() == dist.sha256:
+            return ArchiveDiff((), (), ())
+        return compare_archives(dist, theirs)
     except (OSError, ValueError, tarfile.TarError, zipfile.BadZipFile) as exc:
         return f"the target's file could not be compared: {type(exc).__name__}"
+
+
+def _same_file(dist: Distribution, found: IndexFile, fetch: Fetcher | None) -> bool | str:
+    """Whether the target's file is ``dist``'s; a string names the conflict. An
+    index without digests (and without a file to download) cannot tell: the
+    file counts as this release's, with a warning that nothing was verified."""
+    if found.sha256 == dist.sha256:
+        return True
+    diff = _conflict(dist, found, fetch)
+    if isinstance(diff, ArchiveDiff) and diff.same_content:
+        return True
+    if found.sha256 is None and not isinstance(diff, ArchiveDiff):
+        logger.warning(
+            "%s is on the index without a sha256, and %s: it counts as published, unverified",
+            dist.filename,
+            diff,
+        )
+        return True
+    return f"{dist.filename} ({diff.describe() if isinstance(diff, ArchiveDiff) else diff})"
 
 
 def preflight(
@@ -100,11 +125,12 @@ def preflight(
 ) -> Preflight:
     """Split ``dists`` by what the target holds.
 
-    An index that gives no digest cannot prove a conflict: the upload itself
-    would be refused, so such a file counts as published. A file of the same
-    name with another sha256 is downloaded with ``fetch`` and compared member
-    by member (:mod:`noxship.publish.compare`): the same contents count as
-    published; other contents are a conflict.
+    A file of the same name with another sha256, or on an index that gives no
+    digest, is downloaded with ``fetch``. The same bytes, or the same contents
+    compared member by member (:mod:`noxship.publish.compare`), count as
+    published; other contents are a conflict. Only a file that cannot be
+    downloaded from an index without digests counts as published unverified
+    (with a warning): its upload would be refused in any case.
 
     Raises:
         IndexConflictError: a file name is on the target with other content,
@@ -114,22 +140,20 @@ def preflight(
     conflicts: list[str] = []
     for dist in dists:
         found = existing.get(dist.filename)
+        same = True if found is None else _same_file(dist, found, fetch)
         if found is None:
             result.to_upload.append(dist)
-        elif found.sha256 is None or found.sha256 == dist.sha256:
-            result.skipped.append(dist)
+        elif isinstance(same, str):
+            conflicts.append(same)
         else:
-            diff = _conflict(dist, found, fetch)
-            if isinstance(diff, ArchiveDiff) and diff.same_content:
+            result.skipped.append(dist)
+            if found.sha256 not in (None, dist.sha256):
                 logger.warning(
-                    "%s on %s has other bytes but %s: it stands for this release",
-                    dist.filename, target.name, diff.describe(),
-                )  # fmt: skip
-                result.skipped.append(dist)
+                    "%s on %s has other bytes but the same contents: it stands for this release",
+                    dist.filename,
+                    target.name,
+                )
                 result.accepted[dist.filename] = found.sha256
-            else:
-                what = diff.describe() if isinstance(diff, ArchiveDiff) else diff
-                conflicts.append(f"{dist.filename} ({what})")
     if conflicts:
         raise IndexConflictError(
             f"target {target.name} already holds other content under the same file name: "
@@ -160,8 +184,15 @@ def _uploader(
     if given is not None or not dists:  # nothing to send: no repository, no token exchange
         yield given or _nothing_to_send
         return
-    with twine_uploader(target, credentials, redactor, dists, verbose=verbose,
-                        attestations=attestations, renew=renew) as twine:  # fmt: skip
+    with twine_uploader(
+        target,
+        credentials,
+        redactor,
+        dists,
+        verbose=verbose,
+        attestations=attestations,
+        renew=renew,
+    ) as twine:
         yield twine
 
 
@@ -173,6 +204,24 @@ def _exchanged(
     minted = exchange_once(target, credentials, environ)
     redactor.add(minted.password)
     return minted, functools.partial(renewed, target, credentials, environ)
+
+
+def _checked(
+    dists: Sequence[Distribution], target: Target, credentials: Credentials, lister: Lister
+) -> Preflight:
+    """Log what is published where, then run the pre-flight."""
+    logger.info(
+        "publishing %s %s to %s (%s), credentials from %s",
+        dists[0].name,
+        dists[0].version,
+        target.name,
+        target.repository_url,
+        credentials.source,
+    )
+    checked = preflight(dists, lister(), target, fetcher(credentials, target.index_url))
+    for dist in checked.skipped:
+        logger.info("already published on %s: %s", target.name, dist.filename)
+    return checked
 
 
 def publish(
@@ -210,12 +259,8 @@ def publish(
     redactor = Redactor()
     redactor.add(credentials.password)
     lister = lister_for(target, credentials, dists[0].name, environ, retry)
-    logger.info("publishing %s %s to %s (%s), credentials from %s", dists[0].name,
-                dists[0].version, target.name, target.repository_url, credentials.source)  # fmt: skip
-    checked = preflight(dists, lister(), target, fetcher(credentials, target.index_url))
+    checked = _checked(dists, target, credentials, lister)
     to_upload, skipped = checked.to_upload, checked.skipped
-    for dist in skipped:
-        logger.info("already published on %s: %s", target.name, dist.filename)
     signed = attestations_for(to_upload, target, credentials, environ)
     renew = None
     if to_upload:  # trusted publishing: the ID token is exchanged once, here

@@ -66,8 +66,10 @@ class RetryPolicy:
         def warn(state: tenacity.RetryCallState) -> None:
             logger.warning(
                 "%s failed transiently (attempt %d of %d); retrying",
-                what, state.attempt_number, self.attempts,
-            )  # fmt: skip
+                what,
+                state.attempt_number,
+                self.attempts,
+            )
 
         return tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.attempts),

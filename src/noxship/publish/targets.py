@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import ClassVar
 
+from noxship.environment import sanitize_url
 from noxship.errors import ConfigError, CredentialsError
 from noxship.publish.credentials import (
     JOB_TOKEN_USERNAME,
@@ -68,6 +69,27 @@ def origin(url: str) -> tuple[str, str, int | None]:
         (parts.hostname or "").lower(),
         parts.port or {"https": 443, "http": 80}.get(scheme),
     )
+
+
+def _checked_url(variable: str, url: str) -> str:
+    """``url`` if it is an absolute http or https URL with a host (RFC 3986, read
+    with rfc3986's validator), else a :class:`ConfigError` naming ``variable``."""
+    from rfc3986 import exceptions, uri_reference, validators  # type: ignore[import-untyped]
+
+    validator = (
+        validators.Validator()
+        .require_presence_of("scheme", "host")
+        .allow_schemes("http", "https")
+        .check_validity_of("scheme", "host", "port", "path")
+    )
+    try:
+        validator.validate(uri_reference(url))
+    except exceptions.ValidationError as exc:
+        raise ConfigError(
+            f"{variable} {sanitize_url(url)!r} is not an http or https URL with a host "
+            f"({type(exc).__name__}): write it in full, for example https://host/simple/"
+        ) from None
+    return url
 
 
 def env_prefix(name: str) -> str:
@@ -185,8 +207,9 @@ class PyPIKind(TargetKind):
         id_var = cls._id_token[target.name]
         tp = CredentialKind.TRUSTED_PUBLISHING
         if environ.get(id_var):
-            return Credentials(TOKEN_USERNAME, None,
-                               f"trusted publishing (GitLab ID token {id_var})", tp, id_var)  # fmt: skip
+            return Credentials(
+                TOKEN_USERNAME, None, f"trusted publishing (GitLab ID token {id_var})", tp, id_var
+            )
         if environ.get("ACTIONS_ID_TOKEN_REQUEST_URL") and environ.get(
             "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
         ):
@@ -287,7 +310,8 @@ def resolve_target(
 
     Raises:
         ConfigError: the name is invalid or unknown, or a variable it needs is
-            missing (for ``gitlab``: ``CI_API_V4_URL`` and ``CI_PROJECT_ID``).
+            missing (for ``gitlab``: ``CI_API_V4_URL`` and ``CI_PROJECT_ID``), or
+            a URL it is given is not an absolute http or https URL (RFC 3986).
     """
     name = name.lower()
     if not _NAME.match(name):
@@ -295,6 +319,10 @@ def resolve_target(
     kind = next((k for k in KINDS if name in k.names), CustomKind)
     prefix = env_prefix(name)
     upload, index = environ.get(prefix + "UPLOAD_URL"), environ.get(prefix + "INDEX_URL")
+    if upload:
+        _checked_url(prefix + "UPLOAD_URL", upload)
+    if index:
+        _checked_url(prefix + "INDEX_URL", index)
     page: str | None = None
     if not (upload and index):
         default_upload, default_index, page = kind.urls(name, environ, project_name)

@@ -181,8 +181,12 @@ def check_claims(
                 f"the ID token {variable} has {claim} {found!r}, but trusted publishing to "
                 f"{target.name} needs {wanted!r}: {_fix(claim, target)}"
             )
-    logger.info("trusted publishing to %s: the ID token's claims can match (%s, project %s)",
-                target.name, ISSUERS[issuer], claims.get("project_path"))  # fmt: skip
+    logger.info(
+        "trusted publishing to %s: the ID token's claims can match (%s, project %s)",
+        target.name,
+        ISSUERS[issuer],
+        claims.get("project_path"),
+    )
     return claims
 
 
@@ -224,8 +228,14 @@ def _mint(target: Target, id_token: Secret) -> Secret:
         )
     if not response.ok or not isinstance(payload, dict) or not payload.get("token"):
         errors = payload.get("errors") if isinstance(payload, dict) else None
-        said = "; ".join(f"{e.get('code')}: {e.get('description')}" for e in errors or []
-                         if isinstance(e, dict)) or f"HTTP {response.status_code}"  # fmt: skip
+        said = (
+            "; ".join(
+                f"{e.get('code')}: {e.get('description')}"
+                for e in errors or []
+                if isinstance(e, dict)
+            )
+            or f"HTTP {response.status_code}"
+        )
         raise CredentialsError(
             f"{target.name} refused the trusted-publishing exchange ({said}): check the "
             "trusted publisher on the index against the job (project, workflow or pipeline "
@@ -252,8 +262,11 @@ def exchange_once(
     if key not in _MINTED:
         check_claims(target, credentials, environ)
         _MINTED[key] = (_minted(target, credentials, environ), time.monotonic())
-        logger.info("trusted publishing to %s: exchanged the ID token once (%s)",
-                    target.name, credentials.source)  # fmt: skip
+        logger.info(
+            "trusted publishing to %s: exchanged the ID token once (%s)",
+            target.name,
+            credentials.source,
+        )
     return _MINTED[key][0]
 
 

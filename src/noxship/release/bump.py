@@ -72,8 +72,9 @@ class BumpPlan(NamedTuple):
 def last_release(project: Project, environ: Mapping[str, str]) -> tuple[str | None, Version]:
     """The newest ``v<version>`` tag reachable from ``HEAD`` and its version
     (``None`` and 0.0.0 without one)."""
-    out = git(["tag", "--merged", "HEAD", "--list", "v*"], environ, cwd=project.root,
-              what="git tag")  # fmt: skip
+    out = git(
+        ["tag", "--merged", "HEAD", "--list", "v*"], environ, cwd=project.root, what="git tag"
+    )
     found: list[tuple[Version, str]] = []
     for tag in out.split():
         try:
@@ -104,8 +105,11 @@ def _bumped(current: Version, level: str) -> Version:
     if unfinished and {"patch": True, "minor": patch == 0, "major": minor == patch == 0}[level]:
         release = (major, minor, patch)  # 1.5.0rc1 -> 1.5.0
     else:
-        release = {"major": (major + 1, 0, 0), "minor": (major, minor + 1, 0),
-                   "patch": (major, minor, patch + 1)}[level]  # fmt: skip
+        release = {
+            "major": (major + 1, 0, 0),
+            "minor": (major, minor + 1, 0),
+            "patch": (major, minor, patch + 1),
+        }[level]
     return current.__replace__(release=release, pre=None, post=None, dev=None, local=None)
 
 
@@ -130,8 +134,10 @@ def _next(
             f"bump {how!r} is not major, minor, patch, auto or a PEP 440 version: use one of them"
         ) from None
     if wanted.local is not None or wanted <= current:
-        raise UsageError(f"version {wanted} must be above {current} and have no local part "
-                         "(PEP 440; PyPI refuses local versions): choose another")  # fmt: skip
+        raise UsageError(
+            f"version {wanted} must be above {current} and have no local part "
+            "(PEP 440; PyPI refuses local versions): choose another"
+        )
     return wanted, f"version {wanted}, as asked"
 
 
@@ -160,8 +166,9 @@ def _version_files(project: Project) -> tuple[str, ...]:
     )
 
 
-def plan_bump(project: Project, how: str, environ: Mapping[str, str], today: str | None = None
-              ) -> BumpPlan:  # fmt: skip
+def plan_bump(
+    project: Project, how: str, environ: Mapping[str, str], today: str | None = None
+) -> BumpPlan:
     """Decide the bump (see the module docstring); nothing is changed.
 
     Args:
@@ -184,8 +191,14 @@ def plan_bump(project: Project, how: str, environ: Mapping[str, str], today: str
     new, reason = _next(current, how, commits, since)
     date = today or datetime.datetime.now(datetime.UTC).date().isoformat()
     files = (*_version_files(project), *_lock_files(project), CHANGELOG)
-    return BumpPlan(current, new, reason, _title(project, new, environ),
-                    changelog_section(str(new), date, commits), files)  # fmt: skip
+    return BumpPlan(
+        current,
+        new,
+        reason,
+        _title(project, new, environ),
+        changelog_section(str(new), date, commits),
+        files,
+    )
 
 
 def _lock_files(project: Project) -> tuple[str, ...]:
@@ -241,8 +254,12 @@ def apply_bump(project: Project, plan: BumpPlan, environ: Mapping[str, str]) -> 
             must hold the bump alone).
         ToolError: git failed (a hook that refused the commit, for example).
     """
-    dirty = git(["status", "--porcelain", "--untracked-files=no"], environ, cwd=project.root,
-                what="git status")  # fmt: skip
+    dirty = git(
+        ["status", "--porcelain", "--untracked-files=no"],
+        environ,
+        cwd=project.root,
+        what="git status",
+    )
     if dirty.strip():
         raise UsageError(
             f"{project.root} has uncommitted changes ({dirty.split()[-1]}...): commit or stash "
@@ -253,6 +270,10 @@ def apply_bump(project: Project, plan: BumpPlan, environ: Mapping[str, str]) -> 
     old = changelog.read_text(encoding="utf-8") if changelog.is_file() else None
     changelog.write_text(insert_section(old, plan.section), encoding="utf-8")
     git(["add", "--", *plan.files], environ, cwd=project.root, what="git add")
-    git(["commit", "--quiet", "-m", plan.title, "-m", plan.section], environ,
-        cwd=project.root, what="git commit")  # fmt: skip
+    git(
+        ["commit", "--quiet", "-m", plan.title, "-m", plan.section],
+        environ,
+        cwd=project.root,
+        what="git commit",
+    )
     return git(["rev-parse", "HEAD"], environ, cwd=project.root, what="git rev-parse").strip()

@@ -177,8 +177,11 @@ def build_planned(project: Project, environ: Mapping[str, str]) -> list[Distribu
     if version is None and project.version_source.is_vcs:
         warn_dirty(project)
     if version is not None and version != project.version:
-        logger.info("building the planned version %s (the version source: %s)",
-                    version, project.version_source.detail)  # fmt: skip
+        logger.info(
+            "building the planned version %s (the version source: %s)",
+            version,
+            project.version_source.detail,
+        )
     return build(project, version=version, secrets=secret_values(environ))
 
 

@@ -75,8 +75,13 @@ def bump_kind(commits: Sequence[Commit], major_version_zero: bool) -> str | None
     pattern, _, increment = _commitizen()
     breaking = "MINOR" if major_version_zero else "MAJOR"
     # commitizen's map, less `refactor`: a refactoring changes nothing a user sees.
-    rules = {r"^.+!$": breaking, r"^BREAKING[\-\ ]CHANGE": breaking, r"^feat": "MINOR",
-             r"^fix": "PATCH", r"^perf": "PATCH"}  # fmt: skip
+    rules = {
+        r"^.+!$": breaking,
+        r"^BREAKING[\-\ ]CHANGE": breaking,
+        r"^feat": "MINOR",
+        r"^fix": "PATCH",
+        r"^perf": "PATCH",
+    }
     found = increment.get_highest_by_messages([c.message for c in commits], pattern, rules)
     return None if found == increment.NONE else str(found).lower()
 
@@ -113,8 +118,11 @@ def changelog_section(version: str, date: str, commits: Sequence[Commit]) -> str
     entries = _entries(commits)
     lines = [f"## [{version}] - {date}", ""]
     for heading, kinds in _SECTIONS:
-        items = [f"- **Breaking:** {e}" if k == "breaking" else f"- {e}"
-                 for k in kinds for e in entries[k]]  # fmt: skip
+        items = [
+            f"- **Breaking:** {e}" if k == "breaking" else f"- {e}"
+            for k in kinds
+            for e in entries[k]
+        ]
         if items:
             lines += [f"### {heading}", "", *items, ""]
     if len(lines) == 2:

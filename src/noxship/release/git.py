@@ -49,7 +49,17 @@ def git(
     """
     token = environ.get("GITHUB_TOKEN")
     helper = ["-c", f"credential.helper={_HELPER}"] if token else []
-    env = {**clean_env(), "GIT_TERMINAL_PROMPT": "0",
-           **({"NOXSHIP_GIT_TOKEN": token} if token else {})}  # fmt: skip
-    return run(["git", *helper, *args], env=env, cwd=cwd, capture=True, what=what,
-               timeout=timeout, show_failure=show_failure)  # fmt: skip
+    env = {
+        **clean_env(),
+        "GIT_TERMINAL_PROMPT": "0",
+        **({"NOXSHIP_GIT_TOKEN": token} if token else {}),
+    }
+    return run(
+        ["git", *helper, *args],
+        env=env,
+        cwd=cwd,
+        capture=True,
+        what=what,
+        timeout=timeout,
+        show_failure=show_failure,
+    )

@@ -72,20 +72,33 @@ def _remote_tags(project: Project, environ: Mapping[str, str]) -> list[str] | No
     """The ``v*`` tags of ``origin``, or ``None`` when there is no ``origin`` or it
     cannot be asked."""
     try:
-        git(["config", "--get", "remote.origin.url"], environ, cwd=project.root,
-            what="git config", show_failure=False)  # fmt: skip
+        git(
+            ["config", "--get", "remote.origin.url"],
+            environ,
+            cwd=project.root,
+            what="git config",
+            show_failure=False,
+        )
     except ToolError:
         logger.info("no remote origin in %s: reading the local tags", project.root)
         return None
     try:
-        out = git(["ls-remote", "--tags", "--refs", "origin", "refs/tags/v*"], environ,
-                  cwd=project.root, what="git ls-remote", timeout=_TIMEOUT,
-                  show_failure=False)  # fmt: skip
+        out = git(
+            ["ls-remote", "--tags", "--refs", "origin", "refs/tags/v*"],
+            environ,
+            cwd=project.root,
+            what="git ls-remote",
+            timeout=_TIMEOUT,
+            show_failure=False,
+        )
     except ToolError as exc:
         logger.info("git ls-remote origin failed (%s): reading the local tags", _first_line(exc))
         return None
-    return [line.split("\t", 1)[1].removeprefix("refs/tags/")
-            for line in out.splitlines() if "\t" in line]  # fmt: skip
+    return [
+        line.split("\t", 1)[1].removeprefix("refs/tags/")
+        for line in out.splitlines()
+        if "\t" in line
+    ]
 
 
 def _tags(project: Project, environ: Mapping[str, str], found: _Found) -> tuple[str, str | None]:
@@ -163,8 +176,10 @@ def gather_released(
     found: _Found = {}
     consulted: list[str] = []
     unreachable: list[str] = []
-    for read, failed in [_tags(project, environ, found),
-                         *(_index(project, name, environ, found) for name in targets)]:  # fmt: skip
+    for read, failed in [
+        _tags(project, environ, found),
+        *(_index(project, name, environ, found) for name in targets),
+    ]:
         if read:
             consulted.append(read)
         if failed:
@@ -182,11 +197,23 @@ def _commit_level(project: Project, environ: Mapping[str, str]) -> tuple[str | N
     from noxship.release.changelog import bump_kind
 
     deepened = ""
-    shallow = git(["rev-parse", "--is-shallow-repository"], environ, cwd=project.root,
-                  what="git rev-parse").strip() == "true"  # fmt: skip
+    shallow = (
+        git(
+            ["rev-parse", "--is-shallow-repository"],
+            environ,
+            cwd=project.root,
+            what="git rev-parse",
+        ).strip()
+        == "true"
+    )
     if shallow:
-        git(["fetch", "--quiet", "--unshallow", "--tags", "origin"], environ, cwd=project.root,
-            what="git fetch --unshallow", timeout=_TIMEOUT * 5)  # fmt: skip
+        git(
+            ["fetch", "--quiet", "--unshallow", "--tags", "origin"],
+            environ,
+            cwd=project.root,
+            what="git fetch --unshallow",
+            timeout=_TIMEOUT * 5,
+        )
         deepened = "; the shallow clone was deepened (git fetch --unshallow)"
     tag, version = last_release(project, environ)
     commits = commits_since(project, tag, environ)

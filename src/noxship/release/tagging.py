@@ -85,11 +85,14 @@ def _tag_github(
 ) -> None:
     sha = _commit(environ, "GITHUB_SHA")
     if git(["tag", "--list", tag], environ, cwd=project.root, what="git tag").strip():
-        tagged = git(["rev-parse", f"{tag}^{{commit}}"], environ, cwd=project.root,
-                     what="git rev-parse").strip()  # fmt: skip
+        tagged = git(
+            ["rev-parse", f"{tag}^{{commit}}"], environ, cwd=project.root, what="git rev-parse"
+        ).strip()
         if tagged != sha:
-            raise PublishError(f"tag {tag} exists for commit {tagged[:12]}, not {sha[:12]}: "
-                               "release another version")  # fmt: skip
+            raise PublishError(
+                f"tag {tag} exists for commit {tagged[:12]}, not {sha[:12]}: "
+                "release another version"
+            )
         logger.info("tag %s exists for this commit (a re-run): pushing it again", tag)
     else:
         git(["tag", tag, sha], environ, cwd=project.root, what="git tag")
@@ -107,22 +110,30 @@ def _github_release(environ: Mapping[str, str], tag: str, name: str, notes: str)
         )
         return
     api = environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
-               "X-GitHub-Api-Version": "2022-11-28"}  # fmt: skip
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
     body = {"tag_name": tag, "name": name, "body": notes}
     try:
-        response = requests.post(f"{api}/repos/{repository}/releases", json=body,
-                                 headers=headers, timeout=30)  # fmt: skip
+        response = requests.post(
+            f"{api}/repos/{repository}/releases", json=body, headers=headers, timeout=30
+        )
     except requests.RequestException as exc:
-        raise PublishError(f"cannot reach the GitHub API ({type(exc).__name__}) to create the "
-                           f"release of {tag}: re-run the tag job") from None  # fmt: skip
+        raise PublishError(
+            f"cannot reach the GitHub API ({type(exc).__name__}) to create the "
+            f"release of {tag}: re-run the tag job"
+        ) from None
     codes = {e.get("code") for e in _errors(response)}
     if response.status_code == 422 and "already_exists" in codes:
         logger.info("the GitHub release of %s exists: nothing to do", tag)
         return
     if response.status_code != 201:
-        raise PublishError(f"the GitHub API answered HTTP {response.status_code} to the release "
-                           f"of {tag}: give the job `permissions: contents: write`, then re-run")  # fmt: skip
+        raise PublishError(
+            f"the GitHub API answered HTTP {response.status_code} to the release "
+            f"of {tag}: give the job `permissions: contents: write`, then re-run"
+        )
     logger.info("created the GitHub release of %s", tag)
 
 

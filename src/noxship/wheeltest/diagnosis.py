@@ -9,8 +9,9 @@ from noxship.build.dist import wheel_files, wheel_top_level
 
 __all__ = ["missing_from_wheel"]
 
-_IGNORED_SUFFIXES = frozenset({".pyc", ".pyo", ".c", ".h", ".cc", ".cpp", ".hpp", ".pyx",
-                               ".pxd", ".rs", ".f90"})  # fmt: skip
+_IGNORED_SUFFIXES = frozenset(
+    {".pyc", ".pyo", ".c", ".h", ".cc", ".cpp", ".hpp", ".pyx", ".pxd", ".rs", ".f90"}
+)
 """Compiled caches, and the sources of compiled extensions (the wheel holds what
 they compile to, never them)."""
 IGNORED_DIRS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"})

@@ -49,8 +49,14 @@ def _copy_project(project: Project, packages: list[str], dest: Path, python: Pat
         return left
 
     shutil.copytree(project.root, dest, ignore=ignore, symlinks=True)
-    site = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                    env=clean_env(), capture=True, what="python").strip())  # fmt: skip
+    site = Path(
+        run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            env=clean_env(),
+            capture=True,
+            what="python",
+        ).strip()
+    )
     for package in packages:
         for parent in ("src", "."):
             if (project.root / parent / package).is_dir() and (site / package).exists():
@@ -62,23 +68,40 @@ def _install(project: Project, site: DocsSite, wheel: Path, venv: Path) -> Path:
     logger.info("docs dependencies: %s", deps.source)
     interpreters = find_interpreters(project)
     if not interpreters:
-        raise ToolError(f"no Python on this machine satisfies requires-python "
-                        f"{project.requires_python}: install one to build the docs")  # fmt: skip
+        raise ToolError(
+            f"no Python on this machine satisfies requires-python "
+            f"{project.requires_python}: install one to build the docs"
+        )
     interpreter = interpreters[-1]  # the newest supported Python here
     uv = uv_binary()
-    run([uv, "venv", "--quiet", "--clear", "--python", interpreter.executable, venv],
-        what="uv venv")  # fmt: skip
+    run(
+        [uv, "venv", "--quiet", "--clear", "--python", interpreter.executable, venv], what="uv venv"
+    )
     wheel_req = f"{wheel}[{','.join(deps.extras)}]" if deps.extras else str(wheel)
-    named = " ".join([*deps.requirements, *(f.read_text(encoding="utf-8") for f in deps.files
-                                            if f.is_file())]).lower()  # fmt: skip
+    named = " ".join(
+        [*deps.requirements, *(f.read_text(encoding="utf-8") for f in deps.files if f.is_file())]
+    ).lower()
     builder = [] if BUILDERS[site.kind] in named else [BUILDERS[site.kind]]
-    run([uv, "pip", "install", "--quiet", "--python", venv_python(venv), wheel_req,
-         *deps.install_args(), *builder], what="uv pip install (docs)")  # fmt: skip
+    run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            venv_python(venv),
+            wheel_req,
+            *deps.install_args(),
+            *builder,
+        ],
+        what="uv pip install (docs)",
+    )
     return venv_python(venv)
 
 
-def _commands(site: DocsSite, python: Path, tmp: Path, out: Path, linkcheck: bool
-              ) -> list[list[str | Path]]:  # fmt: skip
+def _commands(
+    site: DocsSite, python: Path, tmp: Path, out: Path, linkcheck: bool
+) -> list[list[str | Path]]:
     config = tmp / site.config
     if site.kind == "mkdocs":
         return [[python, "-m", "mkdocs", "build", "--strict", "-f", config, "-d", out]]
@@ -87,8 +110,9 @@ def _commands(site: DocsSite, python: Path, tmp: Path, out: Path, linkcheck: boo
         [python, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", source, out]
     ]
     if linkcheck:
-        commands.append([python, "-m", "sphinx", "-q", "-b", "linkcheck", source,
-                         tmp / "_linkcheck"])  # fmt: skip
+        commands.append(
+            [python, "-m", "sphinx", "-q", "-b", "linkcheck", source, tmp / "_linkcheck"]
+        )
     return commands
 
 
@@ -107,8 +131,10 @@ def build_docs(project: Project, dist_dir: Path | None = None) -> Path | None:
     """
     site = find_docs(project.root)
     if site is None:
-        logger.info("no docs found (docs/conf.py, doc/conf.py, mkdocs.yml, .readthedocs.yaml): "
-                    "nothing to build")  # fmt: skip
+        logger.info(
+            "no docs found (docs/conf.py, doc/conf.py, mkdocs.yml, .readthedocs.yaml): "
+            "nothing to build"
+        )
         return None
     wheel = find_wheel(project, dist_dir or project.root / "dist")
     logger.info("building the %s docs (%s) against %s", site.kind, site.config, wheel.filename)

@@ -59,10 +59,16 @@ def self_requirements(project: Project, deps: TestDependencies) -> tuple[list[st
 
 def _make(venv: Path, interpreter: Interpreter, args: Sequence[str]) -> None:
     uv = uv_binary()
-    run([uv, "venv", "--quiet", "--clear", "--python", interpreter.executable, venv],
-        what="uv venv", capture=True)  # fmt: skip
-    run([uv, "pip", "install", "--quiet", "--python", venv_python(venv), *args],
-        what="uv pip install", capture=True)  # fmt: skip
+    run(
+        [uv, "venv", "--quiet", "--clear", "--python", interpreter.executable, venv],
+        what="uv venv",
+        capture=True,
+    )
+    run(
+        [uv, "pip", "install", "--quiet", "--python", venv_python(venv), *args],
+        what="uv pip install",
+        capture=True,
+    )
 
 
 def prepare_venvs(project: Project, pythons: Sequence[str] | None = None) -> int:

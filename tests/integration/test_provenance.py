@@ -90,6 +90,21 @@ def test_a_named_release_branch_counts(origin: Path, tmp_path: Path) -> None:
     assert check_reviewed(job, "v1.0.1", sha, ["main", "gone", "release/1.x"]) == "release/1.x"
 
 
+def test_a_commit_git_cannot_find_is_an_error_not_an_answer(
+    origin: Path, tmp_path: Path
+) -> None:
+    """Review N14: ``git merge-base`` exits 128 for a commit the clone does not
+    hold; that read as "not on a release branch"."""
+    job = tmp_path / "job"
+    tag_job_clone(origin, job, "v1.0.0")
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    with pytest.raises(PlanError) as info:
+        check_reviewed(job, "v9.9.9", missing, ["main"])
+    assert str(info.value).startswith(
+        f"git merge-base could not tell whether commit {missing} is on branch main (exit 128;"
+    )
+
+
 def sdist_and_wheel(dist: Path) -> None:
     """Hand-made distributions of tests/projects/good, with dist/SHA256SUMS."""
     import io

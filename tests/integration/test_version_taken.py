@@ -175,3 +175,24 @@ def test_preview_next_auto_reads_the_commits_in_a_shallow_clone(tmp_path: Path) 
     project = Project.load(clone)
     plan = make_plan(titled, project, Policy.from_config(project.config, {}), released)
     assert plan.version == "1.3.0.dev8"
+
+
+def test_commits_that_cannot_be_read_are_listed_not_raised(tmp_path: Path) -> None:
+    """Review N15: ``gather_released`` promises to list what it cannot read. A
+    shallow clone whose origin is gone made ``git fetch --unshallow`` raise."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    (origin / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "1.2.0"\n[tool.noxship]\npreview-next = "auto"\n'
+    )
+    git(origin, "init", "-q")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "1.2.0")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "feat: more")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))
+    git(clone, "remote", "set-url", "origin", str(tmp_path / "gone"))
+    released = gather_released(Project.load(clone), [], {}, preview=True)
+    assert released.level is None
+    (failed,) = released.unreachable
+    assert failed.startswith('the commits for preview-next = "auto": git fetch --unshallow')

@@ -152,3 +152,22 @@ def test_the_changelog_keeps_unreleased_on_top() -> None:
     new = insert_section(old, "## [1.5.0] - 2026-12-01\n\n- new\n")
     assert new.index("[Unreleased]") < new.index("[1.5.0]") < new.index("[1.4.0]")
     assert "- wip" in new
+
+
+def test_a_refused_commit_leaves_the_tree_as_it_was(tmp_path: Path) -> None:
+    """Review N17: a hook that refused the release commit left the edited files."""
+    from noxship.errors import ToolError
+
+    project = repo(tmp_path, STATIC, "fix: a crash")
+    hook = tmp_path / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho refused by the hook >&2\nexit 1\n")
+    hook.chmod(0o755)
+    plan = plan_bump(project, "auto", {}, today="2026-12-01")
+    with pytest.raises(ToolError) as info:
+        apply_bump(project, plan, ENV)
+    assert "The bump's files are restored as they were (pyproject.toml, CHANGELOG.md)" in str(
+        info.value
+    )
+    assert (tmp_path / "pyproject.toml").read_text() == STATIC
+    assert not (tmp_path / "CHANGELOG.md").exists()
+    assert git(tmp_path, "status", "--porcelain") == ""

@@ -6,8 +6,15 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from noxship.build.dist import CHECKSUMS_NAME, find_distributions, wheel_top_level, write_checksums
+from noxship.build.dist import (
+    CHECKSUMS_NAME,
+    find_distributions,
+    wheel_metadata,
+    wheel_top_level,
+    write_checksums,
+)
 from noxship.errors import DistributionError
+from noxship.project import Project
 
 
 def touch(d: Path, *names: str) -> None:
@@ -80,3 +87,48 @@ def test_dist_matches_the_digests_the_build_job_handed_over(tmp_path: Path) -> N
         _check_handed_digests([dist], f"{'0' * 64}  {dist.filename}\n")
     with pytest.raises(DistributionError, match="is missing from the build job's digests"):
         _check_handed_digests([dist], f"{'0' * 64}  other-1.0.tar.gz\n")
+
+
+def test_wheel_without_metadata_is_a_distribution_error(tmp_path: Path) -> None:
+    wheel = tmp_path / "p-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("p/__init__.py", "")
+    with pytest.raises(DistributionError, match="holds 0 .dist-info/METADATA"):
+        wheel_metadata(wheel)
+
+
+def test_a_build_outside_git_says_it_is_not_reproducible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Review 3: the build gave up reproducible builds without a word."""
+    import logging
+
+    from noxship.build import source_date_epoch
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="noxship"):
+        assert source_date_epoch(tmp_path) is None
+    assert "this build is not reproducible" in caplog.text
+
+
+def project_with(tmp_path: Path, body: str) -> Project:
+    (tmp_path / "pyproject.toml").write_text(body, encoding="utf-8")
+    return Project.load(tmp_path, check_requires_python=False)
+
+
+def test_preview_copy_keeps_a_package_named_build(tmp_path: Path) -> None:
+    """The preview build's copy left out every directory named ``build``, so a
+    package with a ``build`` subpackage (noxship itself) lost it."""
+    from noxship.build.builder import _with_version
+
+    root = tmp_path / "p"
+    (root / "src" / "p" / "build").mkdir(parents=True)
+    (root / "src" / "p" / "build" / "__init__.py").write_text("")
+    (root / "build").mkdir()
+    (root / "build" / "junk").write_text("")
+    project = project_with(root, '[project]\nname = "p"\nversion = "1.0"\n')
+    copy = _with_version(project, Version("1.0.dev3"), tmp_path / "copy")
+    assert (copy / "src" / "p" / "build" / "__init__.py").is_file()
+    assert not (copy / "build").exists()
+    assert 'version = "1.0.dev3"' in (copy / "pyproject.toml").read_text()

@@ -12,9 +12,18 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from noxship.errors import ConfigError, ExitCode, PlanError
-from noxship.plan import Policy, detect, make_plan, plan_from_environment, release_version
+from noxship.plan import (
+    CIContext,
+    Policy,
+    detect,
+    make_plan,
+    plan_from_environment,
+    preview_version,
+    release_version,
+)
 from noxship.project import Project
 
 DOCS = Path(__file__).parents[2] / "docs" / "decisions.md"
@@ -615,3 +624,38 @@ def test_github_pull_requests_check_what_merging_releases(
         assert outcome == f"exit {int(exc.exit_code)}", exc
         return
     assert f"{plan.kind.value} {plan.version}" == outcome
+
+
+def project_with(tmp_path: Path, body: str) -> Project:
+    (tmp_path / "pyproject.toml").write_text(body, encoding="utf-8")
+    return Project.load(tmp_path, check_requires_python=False)
+
+
+@pytest.mark.parametrize(
+    ("version", "preview"),
+    [
+        ("1.4.0", "1.4.0.dev7"),
+        ("1.4.0rc1", "1.4.0rc1.dev7"),
+        ("1!2.0.post1", "1!2.0.post1.dev7"),
+        ("1.4.0+local", "1.4.0.dev7"),
+        ("1.4.0.dev3", "1.4.0.dev7"),
+    ],
+)
+def test_preview_version_with_packaging(tmp_path: Path, version: str, preview: str) -> None:
+    project = project_with(tmp_path, f'[project]\nname = "p"\nversion = "{version}"\n')
+    ctx = CIContext(
+        "gitlab", "merge_request", run_number="7", run_number_variable="CI_PIPELINE_IID"
+    )
+    assert preview_version(project, ctx)[0] == Version(preview)
+
+
+def test_github_payload_of_unexpected_types_is_read_safely(tmp_path: Path) -> None:
+    import json
+
+    from noxship.plan import detect
+
+    payload = tmp_path / "event.json"
+    payload.write_text(json.dumps({"repository": "oops", "head_commit": ["x"], "pull_request": 3}))
+    ctx = detect({"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
+                  "GITHUB_EVENT_PATH": str(payload)})  # fmt: skip
+    assert ctx.event == "pull_request" and ctx.default_branch is None

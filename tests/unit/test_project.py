@@ -7,6 +7,7 @@ from packaging.version import Version
 
 from noxship.errors import ConfigError, ExitCode
 from noxship.project import Project
+from noxship.project.config import NoxshipConfig
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -146,3 +147,38 @@ def test_test_requirements_that_name_the_project_are_left_to_the_wheel(tmp_path:
                             (), "here")  # fmt: skip
     assert self_requirements(project, deps) == (
         ["pytest>=8", "other; python_version>'3'"], ["demo-pkg[extra]", "demo.pkg"])  # fmt: skip
+
+
+def test_an_empty_target_list_means_none() -> None:
+    """N4 (code review 2026-12-03): ``preview-targets = []`` turns previews off."""
+    assert NoxshipConfig.from_table({"preview-targets": []}).preview_targets == ()
+    assert NoxshipConfig.from_table({"release-targets": []}).release_targets == ()
+    assert NoxshipConfig.from_table({}).preview_targets == ("testpypi",)
+
+
+def test_tox_factor_lines_are_left_out_and_constraints_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Review N19: ``py311: tomli`` became a requirement (which uv refuses), and
+    ``-c constraints.txt`` was dropped."""
+    import logging
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\n')
+    (tmp_path / "tox.ini").write_text(
+        "[testenv]\ndeps =\n    pytest>=8  # the runner\n    py311: tomli\n"
+        "    py3{12,13}-fast: pytest-xdist\n    -c constraints.txt\n"
+        "    -r{toxinidir}/requirements-extra.txt\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING, logger="noxship"):
+        deps = Project.load(tmp_path).test_dependencies()
+    assert deps.install_args() == [
+        "pytest>=8",
+        "-r",
+        str(tmp_path / "requirements-extra.txt"),
+        "-c",
+        str(tmp_path / "constraints.txt"),
+    ]
+    assert (
+        "'py311: tomli', 'py3{12,13}-fast: pytest-xdist' depend on the tox environment"
+    ) in caplog.text

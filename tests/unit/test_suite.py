@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -120,3 +121,20 @@ def test_a_pytest_that_cannot_start_is_named(tmp_path: Path) -> None:
 def test_a_wrong_option_is_pytests_own_error(tmp_path: Path) -> None:
     with pytest.raises(WheelTestError, match=r"unrecognized arguments: --no-such-option"):
         suite_of(tmp_path, {"tests/test_a.py": TEST}, "--no-such-option")
+
+
+def test_a_module_no_dependency_provides_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#23: a test run that fails on ModuleNotFoundError names the module."""
+    from noxship.wheeltest import runner
+
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        '<testsuite><testcase><failure message="ModuleNotFoundError: No module '
+        "named 'lxml.etree'\"/></testcase></testsuite>",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(runner, "wheel_top_level", lambda path: ["serializable"])
+    run = SimpleNamespace(junit=junit, wheel=SimpleNamespace(path=None))
+    assert runner._missing_modules(run, {"errors": {}}) == ["lxml"]  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ each status class without a network (a recorded uploader and index)."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -194,3 +195,45 @@ def test_lookups_retry_transient_failures_with_the_upload_policy() -> None:
 
     assert POLICY.retrying("lookup", IndexUnavailableError, sleep=waits.append)(read) == "read"
     assert waits == [1.0, 2.0]
+
+
+def test_the_minted_token_is_renewed_on_github_and_said_on_gitlab(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """L3 (security review 2026-12-03): PyPI's minted tokens last 15 minutes."""
+    from noxship.environment import Secret
+    from noxship.publish import trusted
+    from noxship.publish.credentials import CredentialKind, Credentials
+    from noxship.publish.targets import resolve_target
+
+    target = resolve_target("testpypi", {})
+    tp = CredentialKind.TRUSTED_PUBLISHING
+    github = Credentials("__token__", None, "trusted publishing (GitHub Actions OIDC)", tp)
+    gitlab = Credentials("__token__", None, "trusted publishing (GitLab)", tp, "TESTPYPI_ID_TOKEN")
+    minted = Credentials("__token__", Secret("pypi-old", "minted"), "minted")
+    fresh = Credentials("__token__", Secret("pypi-new", "minted"), "minted")
+    monkeypatch.setattr(trusted, "_minted", lambda *args: fresh)
+    for creds in (github, gitlab):
+        trusted._MINTED[(target.repository_url, creds.source)] = (minted, 0.0)
+    assert trusted.renewed(target, github, {}, now=60.0) is None  # young: kept
+    assert trusted.renewed(target, github, {}, now=trusted.RENEW_AFTER + 1) is fresh
+    with caplog.at_level(logging.WARNING, logger="noxship"):
+        assert trusted.renewed(target, gitlab, {}, now=trusted.RENEW_AFTER + 1) is None
+    assert "cannot be exchanged twice" in caplog.text
+
+
+def test_a_long_retry_delay_is_not_capped_below_itself() -> None:
+    """Review N16: NOXSHIP_RETRY_DELAY took up to 300 s, but every wait was capped at 30."""
+    from noxship.publish.retry import RetryPolicy
+
+    waits: list[float] = []
+    policy = RetryPolicy.from_env({"NOXSHIP_RETRY_DELAY": "120", "NOXSHIP_UPLOAD_ATTEMPTS": "3"})
+    retrying = policy.retrying("x", OSError, sleep=waits.append)
+
+    def fail() -> None:
+        raise OSError("down")
+
+    with pytest.raises(OSError):
+        retrying(fail)
+    assert waits == [120.0, 120.0]
+    assert RetryPolicy.from_env({}).max_delay == 30.0

@@ -66,9 +66,14 @@ noxship ships (the GitLab component's default ``python-versions`` and
 
 def admits(requires: SpecifierSet | None, minor: str) -> bool:
     """Whether ``requires`` (``None``: no ``requires-python``) admits some release
-    of the feature version ``minor``: ``">=3.10.2"`` admits ``"3.10"``, ``"<3.14"``
-    does not admit ``"3.14"``."""
-    return requires is None or requires.contains(f"{minor}.999", prereleases=True)
+    of the feature version ``minor``, a bug-fix release ``minor.0`` to ``minor.99``
+    or its pre-releases: ``">=3.10.2"`` and ``"<3.13.2"`` admit ``"3.10"`` and
+    ``"3.13"``, ``"==3.12.1"`` admits ``"3.12"``, ``"<3.14"`` does not admit
+    ``"3.14"``."""
+    if requires is None:
+        return True
+    candidates = [f"{minor}.{patch}" for patch in range(100)] + [f"{minor}.0rc1"]
+    return any(True for _ in requires.filter(candidates, prereleases=True))
 
 
 def supported_pythons(on: datetime.date, requires: SpecifierSet | None = None) -> list[str]:

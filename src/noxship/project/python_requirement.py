@@ -17,22 +17,41 @@ __all__ = ["requires_python_text", "specifier_set"]
 
 
 def _from_poetry(constraint: str, pyproject: PyProject) -> str:
+    """A Poetry constraint as PEP 440 text: as written when it already is PEP 440
+    (``>=3.9,!=3.10.*``), else translated by poetry-core (``^``, ``~``, ``*``,
+    spaces between clauses). A union (``||``) has no PEP 440 spelling."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from poetry.core.constraints.version import parse_constraint
 
+    where = f"{pyproject.path}: [tool.poetry.dependencies] python = {constraint!r}"
     try:
-        return str(parse_constraint(constraint))
+        SpecifierSet(constraint)
+        return constraint.strip()
+    except InvalidSpecifier:
+        pass
+    try:
+        text = str(parse_constraint(constraint))
     except ValueError as exc:  # poetry-core's ParseConstraintError is a ValueError
         raise ConfigError(
-            f"{pyproject.path}: [tool.poetry.dependencies] python = {constraint!r} is not a "
-            f'valid Poetry constraint ({exc}): use for example "^3.10"'
+            f'{where} is not a valid Poetry constraint ({exc}): use for example "^3.10"'
         ) from None
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        raise ConfigError(
+            f"{where} is a union of ranges ('||'), which a PEP 440 requires-python cannot "
+            'say: write one range there, for example ">=3.9,!=3.10.*", or set '
+            "[project] requires-python"
+        ) from None
+    return text
 
 
 def requires_python_text(pyproject: PyProject) -> str:
     """Return the PEP 440 ``requires-python`` text ("" admits any Python).
 
     Raises:
-        ConfigError: a Poetry constraint that poetry-core cannot parse.
+        ConfigError: a Poetry constraint that poetry-core cannot parse, or a
+            union (``||``) that no PEP 440 specifier set can say.
     """
     raw = pyproject.project.get("requires-python")
     if raw:

@@ -28,6 +28,8 @@ and PEP 685 prescribe.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -35,6 +37,8 @@ from typing import NamedTuple
 from noxship.errors import ConfigError
 from noxship.project.config import NoxshipConfig
 from noxship.project.pyproject import PyProject, read_ini, table
+
+logger = logging.getLogger("noxship")
 
 __all__ = ["TestDependencies", "find_test_dependencies", "named_group"]
 
@@ -47,16 +51,26 @@ class TestDependencies(NamedTuple):
         extras: extras of the wheel to install with it (``pkg.whl[test]``).
         source: where they were found, for the log (``"dependency group 'test'"``).
         files: requirements files to install with ``-r``.
+        constraints: constraints files to install with ``-c`` (pip's
+            "Constraints Files"; uv reads them the same way).
     """
 
     requirements: tuple[str, ...]
     extras: tuple[str, ...]
     source: str
     files: tuple[Path, ...] = ()
+    constraints: tuple[Path, ...] = ()
 
     def install_args(self) -> list[str]:
         """The arguments for ``pip install``/``uv pip install`` beside the wheel."""
-        return [*self.requirements, *(a for f in self.files for a in ("-r", str(f)))]
+        return [*self.requirements, *self.file_args()]
+
+    def file_args(self) -> list[str]:
+        """The ``-r`` and ``-c`` arguments of :attr:`files` and :attr:`constraints`."""
+        return [
+            *(a for f in self.files for a in ("-r", str(f))),
+            *(a for f in self.constraints for a in ("-c", str(f))),
+        ]
 
 
 TestDependencies.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class
@@ -268,22 +282,55 @@ def _requirements_file(pyproject: PyProject) -> TestDependencies | None:
     return None
 
 
+_TOX_FACTOR = re.compile(r"^[!\w.,{}-]+:\s*[^\s/]")
+"""A tox factor-conditional line (tox docs, "Conditional settings"): ``py311: tomli``."""
+
+
+def _tox_option(line: str, flags: tuple[str, ...], root: Path) -> Path | None:
+    """The file of a ``-r``/``-c`` line (``-rfile``, ``-r file``, ``{toxinidir}``)."""
+    for flag in flags:
+        if line.startswith(flag):
+            rest = line[len(flag) :].lstrip("= ").replace("{toxinidir}", str(root))
+            return root / rest
+    return None
+
+
 def _tox(pyproject: PyProject) -> TestDependencies | None:
-    parser = read_ini(pyproject.root / "tox.ini")
+    """tox.ini's ``[testenv]`` ``deps`` and ``extras``. Factor-conditional lines
+    (``py311: tomli``) depend on the tox environment: they are left out, with a
+    warning. ``-r`` and ``-c`` files are kept."""
+    root = pyproject.root
+    parser = read_ini(root / "tox.ini")
     if parser is None:
         return None
     raw = parser.get("testenv", "deps", fallback="").splitlines()
     lines = [ln.split(" #", 1)[0].strip() for ln in raw]  # tox allows trailing comments
-    files = tuple(pyproject.root / ln[2:].strip() for ln in lines if ln.startswith("-r"))
-    reqs = tuple(ln for ln in lines if ln and ln[0] not in "-#" and "{" not in ln)
+    factors = [ln for ln in lines if _TOX_FACTOR.match(ln)]
+    if factors:
+        logger.warning(
+            "tox.ini [testenv] deps: %s depend on the tox environment (factors) and are "
+            "left out: name what the tests need in test-dependencies",
+            ", ".join(repr(f) for f in factors),
+        )
+    files = [_tox_option(ln, ("-r", "--requirement"), root) for ln in lines]
+    constraints = [_tox_option(ln, ("-c", "--constraint"), root) for ln in lines]
+    reqs = tuple(
+        ln for ln in lines if ln and ln[0] not in "-#" and "{" not in ln and ln not in factors
+    )
     extras = tuple(
         e.strip()
         for e in parser.get("testenv", "extras", fallback="").replace(",", "\n").splitlines()
         if e.strip()
     )
-    if not (reqs or files or extras):
+    if not (reqs or any(files) or extras):
         return None
-    return TestDependencies(reqs, extras, "tox.ini [testenv] deps", files)
+    return TestDependencies(
+        reqs,
+        extras,
+        "tox.ini [testenv] deps",
+        tuple(f for f in files if f),
+        tuple(c for c in constraints if c),
+    )
 
 
 def _unnamed(pyproject: PyProject, extras: Collection[str]) -> TestDependencies | None:

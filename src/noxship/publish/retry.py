@@ -26,7 +26,8 @@ class RetryPolicy:
     Attributes:
         attempts: uploads tried at most per file (1 = no retry), 1 to 10.
         base_delay: seconds before the first retry; doubled for each next one.
-        max_delay: the longest wait between two attempts, in seconds.
+        max_delay: the longest wait between two attempts, in seconds; never
+            less than ``base_delay`` when read from the environment.
     """
 
     attempts: int = 4
@@ -50,7 +51,7 @@ class RetryPolicy:
                 "NOXSHIP_UPLOAD_ATTEMPTS must be a whole number from 1 to 10 and "
                 "NOXSHIP_RETRY_DELAY a number of seconds from 0 to 300: fix them"
             )
-        return cls(attempts=attempts, base_delay=delay)
+        return cls(attempts=attempts, base_delay=delay, max_delay=max(cls.max_delay, delay))
 
     def retrying(
         self,

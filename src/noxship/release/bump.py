@@ -21,11 +21,12 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
-from noxship.errors import ConfigError, UsageError
+from noxship.errors import ConfigError, ToolError, UsageError
 from noxship.plan.planner import Policy, release_version
 from noxship.project import Project
 from noxship.project.version_source import VCS_KINDS
@@ -265,15 +266,42 @@ def apply_bump(project: Project, plan: BumpPlan, environ: Mapping[str, str]) -> 
             f"{project.root} has uncommitted changes ({dirty.split()[-1]}...): commit or stash "
             "them first, so that the release commit holds the bump alone"
         )
-    _write_version(project, plan.new)
-    changelog = project.root / CHANGELOG
-    old = changelog.read_text(encoding="utf-8") if changelog.is_file() else None
-    changelog.write_text(insert_section(old, plan.section), encoding="utf-8")
-    git(["add", "--", *plan.files], environ, cwd=project.root, what="git add")
-    git(
-        ["commit", "--quiet", "-m", plan.title, "-m", plan.section],
-        environ,
-        cwd=project.root,
-        what="git commit",
-    )
+    before = {name: _read_bytes(project.root / name) for name in plan.files}
+    try:
+        _write_version(project, plan.new)
+        changelog = project.root / CHANGELOG
+        old = changelog.read_text(encoding="utf-8") if changelog.is_file() else None
+        changelog.write_text(insert_section(old, plan.section), encoding="utf-8")
+        git(["add", "--", *plan.files], environ, cwd=project.root, what="git add")
+        git(
+            ["commit", "--quiet", "-m", plan.title, "-m", plan.section],
+            environ,
+            cwd=project.root,
+            what="git commit",
+        )
+    except ToolError as exc:
+        _restore(project, before, environ)
+        raise ToolError(
+            f"{exc} The bump's files are restored as they were ({', '.join(plan.files)}): "
+            "fix what git refused, then run noxship bump again",
+            exc.output,
+            exc.returncode,
+        ) from None
     return git(["rev-parse", "HEAD"], environ, cwd=project.root, what="git rev-parse").strip()
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _restore(
+    project: Project, before: Mapping[str, bytes | None], environ: Mapping[str, str]
+) -> None:
+    """Put the bump's files back as they were, staged as they were (``git reset``)."""
+    git(["reset", "--quiet", "--", *before], environ, cwd=project.root, what="git reset")
+    for name, content in before.items():
+        path = project.root / name
+        if content is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(content)

@@ -23,6 +23,7 @@ from noxship.errors import (
     IndexUnavailableError,
     PublishError,
     ToolError,
+    UsageError,
 )
 from noxship.plan.history import History, Released
 from noxship.project import Project
@@ -186,7 +187,11 @@ def gather_released(
             unreachable.append(failed)
     released = Released.from_sources(found, consulted, unreachable)
     if preview and project.config.preview_next == "auto":
-        level, read = _commit_level(project, environ)
+        try:
+            level, read = _commit_level(project, environ)
+        except (ToolError, UsageError) as exc:
+            failed = f'the commits for preview-next = "auto": {exc}'
+            return released._replace(unreachable=(*released.unreachable, failed))
         released = released._replace(level=level, consulted=(*released.consulted, read))
     return released
 

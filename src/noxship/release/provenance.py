@@ -34,8 +34,14 @@ def _contains(root: Path, sha: str, branch: str, environ: Mapping[str, str]) -> 
         return False
     try:
         git(["merge-base", "--is-ancestor", sha, ref], environ, cwd=root, what="git merge-base")
-    except ToolError:
-        return False
+    except ToolError as exc:
+        if exc.returncode == 1:  # git docs: 1 is "not an ancestor", anything else an error
+            return False
+        raise PlanError(
+            f"git merge-base could not tell whether commit {sha} is on branch {branch} "
+            f"(exit {exc.returncode}; the commit may be missing from a shallow clone): "
+            "fetch it (GIT_DEPTH: 0 in GitLab, fetch-depth: 0 on GitHub) and re-run"
+        ) from None
     return True
 
 
@@ -60,7 +66,8 @@ def check_reviewed(
 
     Raises:
         ConfigError: ``sha`` or the branch list is missing.
-        PlanError: no branch holds the commit; nothing may be published.
+        PlanError: no branch holds the commit, or git cannot tell (the commit is
+            missing from the clone: git merge-base exits 128); nothing may be published.
     """
     if not sha:
         raise ConfigError(

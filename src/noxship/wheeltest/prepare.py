@@ -87,7 +87,7 @@ def prepare_venvs(project: Project, pythons: Sequence[str] | None = None) -> int
         return 0
     deps = project.test_dependencies()
     others, _ = self_requirements(project, deps)
-    files = [a for f in deps.files for a in ("-r", str(f))]
+    files = deps.file_args()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="noxship-prepare")
     interpreters = find_interpreters(project, pythons)
     for interpreter in interpreters:

@@ -90,9 +90,7 @@ def test_a_named_release_branch_counts(origin: Path, tmp_path: Path) -> None:
     assert check_reviewed(job, "v1.0.1", sha, ["main", "gone", "release/1.x"]) == "release/1.x"
 
 
-def test_a_commit_git_cannot_find_is_an_error_not_an_answer(
-    origin: Path, tmp_path: Path
-) -> None:
+def test_a_commit_git_cannot_find_is_an_error_not_an_answer(origin: Path, tmp_path: Path) -> None:
     """Review N14: ``git merge-base`` exits 128 for a commit the clone does not
     hold; that read as "not on a release branch"."""
     job = tmp_path / "job"

@@ -8,7 +8,8 @@ install back from it and import):
 - ``noxship``: ``nox -s release_local`` (noxship also checks the index for every
   file's sha256, and guards the tests against importing the source tree).
 - ``tutorial``: pip-installed ``build`` and ``twine``, ``python -m venv`` and
-  ``pip install``, as the packaging tutorials show.
+  ``pip install``, as the packaging tutorials show; the tests run with plain
+  pytest, without coverage (the measure of issue #26).
 - ``bare minimum``: the same steps called directly with uv and twine, no nox.
 
 Projects: this repository and the tomlkit sdist from PyPI (cached under
@@ -187,10 +188,21 @@ def tutorial(root: Path) -> None:
     sh([tools / "bin" / "twine", "check", "--strict", *dists], cwd=root)
     sh([TEST_PYTHON, "-m", "venv", "--clear", test_env], cwd=root)
     wheel = next(d for d in dists if d.suffix == ".whl")
-    sh([test_env / "bin" / "pip", "install", wheel, *test_dependencies(root), "pytest",
-        "coverage"], cwd=root)  # fmt: skip
-    run_tests(root, test_env / "bin" / "python", {})  # coverage's default core, as tutorials run it
+    sh([test_env / "bin" / "pip", "install", wheel, *test_dependencies(root), "pytest"],
+       cwd=root)  # fmt: skip
+    plain_tests(root, test_env / "bin" / "python")  # no coverage, as the tutorials run them
     publish_and_install(root, dists, [tools / "bin" / "twine"], uv=False)
+
+
+def plain_tests(root: Path, python: Path) -> None:
+    """The tests from a copy, with a JUnit report and no coverage (#26's measure)."""
+    project = Project.load(root)
+    reports = root / "build" / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as t:
+        test_copy(root, Path(t))
+        sh([python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            f"--junitxml={reports / 'junit.xml'}", *project.config.pytest_args], cwd=Path(t))  # fmt: skip
 
 
 def bare(root: Path) -> None:

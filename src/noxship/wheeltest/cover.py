@@ -383,15 +383,24 @@ def _summary(reports: Path, line: str, environ: Mapping[str, str]) -> None:
 def _write_reports(
     python: Path, script: Path, settings_file: Path, reports: Path, root: Path
 ) -> None:
-    try:
+    """Write the JSON, Cobertura XML and HTML reports, one process each, side by
+    side (the HTML report takes as long as the other two)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(kind: str) -> None:
         run(
-            [python, script, "write", settings_file, reports],
+            [python, script, "write", settings_file, reports, kind],
             env=clean_env(),
             cwd=root,
             capture=True,
             show_failure=False,
-            what="coverage reports",
+            what=f"coverage {kind} report",
         )
+
+    try:
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="noxship-report") as pool:
+            for done in [pool.submit(write, kind) for kind in ("html", "xml", "json")]:
+                done.result()
     except ToolError as exc:
         lines = exc.output.strip().splitlines()
         logger.warning(

@@ -31,11 +31,15 @@ from covrun import configured  # type: ignore[import-not-found]
 
 def main(mode: str, settings: str, reports: str, *rest: str) -> None:
     cov = configured(settings, os.path.join(reports, ".coverage"))
-    if mode == "write":
+    if mode == "write":  # rest: the reports to write (json, xml, html), default all
         cov.load()
-        cov.json_report(outfile=os.path.join(reports, "coverage.json"))
-        cov.xml_report(outfile=os.path.join(reports, "coverage.xml"))
-        cov.html_report(directory=os.path.join(reports, "htmlcov"))
+        kinds = rest or ("json", "xml", "html")
+        if "json" in kinds:
+            cov.json_report(outfile=os.path.join(reports, "coverage.json"))
+        if "xml" in kinds:
+            cov.xml_report(outfile=os.path.join(reports, "coverage.xml"))
+        if "html" in kinds:
+            cov.html_report(directory=os.path.join(reports, "htmlcov"))
         return
     verbose, *data = rest
     cov.combine(list(data), keep=True)

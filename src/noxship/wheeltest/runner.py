@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.version import Version
@@ -52,6 +53,7 @@ from noxship.wheeltest.suite import (
     COLLECTOR,
     Suite,
     collect_suite,
+    copy_likely,
     importable_modules,
     place,
     pytest_failure,
@@ -192,6 +194,7 @@ class _State:
         self.sources: Sources | None = None
         self.purelib: Path | None = None
         self.check: str | None = None  # where the project checks fail_under, read once
+        self.pending_settings: Future[CoverageSettings] | None = None  # read beside collection
 
 
 def _origins(project: Project, deps: TestDependencies) -> dict[str, str]:
@@ -263,7 +266,8 @@ def _coverage_argv(
         env.pop("NOXSHIP_GUARD_COVERAGE_XML", None)
         return [python, "-m", "pytest"]
     if state.settings is None:
-        state.settings = read_settings(python, r.project)
+        pending = state.pending_settings
+        state.settings = pending.result() if pending else read_settings(python, r.project)
         assert state.suite is not None
         cov_values = cov_sources(" ".join(state.suite.addopts))
         commands = read_commands(r.project.root)
@@ -522,6 +526,28 @@ def _import_check(work: Path, modules: Sequence[str]) -> list[str]:
     return [IMPORT_CHECK]
 
 
+def _collect(
+    r: _Run, state: _State, python: Path, user: list[str], tmp: Path, deps: TestDependencies
+) -> frozenset[str]:
+    """Ask pytest for the suite (once per ``test_wheel``). Beside it (a Python
+    process) run the disk-bound copy of the likely test directories into
+    ``tmp/work`` and coverage's reading of its configuration. Returns the
+    directories copied."""
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="noxship-test_wheel")
+    copying = pool.submit(copy_likely, r.project, r.wheel.path, tmp / "work")
+    if r.project.config.coverage and state.settings is None:
+        state.pending_settings = pool.submit(read_settings, python, r.project)
+    pool.shutdown(wait=False)
+    try:
+        if state.suite is None:
+            origins = _origins(r.project, deps)
+            state.suite = collect_suite(r.project, python, user, tmp, origins)
+            _log_suite(state.suite)
+    finally:
+        copied = copying.result()  # before tmp may be removed
+    return copied
+
+
 def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestResult:
     deps = r.project.test_dependencies(wheel_metadata(r.wheel.path).provides_extra or ())
     logger.info("test dependencies: %s", deps.source)
@@ -532,10 +558,9 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
         work = tmp / "work"
         work.mkdir()
         user = [*_pytest_cov(purelib), *r.project.config.pytest_args, *pytest_args]
-        if state.suite is None:
-            state.suite = collect_suite(r.project, python, user, tmp, _origins(r.project, deps))
-            _log_suite(state.suite)
+        copied = _collect(r, state, python, user, tmp, deps)
         suite = state.suite
+        assert suite is not None
         mapping: dict[str, object] | None = None
         if suite.tests == 0 and not suite.errors:
             modules = importable_modules(r.wheel.path)
@@ -549,7 +574,7 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
             args = [*_pytest_cov(purelib), *_import_check(work, modules)]
             state.suite = suite = suite._replace(options=())
         else:
-            placement = place(r.project, r.wheel.path, suite, work, purelib)
+            placement = place(r.project, r.wheel.path, suite, work, purelib, copied)
             args = [*suite.options, *placement.args]
             mapping = placement.mapping
         _copy_test_paths(r.project, work)  # data the tests read, beside what place() copied

@@ -36,7 +36,15 @@ from noxship.errors import ToolError, WheelTestError
 from noxship.project import Project
 from noxship.wheeltest.diagnosis import IGNORED_DIRS
 
-__all__ = ["Placement", "Suite", "collect_suite", "importable_modules", "place", "pytest_failure"]
+__all__ = [
+    "Placement",
+    "Suite",
+    "collect_suite",
+    "copy_likely",
+    "importable_modules",
+    "place",
+    "pytest_failure",
+]
 
 logger = logging.getLogger("noxship")
 
@@ -415,11 +423,42 @@ def _in_package(rel: str, packages: Mapping[str, str]) -> str | None:
     return None
 
 
-def place(project: Project, wheel: Path, suite: Suite, work: Path, purelib: Path) -> Placement:
+LIKELY_TEST_DIRS = ("tests", "test", "testing")
+"""Top-level directories copied while pytest collects (:func:`copy_likely`)."""
+
+
+def copy_likely(project: Project, wheel: Path, work: Path) -> frozenset[str]:
+    """Copy into ``work`` the top-level directories of :data:`LIKELY_TEST_DIRS`
+    that hold no package of the wheel, before pytest says which files it
+    collects: the copy (disk-bound) then runs beside the collection (a Python
+    process). :func:`place` removes those the suite does not use.
+
+    Returns:
+        The names of the directories copied.
+    """
+    ignore = shutil.ignore_patterns(*IGNORED_DIRS, "*.pyc")
+    packages = {src.split("/")[0] for src in _package_dirs(project, wheel)}
+    copied = []
+    for top in LIKELY_TEST_DIRS:
+        if (project.root / top).is_dir() and top not in packages:
+            shutil.copytree(project.root / top, work / top, ignore=ignore, symlinks=True)
+            copied.append(top)
+    return frozenset(copied)
+
+
+def place(
+    project: Project,
+    wheel: Path,
+    suite: Suite,
+    work: Path,
+    purelib: Path,
+    copied_before: frozenset[str] = frozenset(),
+) -> Placement:
     """Put each file of ``suite`` where it runs against the wheel installed in
     ``purelib`` (the venv's ``site-packages``): files of the package stay
     installed (copied in when the wheel leaves them out); the others are
     copied, with the directories that hold them, into ``work``.
+    ``copied_before`` names top-level directories :func:`copy_likely` copied.
 
     Returns:
         pytest's positional arguments and the collector's map (run location ->
@@ -428,28 +467,17 @@ def place(project: Project, wheel: Path, suite: Suite, work: Path, purelib: Path
     ignore = shutil.ignore_patterns(*IGNORED_DIRS, "*.pyc")
     packages = _package_dirs(project, wheel)
     shipped = {str(f) for f in wheel_files(wheel)}
-    for name in CONFIG_FILES:
+    for name in {*CONFIG_FILES, *([suite.inifile] if suite.inifile else [])}:
         if (project.root / name).is_file():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(project.root / name, work / name)
-    if suite.inifile and (project.root / suite.inifile).is_file():
-        (work / suite.inifile).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(project.root / suite.inifile, work / suite.inifile)
     files: dict[str, str] = {}
     locations: list[str] = []
-    copied: set[str] = set()
+    copied: set[str] = set(copied_before)
     for rel in [*suite.files, *suite.conftests]:
         inside = _in_package(rel, packages)
         if inside is not None:
-            target = purelib / inside
-            if inside not in shipped and (project.root / rel).is_file():
-                logger.info(
-                    "%s is not in the wheel: copied into the installed package from "
-                    "the source tree",
-                    rel,
-                )
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(project.root / rel, target)
-                _beside_package(project, rel, inside, purelib)
+            target = _installed(project, rel, inside, inside in shipped, purelib)
             files[str(target.resolve()) if target.exists() else str(target)] = rel
             location = str(target)
         else:
@@ -464,6 +492,9 @@ def place(project: Project, wheel: Path, suite: Suite, work: Path, purelib: Path
             location = rel
         if rel in suite.files and location not in locations:
             locations.append(location)
+    used = {rel.split("/")[0] for rel in [*suite.files, *suite.conftests]}
+    for top in copied_before - used:
+        shutil.rmtree(work / top, ignore_errors=True)
     if suite.args_source == "ARGS":
         locations = [loc for arg in suite.args for loc in _locate(arg, packages, purelib, work)]
     keep = [[rel, kind] for rel, kind in suite.items]
@@ -474,6 +505,21 @@ def place(project: Project, wheel: Path, suite: Suite, work: Path, purelib: Path
         "keep": keep,
     }
     return Placement(locations, mapping)
+
+
+def _installed(project: Project, rel: str, inside: str, shipped: bool, purelib: Path) -> Path:
+    """Where the package's file ``rel`` runs: installed in ``purelib``; copied in
+    from the source tree (with the files beside it) when the wheel leaves it out."""
+    target = purelib / inside
+    if not shipped and (project.root / rel).is_file():
+        logger.info(
+            "%s is not in the wheel: copied into the installed package from the source tree",
+            rel,
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project.root / rel, target)
+        _beside_package(project, rel, inside, purelib)
+    return target
 
 
 def _beside_package(project: Project, rel: str, inside: str, purelib: Path) -> None:

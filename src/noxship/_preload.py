@@ -23,7 +23,9 @@ def _import_all(modules: Sequence[str]) -> None:
     for name in modules:
         try:
             importlib.import_module(name)
-        except ImportError as exc:  # the step that needs it will raise it, in its own words
+        except (
+            Exception
+        ) as exc:  # a module failing to import on any error: the step that needs it raises it
             logger.debug("preload: cannot import %s: %s", name, exc)
             return
 

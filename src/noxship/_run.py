@@ -94,6 +94,8 @@ def run(
             stdout=subprocess.PIPE if capture else None,
             stderr=subprocess.STDOUT if capture else None,
             text=True,
+            encoding="utf-8",
+            errors="replace",  # a tool's output in another encoding is still shown
             timeout=timeout,
             check=False,
         )
@@ -103,10 +105,13 @@ def run(
         raise ToolError(f"{label} did not finish within {timeout:.0f} s: see the log") from None
     output = redact(proc.stdout or "") if capture else ""
     if proc.returncode != 0:
-        if capture and output and show_failure:
-            sys.stderr.write(output if output.endswith("\n") else output + "\n")
-        above = ": see its output above" if show_failure and output else ""
-        raise ToolError(
-            f"{label} failed (exit code {proc.returncode}){above}", output, proc.returncode
-        )
+        raise _failed(label, proc.returncode, output, show_failure and capture)
     return output
+
+
+def _failed(label: str, returncode: int, output: str, show: bool) -> ToolError:
+    """The error of a failed command; its captured output goes to stderr when ``show``."""
+    if show and output:
+        sys.stderr.write(output if output.endswith("\n") else output + "\n")
+    above = ": see its output above" if show and output else ""
+    return ToolError(f"{label} failed (exit code {returncode}){above}", output, returncode)

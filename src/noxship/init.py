@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,273 +52,30 @@ SESSION_NAMES = frozenset(
 )
 """The sessions ``noxship.sessions`` registers (a test holds the two lists equal)."""
 
-COMPONENT = "gitlab.com/noxship/noxship/noxship"
-"""Where the GitLab CI/CD component is published (``templates/noxship.yml``)."""
-ACTION = "noxship/noxship"
-"""The GitHub repository of the composite action (``action.yml``)."""
+CI_TEMPLATES = {"gitlab": "gitlab-ci.yml", "github": "github-release.yml"}
+"""The file ``noxship init --ci`` writes for each provider, kept as package data
+in ``noxship/ci/`` (read with :mod:`importlib.resources`): real YAML in which
+``<<name>>`` stands for a value :func:`write_ci` fills in. The GitHub workflow
+pins every third-party action to the commit of its newest release (checked
+against each repository's tags, 2026-11-25); checkouts keep no credential; each
+job holds only the permissions it needs, and only the ``tag`` job may write to
+the repository."""
 
-GITLAB_CI = """\
-# Release pipeline from noxship: lint, build once, test the built wheel on each
-# Python, publish as `noxship plan` decides (a commit titled with the version on
-# the default branch releases; a merge request publishes a preview to TestPyPI).
-# Set up trusted publishing on PyPI and TestPyPI for this project and file,
-# naming the environment ("pypi", "testpypi"); or store PYPI_TOKEN and
-# TEST_PYPI_TOKEN as masked, protected CI/CD variables scoped to those
-# environments, and set trusted-publishing to false. Make "pypi" and "testpypi"
-# protected environments and protect v* tags: a tag releases only a commit of
-# the default branch.
-stages: [lint, build, test, publish]
+_PLACEHOLDER = re.compile(r"<<([a-z_]+)>>")
 
-workflow:
-  rules:
-    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
-    - if: $CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS
-      when: never
-    - if: $CI_COMMIT_BRANCH
-    - if: $CI_COMMIT_TAG
 
-include:
-  - component: {component}@{version}
-    inputs:
-      # The CPython versions supported on {today} that requires-python admits
-      # (noxship's calendar of release schedules); build-python, the newest of
-      # them, runs lint, build and publish. Edit either to change it.
-      python-versions: {pythons}
-      build-python: "{build}"
-      release-targets: testpypi pypi
-      preview-targets: testpypi
-      pypi-manual: false
-"""
+def render_template(name: str, values: Mapping[str, str]) -> str:
+    """The CI template ``name`` (a file of ``noxship/ci/``) with each ``<<key>>``
+    replaced by ``values[key]``.
 
-CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1"
-UPLOAD_ARTIFACT = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f  # v7.0.0"
-DOWNLOAD_ARTIFACT = "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c  # v8.0.1"
-"""Third-party actions the written workflow uses, pinned to the commit of their
-newest release (checked against each repository's tags, 2026-11-25)."""
+    Raises:
+        KeyError: the template names a key that ``values`` lacks.
+    """
+    from importlib.resources import files
 
-GITHUB_WORKFLOW = """\
-# Release pipeline from noxship: build once, test the built wheel on each
-# Python, publish with trusted publishing (no stored token) to TestPyPI, then
-# PyPI, as `noxship plan` decides, then tag.
-# Before the first release:
-# - register this workflow as a trusted publisher on PyPI and TestPyPI, naming
-#   the environment ("pypi", "testpypi");
-# - give those environments deployment protection rules (required reviewers,
-#   and the default branch and v* tags only), and protect v* tags with a ruleset;
-# - pin noxship's own action to the commit of its release tag once you have
-#   checked it (zizmor reports the tag until then): uses: {action}@<sha>  # v{version}
-name: release
+    text = files("noxship").joinpath("ci", name).read_text(encoding="utf-8")
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
-on:
-  push:
-    branches: [{default_branch}]
-    tags: ["v*"]
-  pull_request:
-  release:
-    types: [published]
-
-permissions: {{}}
-
-jobs:
-  check-version:
-    # A pull request fails here when the version it would release is already
-    # on a release target or tagged: the fix (a bump) happens before the merge.
-    if: github.event_name == 'pull_request'
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-    steps:
-      - uses: {checkout}
-        with:
-          persist-credentials: false
-      - uses: {action}@v{version}
-        with:
-          session: check_version
-          python-version: "{build}"
-
-  build:
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-    outputs:
-      version: ${{{{ steps.noxship.outputs.version }}}}
-      targets: ${{{{ steps.noxship.outputs.targets }}}}
-      tag: ${{{{ steps.noxship.outputs.tag }}}}
-      digests: ${{{{ steps.noxship.outputs.digests }}}}
-    steps:
-      - uses: {checkout}
-        with:
-          fetch-depth: 0
-          persist-credentials: false
-      - id: noxship
-        uses: {action}@v{version}
-        with:
-          session: build
-          python-version: "{build}"
-      - uses: {upload}
-        with:
-          name: dist
-          path: dist/
-
-  test:
-    needs: build
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-    strategy:
-      fail-fast: false
-      matrix:
-        # The CPython versions supported on {today} that requires-python admits
-        # (noxship's calendar of release schedules); the other jobs run the newest
-        # of them (python-version). Edit either to change it.
-        python: {pythons}
-    steps:
-      - uses: {checkout}
-        with:
-          persist-credentials: false
-      - uses: {download}
-        with:
-          name: dist
-          path: dist/
-      - uses: {action}@v{version}
-        with:
-          session: test_wheel
-          python-version: ${{{{ matrix.python }}}}
-      - uses: {upload}
-        if: ${{{{ !cancelled() }}}}
-        with:
-          name: reports-py${{{{ matrix.python }}}}
-          path: build/reports/
-          include-hidden-files: true
-          if-no-files-found: ignore
-
-  coverage:
-    # Every Python's coverage data combined into one figure (the job summary
-    # shows it), gated with the project's fail_under where the project checks it.
-    needs: test
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-    steps:
-      - uses: {checkout}
-        with:
-          persist-credentials: false
-      - uses: {download}
-        with:
-          pattern: reports-py*
-          path: build/reports/
-          merge-multiple: true
-      - uses: {action}@v{version}
-        with:
-          session: coverage
-          python-version: "{build}"
-
-  docs:
-    # The docs (Sphinx or MkDocs) built against the wheel, warnings as errors;
-    # a repository variable NOXSHIP_DOCS=false turns the job off.
-    needs: build
-    if: vars.NOXSHIP_DOCS != 'false'
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-    steps:
-      - uses: {checkout}
-        with:
-          persist-credentials: false
-      - uses: {download}
-        with:
-          name: dist
-          path: dist/
-      - uses: {action}@v{version}
-        with:
-          session: docs
-          python-version: "{build}"
-      - uses: {upload}
-        with:
-          name: docs
-          path: build/docs/
-          if-no-files-found: ignore
-
-  publish-testpypi:
-    needs: [build, test, coverage, docs]
-    if: >-
-      !failure() && !cancelled()
-      && contains(format(',{{0}},', needs.build.outputs.targets), ',testpypi,')
-    runs-on: ubuntu-latest
-    environment:
-      name: testpypi
-      url: https://test.pypi.org/project/{name}/${{{{ needs.build.outputs.version }}}}/
-    concurrency:
-      group: publish-testpypi
-      cancel-in-progress: false
-    permissions:
-      contents: read
-      id-token: write
-    steps:
-      - uses: {checkout}
-        with:
-          fetch-depth: 0
-          persist-credentials: false
-      - uses: {download}
-        with:
-          name: dist
-          path: dist/
-      - uses: {action}@v{version}
-        with:
-          session: publish
-          targets: testpypi
-          digests: ${{{{ needs.build.outputs.digests }}}}
-          python-version: "{build}"
-
-  publish-pypi:
-    needs: [build, test, coverage, docs, publish-testpypi]
-    if: >-
-      !failure() && !cancelled()
-      && contains(format(',{{0}},', needs.build.outputs.targets), ',pypi,')
-    runs-on: ubuntu-latest
-    environment:
-      name: pypi
-      url: https://pypi.org/project/{name}/${{{{ needs.build.outputs.version }}}}/
-    concurrency:
-      group: publish-pypi
-      cancel-in-progress: false
-    permissions:
-      contents: read
-      id-token: write
-    steps:
-      - uses: {checkout}
-        with:
-          fetch-depth: 0
-          persist-credentials: false
-      - uses: {download}
-        with:
-          name: dist
-          path: dist/
-      - uses: {action}@v{version}
-        with:
-          session: publish
-          targets: pypi
-          digests: ${{{{ needs.build.outputs.digests }}}}
-          python-version: "{build}"
-
-  tag:
-    needs: [build, publish-pypi]
-    if: "!failure() && !cancelled() && needs.build.outputs.tag != ''"
-    runs-on: ubuntu-latest
-    permissions:
-      contents: write
-    steps:
-      - uses: {checkout}
-        with:
-          persist-credentials: false
-      - uses: {action}@v{version}
-        with:
-          session: tag
-          python-version: "{build}"
-"""
-"""``noxship init --ci github``'s workflow: every third-party action pinned to a
-commit; checkouts keep no credential; each job holds only the permissions it
-needs, and only the ``tag`` job may write to the repository."""
 
 CI_FILES = {"gitlab": Path(".gitlab-ci.yml"), "github": Path(".github/workflows/release.yml")}
 """Where ``noxship init --ci`` writes each provider's file, relative to the project."""
@@ -545,24 +304,15 @@ def write_ci(
     matrix = check_ci(directory, provider, force=force, on=today)
     project = Project.load(directory)
     path = directory / CI_FILES[provider]
-    pythons, build = json.dumps(matrix), matrix[-1]
-    if provider == "gitlab":
-        text = GITLAB_CI.format(
-            component=COMPONENT, version=__version__, pythons=pythons, build=build, today=today
-        )
-    else:
-        text = GITHUB_WORKFLOW.format(
-            action=ACTION,
-            version=__version__,
-            pythons=pythons,
-            build=build,
-            today=today,
-            name=project.canonical_name,
-            default_branch=default_branch,
-            checkout=CHECKOUT,
-            upload=UPLOAD_ARTIFACT,
-            download=DOWNLOAD_ARTIFACT,
-        )
+    values = {
+        "version": __version__,
+        "pythons": ", ".join(json.dumps(p) for p in matrix),
+        "build": matrix[-1],
+        "today": today.isoformat(),
+        "name": project.canonical_name,
+        "default_branch": default_branch,
+    }
+    text = render_template(CI_TEMPLATES[provider], values)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

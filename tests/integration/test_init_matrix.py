@@ -125,3 +125,30 @@ def test_what_noxship_ships_follows_the_calendar() -> None:
     assert own["python-versions"] == ours and own["build-python"] == ours[-1]
     workflow = load(REPO_ROOT / ".github" / "workflows" / "release.yml")
     assert workflow["jobs"]["test"]["strategy"]["matrix"]["python"] == ours
+
+
+def test_the_templates_are_yaml_the_checkers_read_as_they_ship(tmp_path: Path) -> None:
+    """The CI files ``init`` writes live as package data (``noxship/ci/``), real
+    YAML with ``<<name>>`` placeholders, not as Python format strings (review
+    §3): check-jsonschema and actionlint read each template as it ships, and the
+    rendered files leave no placeholder behind."""
+    from importlib.resources import files
+
+    from noxship.init import CI_TEMPLATES
+
+    shipped = files("noxship").joinpath("ci")
+    gitlab = tmp_path / "gitlab-ci.yml"
+    gitlab.write_text(shipped.joinpath(CI_TEMPLATES["gitlab"]).read_text(encoding="utf-8"))
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    github = workflows / "release.yml"
+    github.write_text(shipped.joinpath(CI_TEMPLATES["github"]).read_text(encoding="utf-8"))
+    assert load(gitlab)["include"][0]["inputs"]["python-versions"] == ["<<pythons>>"]
+    assert check_jsonschema("vendor.gitlab-ci", gitlab).returncode == 0
+    assert check_jsonschema("vendor.github-workflows", github).returncode == 0
+    linted = actionlint(tmp_path, github)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    for provider in CI_TEMPLATES:
+        root = project_with(tmp_path / provider, ">=3.12")
+        text = write_ci(root, provider, on=ON).read_text(encoding="utf-8")
+        assert "<<" not in text and ">>" not in text

@@ -659,3 +659,38 @@ def test_github_payload_of_unexpected_types_is_read_safely(tmp_path: Path) -> No
     ctx = detect({"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
                   "GITHUB_EVENT_PATH": str(payload)})  # fmt: skip
     assert ctx.event == "pull_request" and ctx.default_branch is None
+
+
+def test_the_decision_asks_the_edge_for_a_version_only_the_backend_knows(
+    tmp_path: Path, no_sockets: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review §2.6: ``make_plan`` called the build backend for a VCS version. It
+    now raises VersionNeeded, and ``plan_from_environment`` (the edge) resolves
+    the version and decides again; a plan that does not need it never asks."""
+    from packaging.version import Version
+
+    from noxship.plan import make_plan
+    from noxship.plan.planner import VersionNeeded
+
+    dynamic = project_with(
+        tmp_path,
+        '[build-system]\nrequires = ["setuptools", "setuptools_scm"]\n'
+        'build-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "p"\ndynamic = ["version"]\n[tool.setuptools_scm]\n',
+    )
+    asked: list[str] = []
+
+    def resolved() -> Version:
+        asked.append("backend")
+        return Version("2.0.1")
+
+    monkeypatch.setattr(Project, "resolved_version", lambda self: resolved())
+    ctx = detect({**GL_MR, "NOXSHIP_PREVIEW_TARGETS": "testpypi"})
+    with pytest.raises(VersionNeeded):
+        make_plan(ctx, dynamic)
+    assert make_plan(ctx, dynamic, current=Version("2.0.1")).version == "2.0.1.dev123"
+    assert plan_from_environment(dynamic, GL_MR).version == "2.0.1.dev123"
+    assert asked == ["backend"]
+    feature = {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature"}
+    assert plan_from_environment(dynamic, feature).kind.value == "none"
+    assert asked == ["backend"]  # a plan that needs no version never asks

@@ -224,7 +224,13 @@ def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[s
             unpacked = tmp / "sdist"
             with tarfile.open(sdist) as tar:
                 tar.extractall(unpacked, filter="data")
-            (top,) = unpacked.iterdir()
+            tops = list(unpacked.iterdir())
+            if len(tops) != 1 or not tops[0].is_dir():
+                raise DistributionError(
+                    f"{sdist.name} holds {len(tops)} top-level entries, not one directory "
+                    "(PEP 625: {name}-{version}/): fix the backend's sdist configuration"
+                )
+            top = tops[0]
             from_sdist = ProjectBuilder.from_isolated_env(isolated, top, runner=runner)
             isolated.install(from_sdist.get_requires_for_build("wheel"))
             logger.info("building the wheel from %s", sdist.name)

@@ -1,6 +1,10 @@
 """The release decision: CI context + project -> an immutable :class:`Plan`.
 
-Pure: no I/O, no ``os.environ``. Every decision carries a human-readable reason.
+:func:`make_plan` is pure: no I/O, no ``os.environ``; what the edges read comes
+in as arguments. :func:`plan_from_environment` is the edge: it reads the CI
+variables it is given, calls the history and base readers it is given, and asks
+the build backend for the version only when a decision needs it
+(:class:`VersionNeeded`). Every decision carries a human-readable reason.
 The default policy:
 
 - a push to the default branch whose commit title is a release message
@@ -23,6 +27,7 @@ versions, so a preview is a developmental release (PEP 440 "Developmental releas
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
@@ -39,6 +44,7 @@ __all__ = [
     "Plan",
     "PlanKind",
     "Policy",
+    "VersionNeeded",
     "check_version",
     "make_plan",
     "merging_releases",
@@ -190,22 +196,45 @@ def _checked(text: str, project: Project, where: str) -> Version:
     return version
 
 
+class VersionNeeded(PlanError):
+    """The decision needs the project's version, which only its build backend
+    knows (setuptools_scm, hatch-vcs, a ``setup.py``): the caller resolves it
+    (:meth:`~noxship.project.Project.resolved_version`) and passes it as
+    ``current``, as :func:`plan_from_environment` does."""
+
+
+def _current(project: Project, current: Version | None) -> Version:
+    """The version given, else the one ``pyproject.toml`` or the version file
+    states (read when the project was loaded); never the build backend's."""
+    version = current if current is not None else project.version
+    if version is None:
+        raise VersionNeeded(
+            f"the version of {project.name} comes from {project.version_source.detail}, "
+            "which only the build backend can tell: resolve it first"
+        )
+    return version
+
+
 def preview_version(
-    project: Project, ctx: CIContext, released: Released | None = None
+    project: Project,
+    ctx: CIContext,
+    released: Released | None = None,
+    current: Version | None = None,
 ) -> tuple[Version, str]:
     """Return the preview build's version and the reason: ``<next>.dev<run number>``
     (PEP 440 "Developmental releases"; PyPI refuses local versions), ``<next>``
-    from :func:`~noxship.plan.history.next_version`. A version only the build
-    backend knows (setuptools_scm, hatch-vcs...) is asked for first.
+    from :func:`~noxship.plan.history.next_version`. Does no I/O.
 
     Args:
         project: the project.
         ctx: the CI context; its run number is N.
         released: the release history; ``None`` or empty: no release yet.
+        current: the project's version, resolved by the caller; ``None``: the
+            version ``pyproject.toml`` or the version file states.
 
     Raises:
         PlanError: the run number is not a number.
-        ToolError: the build backend could not tell the version.
+        VersionNeeded: ``current`` is ``None`` and only the backend knows the version.
     """
     run_number = ctx.run_number
     if not run_number or not run_number.isdigit():
@@ -213,11 +242,11 @@ def preview_version(
             f"{ctx.run_number_variable or 'the run number'} is not set to a number: "
             "a preview build needs it for .devN"
         )
-    following, why = next_version(project.resolved_version(), released or Released())
+    following, why = next_version(_current(project, current), released or Released())
     return following.__replace__(dev=int(run_number)), why
 
 
-def check_version(project: Project, released: Released) -> str:
+def check_version(project: Project, released: Released, current: Version | None = None) -> str:
     """Check that the version merging would release is not released yet: not on
     a release target, and no ``v<version>`` tag. A VCS-derived version has none
     before its release message or tag names it: nothing to check.
@@ -230,7 +259,7 @@ def check_version(project: Project, released: Released) -> str:
             where and the version to bump to.
         IndexUnavailableError: a source could not be read, and the version is
             not found taken elsewhere: the check cannot pass.
-        ToolError: the build backend could not tell the version.
+        VersionNeeded: ``current`` is ``None`` and only the backend knows the version.
     """
     from noxship.project.version_source import VCS_KINDS
 
@@ -240,7 +269,7 @@ def check_version(project: Project, released: Released) -> str:
             f"version check: the version comes from git ({source.detail}); the release "
             "message or tag names it, so none is taken before the merge"
         )
-    version = project.resolved_version().__replace__(local=None)
+    version = _current(project, current).__replace__(local=None)
     places = taken_by(version, released)
     if places:
         following, _ = next_version(version, released)
@@ -317,6 +346,7 @@ def _request_check(
     released: Released,
     base_version: str | None,
     kind: str,
+    current: Version | None = None,
 ) -> str:
     """The version check of a merge or pull request: it fails only when merging
     would release a version that is taken, that is when the request's title is a
@@ -325,7 +355,7 @@ def _request_check(
     if not policy.check_version:
         return "version check off ([tool.noxship] check-version = false)"
     if merging_releases(ctx, project, policy, base_version) is not None:
-        return check_version(project, released)
+        return check_version(project, released, current)
     base = f" from {ctx.target_branch}" if ctx.target_branch else ""
     return (
         f"version check: merging this {kind} releases nothing (its title "
@@ -341,15 +371,16 @@ def _request_plan(
     released: Released,
     earlier: str | None,
     base_version: str | None = None,
+    current: Version | None = None,
 ) -> Plan:
     kind = "merge request" if ctx.event == "merge_request" else "pull request"
-    check = _request_check(ctx, project, policy, released, base_version, kind)
+    check = _request_check(ctx, project, policy, released, base_version, kind, current)
     if ctx.from_fork:
         return _nothing(ctx, f"{kind} from a fork: it has no access to secrets, so no preview")
     if earlier is not None:
         version, why = Version(earlier), "as an earlier job of this pipeline planned it"
     else:
-        version, why = preview_version(project, ctx, released)
+        version, why = preview_version(project, ctx, released, current)
         why += f" (release history: {released.describe()})"
     if not policy.preview_targets:
         return _nothing(ctx, f"{kind}, but no preview targets are configured")
@@ -410,8 +441,11 @@ def make_plan(
     *,
     earlier: str | None = None,
     base_version: str | None = None,
+    current: Version | None = None,
 ) -> Plan:
-    """Decide what this pipeline publishes.
+    """Decide what this pipeline publishes. Pure: no I/O, no environment; what
+    the edges read (the CI context, the history, the version at the base, the
+    version the backend resolves) comes in as arguments.
 
     Args:
         ctx: the CI context (from :func:`noxship.plan.providers.detect`).
@@ -424,6 +458,9 @@ def make_plan(
         base_version: a merge or pull request's version at its base (the target
             branch), ``None`` when unknown: the version check runs only when the
             request's title is a release message or the version changed.
+        current: the project's version when only its build backend knows it
+            (resolved by the caller); ``None``: the version ``pyproject.toml``
+            or the version file states.
 
     Returns:
         The plan; an empty one (kind :attr:`PlanKind.NONE`) says why nothing is published.
@@ -433,6 +470,8 @@ def make_plan(
             PEP 440 or differs from the project's; a preview lacks its run number.
         IndexConflictError: a merge or pull request's version is already released.
         IndexUnavailableError: the version check could not read a source.
+        VersionNeeded: the decision needs the version, only the backend knows
+            it, and ``current`` is ``None``: resolve it and call again.
     """
     policy = policy or Policy()
     if ctx.provider == Local.name:
@@ -440,7 +479,9 @@ def make_plan(
     if ctx.event in ("tag", "release"):
         return _tag_plan(ctx, project, policy)
     if ctx.event in ("merge_request", "pull_request"):
-        return _request_plan(ctx, project, policy, released or Released(), earlier, base_version)
+        return _request_plan(
+            ctx, project, policy, released or Released(), earlier, base_version, current
+        )
     if ctx.event == "push":
         return _push_plan(ctx, project, policy)
     return _nothing(
@@ -486,25 +527,45 @@ def plan_from_environment(
     """
     ctx = detect(env)
     policy = Policy.from_config(project.config, env)
-    released = None
-    earlier = env.get("NOXSHIP_PLAN_VERSION") if env.get("NOXSHIP_PLAN_KIND") == "preview" else None
-    publishes = not ctx.from_fork and bool(policy.preview_targets)
-    if (
-        history is not None
-        and ctx.event in ("merge_request", "pull_request")
-        and publishes
-        and _valid(earlier) is None
-    ):
-        released = history(policy.release_targets, True)
-    base_version = None
-    if base is not None and ctx.base_sha and ctx.event in ("merge_request", "pull_request"):
-        base_version = base(ctx.base_sha)
-    plan = make_plan(
-        ctx, project, policy, released, earlier=_valid(earlier), base_version=base_version
+    earlier, released, base_version = _request_inputs(ctx, policy, env, history, base)
+    decide = functools.partial(
+        make_plan,
+        ctx,
+        project,
+        policy,
+        released,
+        earlier=earlier,
+        base_version=base_version,
     )
+    try:
+        plan = decide()
+    except VersionNeeded:  # the one fact only the build backend has: asked only when needed
+        plan = decide(current=project.resolved_version())
     if history is not None and steps and plan.kind is PlanKind.RELEASE:
         plan = with_steps_done(plan, history(plan.targets, False))
     return plan
+
+
+def _request_inputs(
+    ctx: CIContext,
+    policy: Policy,
+    env: Mapping[str, str],
+    history: History | None,
+    base: Callable[[str], str | None] | None,
+) -> tuple[str | None, Released | None, str | None]:
+    """What a merge or pull request's plan reads: the preview version an earlier
+    job handed over, the release history (only when a preview is to be
+    published and none was handed over), and the version at the base commit."""
+    handed = env.get("NOXSHIP_PLAN_VERSION") if env.get("NOXSHIP_PLAN_KIND") == "preview" else None
+    earlier = _valid(handed)
+    if ctx.event not in ("merge_request", "pull_request"):
+        return earlier, None, None
+    publishes = not ctx.from_fork and bool(policy.preview_targets)
+    released = (
+        history(policy.release_targets, True) if history and publishes and not earlier else None
+    )
+    base_version = base(ctx.base_sha) if base is not None and ctx.base_sha else None
+    return earlier, released, base_version
 
 
 def with_steps_done(plan: Plan, released: Released) -> Plan:

@@ -226,7 +226,13 @@ def _existing_release(project: GitLabProject, tag: str, ref: str) -> None:
         existing = project.releases.get(tag)
     except gitlab.exceptions.GitlabError as exc:
         raise PublishError(
-            f"GitLab says release {tag} exists but cannot show it (HTTP {exc.response_code})"
+            f"GitLab says release {tag} exists but cannot show it (HTTP {exc.response_code}): "
+            "look at the project's releases, then re-run"
+        ) from None
+    except requests.RequestException as exc:
+        raise IndexUnavailableError(
+            f"GitLab says release {tag} exists, then could not be reached to show it "
+            f"({type(exc).__name__}): re-run when it answers"
         ) from None
     commit = (getattr(existing, "commit", None) or {}).get("id", "")
     if ref and commit and not (commit.startswith(ref) or ref.startswith(commit)):

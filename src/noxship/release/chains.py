@@ -24,6 +24,7 @@ from noxship.errors import ConfigError, DistributionError, PlanError
 from noxship.plan.planner import Plan, PlanKind, plan_from_environment
 from noxship.plan.providers import detect
 from noxship.project import Project
+from noxship.project.version_source import VCS_KINDS
 from noxship.publish.credentials import Credentials
 from noxship.publish.local_index import LocalIndex
 from noxship.publish.publisher import PublishReport, publish
@@ -111,7 +112,9 @@ def check_request_version(project: Project, environ: Mapping[str, str]) -> str:
                 "be free"
             )
         logger.info("merging releases %s: %s", project.version, why)
-    return check_version(project, gather_released(project, policy.release_targets, environ))
+    released = gather_released(project, policy.release_targets, environ)
+    current = None if project.version_source.kind in VCS_KINDS else project.resolved_version()
+    return check_version(project, released, current)
 
 
 INIT_FILES = ("noxfile.py", ".gitignore", ".gitlab-ci.yml", ".github/workflows/release.yml")

@@ -257,6 +257,21 @@ def _log_suite(suite: Suite) -> None:
         )
 
 
+def _report(path: Path) -> dict[str, object]:
+    """A plugin's JSON report; empty when missing or cut short (the run was killed)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _ran_count(ran: dict[str, object]) -> int:
+    """The number of tests the collector's report says ran (0 when it says none)."""
+    count = ran.get("count")
+    return count if isinstance(count, int) else 0
+
+
 def _coverage_argv(
     r: _Run, state: _State, python: Path, work: Path, plugins: Path, env: dict[str, str]
 ) -> list[str | Path]:
@@ -371,11 +386,10 @@ def _judge(
     proof: dict[str, object] = {}
     guard_report = plugins / "report.json"
     if guard_report.is_file():
-        proof = json.loads(guard_report.read_text(encoding="utf-8"))
+        proof = _report(guard_report)
         shutil.copy2(guard_report, r.reports / f"imports-{r.tag}.json")
-    ran_file = plugins / "ran.json"
-    ran = json.loads(ran_file.read_text(encoding="utf-8")) if ran_file.is_file() else {}
-    count = int(ran.get("count") or 0)
+    ran = _report(plugins / "ran.json")
+    count = _ran_count(ran)
     version = r.interpreter.version
     violations = proof.get("violations")
     failed = bool(isinstance(violations, list) and violations) or failure is not None
@@ -452,7 +466,7 @@ def _abnormal(
             )
             + "; see its output above"
         )
-    if suite.tests and not int(ran.get("count") or 0) and rc in (0, 5):  # type: ignore[call-overload]
+    if suite.tests and not _ran_count(ran) and rc in (0, 5):
         raise WheelTestError(
             f"test_wheel on Python {version}: the project's runner collects {suite.tests} "
             f"test(s) from the source tree ({', '.join(suite.files[:3])}), but none ran against "
@@ -469,7 +483,7 @@ def _abnormal(
 def _explain_count(suite: Suite, ran: dict[str, object], version: str) -> None:
     """Log how many tests ran against the wheel, and why that differs from the
     source tree's count when it does."""
-    count = int(ran.get("count") or 0)  # type: ignore[call-overload]
+    count = _ran_count(ran)
     if not suite.tests and not suite.errors:
         return
     if count == suite.tests:

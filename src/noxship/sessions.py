@@ -349,7 +349,7 @@ def build(session: nox.Session) -> None:
     if _runs_later(session, "test_wheel"):
         from noxship.wheeltest import prepare_venvs
 
-        prepare_venvs(project, _pythons(opts))
+        prepare_venvs(project, _pythons(opts), opts.rest)
     for dist in build_planned(project, _credentials_env(project)):
         logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
 

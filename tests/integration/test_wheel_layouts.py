@@ -99,3 +99,29 @@ def test_a_failing_run_still_reports_its_coverage(
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("### coverage: 100.0% (fail_under 90, from pyproject.toml)")
     assert f"| py{ONE[0]} | 100.0% |" in text
+
+
+def test_a_chain_asks_pytest_for_the_suite_while_the_backend_builds(
+    sample: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """#26 part 6: in a chain, the suite is collected in the source tree (``src/``
+    importable) while the backend builds; ``test_wheel`` takes it when it was
+    asked with the same arguments, and asks again otherwise."""
+    from noxship.wheeltest import prepare_venvs
+
+    root = sample("good", init=False)
+    project = Project.load(root)
+    with caplog.at_level("INFO", logger="noxship"):
+        assert prepare_venvs(project, ONE, []) == 1
+        build(project)
+        (result,) = run_wheel_tests(project, pythons=ONE)
+    assert result.tests == 1
+    assert "pytest was asked for the suite during the build, the source importable" in caplog.text
+    assert caplog.text.count("pytest --collect-only") == 1  # asked once, during the build
+
+    caplog.clear()
+    with caplog.at_level("INFO", logger="noxship"):
+        prepare_venvs(project, ONE, [])
+        (again,) = run_wheel_tests(project, pythons=ONE, pytest_args=["-k", "answer"])
+    assert again.tests == 1
+    assert "asked for the suite during the build" not in caplog.text  # other arguments

@@ -48,7 +48,15 @@ from noxship.wheeltest.cover import (
 )
 from noxship.wheeltest.diagnosis import IGNORED_DIRS, missing_from_wheel
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
-from noxship.wheeltest.prepare import TOOLS, self_requirements, take_prepared, venv_dir
+from noxship.wheeltest.prepare import (
+    TOOLS,
+    Early,
+    pytest_cov_args,
+    self_requirements,
+    take_collected,
+    take_prepared,
+    venv_dir,
+)
 from noxship.wheeltest.suite import (
     COLLECTOR,
     Suite,
@@ -145,7 +153,7 @@ def _install(r: _Run, deps: TestDependencies) -> Path:
     wheel_req = str(r.wheel.path)
     if deps.extras:
         wheel_req = f"{r.wheel.path}[{','.join(deps.extras)}]"
-    if take_prepared(r.venv):
+    if take_prepared(r.venv, deps.source):
         logger.info(
             "Python %s: the test venv was made during the build; installing the wheel",
             r.interpreter.version,
@@ -219,12 +227,6 @@ def _purelib(python: Path) -> Path:
         what="reading the test venv's site-packages",
     )
     return Path(out.strip().splitlines()[-1])
-
-
-def _pytest_cov(purelib: Path) -> list[str]:
-    """``--no-cov`` when pytest-cov is installed: noxship's own coverage measures
-    the installed package, and two tracers would leave its report empty."""
-    return ["--no-cov"] if (purelib / "pytest_cov").is_dir() else []
 
 
 def _copy_test_paths(project: Project, work: Path) -> None:
@@ -541,19 +543,33 @@ def _import_check(work: Path, modules: Sequence[str]) -> list[str]:
 
 
 def _collect(
-    r: _Run, state: _State, python: Path, user: list[str], tmp: Path, deps: TestDependencies
+    r: _Run,
+    state: _State,
+    python: Path,
+    given: list[str],
+    tmp: Path,
+    deps: TestDependencies,
+    early: Early | None,
 ) -> frozenset[str]:
-    """Ask pytest for the suite (once per ``test_wheel``). Beside it (a Python
-    process) run the disk-bound copy of the likely test directories into
-    ``tmp/work`` and coverage's reading of its configuration. Returns the
-    directories copied."""
+    """Ask pytest for the suite (once per ``test_wheel``), unless the build
+    collected it (``early``, :func:`~noxship.wheeltest.prepare.take_collected`).
+    Beside it (a Python process) run the disk-bound copy of the likely test
+    directories into ``tmp/work`` and coverage's reading of its configuration.
+    Returns the directories copied."""
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="noxship-test_wheel")
-    copying = pool.submit(copy_likely, r.project, r.wheel.path, tmp / "work")
     if r.project.config.coverage and state.settings is None:
         state.pending_settings = pool.submit(read_settings, python, r.project)
+    if early is not None:
+        pool.shutdown(wait=False)
+        logger.info("pytest was asked for the suite during the build, the source importable")
+        state.suite = early.suite
+        _log_suite(early.suite)
+        return early.copied
+    copying = pool.submit(copy_likely, r.project, tmp / "work")
     pool.shutdown(wait=False)
     try:
         if state.suite is None:
+            user = [*pytest_cov_args(state.purelib or r.venv), *given]
             origins = _origins(r.project, deps)
             state.suite = collect_suite(r.project, python, user, tmp, origins)
             _log_suite(state.suite)
@@ -567,12 +583,13 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
     logger.info("test dependencies: %s", deps.source)
     python = _install(r, deps)
     purelib = state.purelib = _purelib(python)
-    tmp = Path(tempfile.mkdtemp(prefix="noxship-test_wheel-"))
+    given = [*r.project.config.pytest_args, *pytest_args]
+    early = take_collected(r.venv, given) if state.suite is None else None
+    tmp = early.tmp if early else Path(tempfile.mkdtemp(prefix="noxship-test_wheel-"))
     try:
         work = tmp / "work"
-        work.mkdir()
-        user = [*_pytest_cov(purelib), *r.project.config.pytest_args, *pytest_args]
-        copied = _collect(r, state, python, user, tmp, deps)
+        work.mkdir(exist_ok=True)
+        copied = _collect(r, state, python, given, tmp, deps, early)
         suite = state.suite
         assert suite is not None
         mapping: dict[str, object] | None = None
@@ -585,7 +602,7 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
                 "in [tool.noxship]",
                 ", ".join(modules),
             )
-            args = [*_pytest_cov(purelib), *_import_check(work, modules)]
+            args = [*pytest_cov_args(purelib), *_import_check(work, modules)]
             state.suite = suite = suite._replace(options=())
         else:
             placement = place(r.project, r.wheel.path, suite, work, purelib, copied)

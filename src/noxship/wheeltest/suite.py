@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -113,11 +113,16 @@ def _plugin_dir(dest: Path) -> Path:
 
 
 def _collect_once(
-    project: Project, python: Path, args: Sequence[str], report: Path, plugins: Path
+    project: Project,
+    python: Path,
+    args: Sequence[str],
+    report: Path,
+    plugins: Path,
+    source_paths: Sequence[Path] = (),
 ) -> tuple[dict[str, object], str]:
     env = clean_env(
         {
-            "PYTHONPATH": str(plugins),
+            "PYTHONPATH": os.pathsep.join(map(str, [plugins, *source_paths])),
             "PYTHONDONTWRITEBYTECODE": "1",
             "NOXSHIP_COLLECT_REPORT": str(report),
             "NOXSHIP_COLLECT_ROOT": str(project.root),
@@ -161,6 +166,7 @@ def collect_suite(
     pytest_args: Sequence[str],
     work: Path,
     origin: Mapping[str, str] | None = None,
+    source_paths: Sequence[Path] = (),
 ) -> Suite:
     """Ask pytest, in the test venv whose interpreter is ``python``, for the suite
     it collects from the project's source tree with ``pytest_args`` (the
@@ -173,6 +179,8 @@ def collect_suite(
         work: a scratch directory for the plugin and its report.
         origin: distribution name -> where it came from (a dependency group), to
             name the source of a plugin that fails to load.
+        source_paths: directories put on ``PYTHONPATH`` (``src/``: the source
+            importable, when no wheel is installed yet).
 
     Returns:
         The suite; ``tests`` 0 when the project's runner collects nothing.
@@ -183,7 +191,7 @@ def collect_suite(
     """
     plugins = _plugin_dir(work / "collector")
     report = work / "collected.json"
-    data, output = _collect_once(project, python, pytest_args, report, plugins)
+    data, output = _collect_once(project, python, pytest_args, report, plugins, source_paths)
     if not data.get("finished"):
         raise WheelTestError(
             pytest_failure(output, python, None, origin or {}, "in the source tree")
@@ -193,7 +201,12 @@ def collect_suite(
     if suite.tests or suite.errors:
         return suite
     data2, _ = _collect_once(
-        project, python, [*pytest_args, "-o", "python_files=test*.py"], report, plugins
+        project,
+        python,
+        [*pytest_args, "-o", "python_files=test*.py"],
+        report,
+        plugins,
+        source_paths,
     )
     if not data2.get("finished"):
         return suite
@@ -427,20 +440,19 @@ LIKELY_TEST_DIRS = ("tests", "test", "testing")
 """Top-level directories copied while pytest collects (:func:`copy_likely`)."""
 
 
-def copy_likely(project: Project, wheel: Path, work: Path) -> frozenset[str]:
-    """Copy into ``work`` the top-level directories of :data:`LIKELY_TEST_DIRS`
-    that hold no package of the wheel, before pytest says which files it
-    collects: the copy (disk-bound) then runs beside the collection (a Python
-    process). :func:`place` removes those the suite does not use.
+def copy_likely(project: Project, work: Path) -> frozenset[str]:
+    """Copy into ``work`` the top-level directories of :data:`LIKELY_TEST_DIRS`,
+    before (or while) pytest says which files it collects: the copy is
+    disk-bound and runs beside a Python process. :func:`place` removes those
+    the run does not use.
 
     Returns:
         The names of the directories copied.
     """
     ignore = shutil.ignore_patterns(*IGNORED_DIRS, "*.pyc")
-    packages = {src.split("/")[0] for src in _package_dirs(project, wheel)}
     copied = []
     for top in LIKELY_TEST_DIRS:
-        if (project.root / top).is_dir() and top not in packages:
+        if (project.root / top).is_dir():
             shutil.copytree(project.root / top, work / top, ignore=ignore, symlinks=True)
             copied.append(top)
     return frozenset(copied)
@@ -474,6 +486,7 @@ def place(
     files: dict[str, str] = {}
     locations: list[str] = []
     copied: set[str] = set(copied_before)
+    used: set[str] = set()  # the top-level directories the run reads from work/
     for rel in [*suite.files, *suite.conftests]:
         inside = _in_package(rel, packages)
         if inside is not None:
@@ -481,18 +494,11 @@ def place(
             files[str(target.resolve()) if target.exists() else str(target)] = rel
             location = str(target)
         else:
-            top = rel.split("/")[0]
-            src = project.root / top
-            if top not in copied and src.is_dir() and top not in ("src", "lib", "."):
-                shutil.copytree(src, work / top, ignore=ignore, symlinks=True)
-                copied.add(top)
-            elif not (work / rel).exists() and (project.root / rel).is_file():
-                (work / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(project.root / rel, work / rel)
+            _copy_out(project, rel, work, copied, ignore)
+            used.add(rel.split("/")[0])
             location = rel
         if rel in suite.files and location not in locations:
             locations.append(location)
-    used = {rel.split("/")[0] for rel in [*suite.files, *suite.conftests]}
     for top in copied_before - used:
         shutil.rmtree(work / top, ignore_errors=True)
     if suite.args_source == "ARGS":
@@ -505,6 +511,25 @@ def place(
         "keep": keep,
     }
     return Placement(locations, mapping)
+
+
+def _copy_out(
+    project: Project,
+    rel: str,
+    work: Path,
+    copied: set[str],
+    ignore: Callable[[str, list[str]], set[str]],
+) -> None:
+    """Copy the source file ``rel`` (outside the package) into ``work``, with the
+    top-level directory that holds it (its data files, conftests) once."""
+    top = rel.split("/")[0]
+    src = project.root / top
+    if top not in copied and src.is_dir() and top not in ("src", "lib", "."):
+        shutil.copytree(src, work / top, ignore=ignore, symlinks=True)
+        copied.add(top)
+    elif not (work / rel).exists() and (project.root / rel).is_file():
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project.root / rel, work / rel)
 
 
 def _installed(project: Project, rel: str, inside: str, shipped: bool, purelib: Path) -> Path:

@@ -30,20 +30,16 @@ def _import_all(modules: Sequence[str]) -> None:
             return
 
 
-def preload(modules: Sequence[str]) -> threading.Thread | None:
-    """Start importing ``modules`` (dotted names, in order) in a daemon thread.
+def preload(modules: Sequence[str]) -> None:
+    """Start importing ``modules`` (dotted names, in order) in a daemon thread;
+    not on a machine with one core, where the thread would only compete with
+    the step that runs now.
 
     Args:
         modules: the modules a later step imports.
-
-    Returns:
-        The started thread; ``None`` when this machine has one core (the thread
-        would only compete with the step that runs now).
     """
     if (os.cpu_count() or 1) < 2:
-        return None
-    thread = threading.Thread(
+        return
+    threading.Thread(
         target=_import_all, args=(tuple(modules),), daemon=True, name="noxship-preload"
-    )
-    thread.start()
-    return thread
+    ).start()

@@ -16,7 +16,7 @@ from pathlib import Path
 from noxship.environment import Redactor, clean_env
 from noxship.errors import ToolError
 
-__all__ = ["run", "uv_binary", "venv_python"]
+__all__ = ["run", "uv_binary", "uv_install", "uv_venv", "venv_python"]
 
 logger = logging.getLogger("noxship")
 
@@ -115,3 +115,40 @@ def _failed(label: str, returncode: int, output: str, show: bool) -> ToolError:
         sys.stderr.write(output if output.endswith("\n") else output + "\n")
     above = ": see its output above" if show and output else ""
     return ToolError(f"{label} failed (exit code {returncode}){above}", output, returncode)
+
+
+def uv_venv(venv: Path, python: str | Path, *, capture: bool = False) -> Path:
+    """Make (or empty) the venv ``venv`` for the interpreter ``python`` with uv;
+    return its interpreter.
+
+    Raises:
+        ToolError: uv failed.
+    """
+    run(
+        [uv_binary(), "venv", "--quiet", "--clear", "--python", python, venv],
+        what="uv venv",
+        capture=capture,
+    )
+    return venv_python(venv)
+
+
+def uv_install(
+    python: Path,
+    args: Sequence[str | Path],
+    *,
+    env: Mapping[str, str] | None = None,
+    capture: bool = False,
+    what: str = "uv pip install",
+) -> None:
+    """``uv pip install args`` into the venv of ``python`` (``env``: the whole
+    environment, default :func:`~noxship.environment.clean_env`).
+
+    Raises:
+        ToolError: uv failed.
+    """
+    run(
+        [uv_binary(), "pip", "install", "--quiet", "--python", python, *args],
+        env=env,
+        what=what,
+        capture=capture,
+    )

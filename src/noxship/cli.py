@@ -23,7 +23,7 @@ from noxship.errors import ExitCode, failure_line
 from noxship.options import OneLineParser
 
 if TYPE_CHECKING:
-    from noxship.plan.history import History, Released
+    from noxship.plan.history import HistoryReader, ReleaseHistory
     from noxship.project import Project
 
 __all__ = ["main"]
@@ -165,11 +165,11 @@ def _init(args: argparse.Namespace) -> None:
         print(f"added .env to {args.directory / '.gitignore'} (it holds credentials)")
 
 
-def _history(project: Project) -> History:
+def _history(project: Project) -> HistoryReader:
     """Read the release history only when a plan needs it (a merge or pull
     request): the release layer's imports stay off `noxship plan`'s start-up."""
 
-    def read(targets: tuple[str, ...], preview: bool) -> Released:
+    def read(targets: tuple[str, ...], preview: bool) -> ReleaseHistory:
         from noxship.release.history import gather_released
 
         return gather_released(project, targets, os.environ, preview=preview)

@@ -371,6 +371,11 @@ def test_wheel(session: nox.Session) -> None:
     preload(CLIENT_MODULES)  # a release chain publishes next
     opts = _options(session)
     project = _project()
+    if _runs_later(session, "release_local"):  # its index starts while the tests run
+        from noxship.release import start_local_index
+
+        keep = os.environ.get("NOXSHIP_LOCAL_INDEX_DIR")
+        start_local_index(Path(keep).resolve() if keep else None)
     publishes = any(_runs_later(session, name) for name in ("release_test", "release_prod"))
     for result in run_wheel_tests(
         project,

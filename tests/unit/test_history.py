@@ -12,7 +12,7 @@ from packaging.version import Version
 
 from noxship.errors import IndexConflictError, IndexUnavailableError
 from noxship.plan import CIContext, Policy, make_plan, preview_version
-from noxship.plan.history import Released, next_version
+from noxship.plan.history import ReleaseHistory, next_version
 from noxship.plan.planner import check_version
 from noxship.project import Project
 
@@ -48,8 +48,8 @@ def histories(draw: st.DrawFn) -> list[Version]:
     return out
 
 
-def released(versions: list[Version]) -> Released:
-    return Released.from_sources({"pypi": [str(v) for v in versions]}, ["the index of pypi"])
+def released(versions: list[Version]) -> ReleaseHistory:
+    return ReleaseHistory.from_sources({"pypi": [str(v) for v in versions]}, ["the index of pypi"])
 
 
 def project_at(tmp_path: Path, version: Version) -> Project:
@@ -112,7 +112,7 @@ def test_a_preview_sorts_after_every_earlier_release_and_before_its_next(
 )
 def test_next_version(history: list[str], version: str, expected: str) -> None:
     """(With ``preview-next = "auto"``, the level the commits ask for: below.)"""
-    history_ = Released.from_sources({"pypi": history})
+    history_ = ReleaseHistory.from_sources({"pypi": history})
     following, reason = next_version(Version(version), history_)
     assert following == Version(expected)
     assert expected in reason
@@ -120,7 +120,7 @@ def test_next_version(history: list[str], version: str, expected: str) -> None:
 
 def test_the_plan_of_a_merge_request_names_the_preview_and_the_history(tmp_path: Path) -> None:
     project = project_at(tmp_path, Version("1.4.0"))
-    history = Released.from_sources({"pypi": ["1.3.0"], "tag v1.3.0": ["1.3.0"]},
+    history = ReleaseHistory.from_sources({"pypi": ["1.3.0"], "tag v1.3.0": ["1.3.0"]},
                                     ["the tags of origin (git ls-remote)", "the index of pypi"])  # fmt: skip
     plan = make_plan(mr(12, "release 1.4.0"), project, released=history)
     assert plan.version == "1.4.0.dev12"
@@ -131,7 +131,7 @@ def test_the_plan_of_a_merge_request_names_the_preview_and_the_history(tmp_path:
 
 def test_a_taken_version_fails_the_merge_request_with_one_line(tmp_path: Path) -> None:
     project = project_at(tmp_path, Version("1.4.0"))
-    history = Released.from_sources({"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]})
+    history = ReleaseHistory.from_sources({"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]})
     with pytest.raises(IndexConflictError) as caught:
         make_plan(mr(12, "1.4.0"), project, released=history)
     message = str(caught.value)
@@ -144,7 +144,7 @@ def test_a_taken_version_fails_the_merge_request_with_one_line(tmp_path: Path) -
 
 def test_the_check_does_not_pass_when_a_source_cannot_be_read(tmp_path: Path) -> None:
     project = project_at(tmp_path, Version("1.4.0"))
-    history = Released.from_sources({}, ["the tags of origin"],
+    history = ReleaseHistory.from_sources({}, ["the tags of origin"],
                                     ["the index of pypi: cannot reach it"])  # fmt: skip
     with pytest.raises(IndexUnavailableError, match=r"cannot check that version 1\.4\.0 is not "
                        r"taken: the index of pypi: cannot reach it: re-run"):  # fmt: skip
@@ -160,7 +160,7 @@ def test_the_check_can_be_turned_off(tmp_path: Path) -> None:
     with (project.root / "pyproject.toml").open("a", encoding="utf-8") as f:
         f.write("[tool.noxship]\ncheck-version = false\n")
     project = Project.load(project.root)
-    history = Released.from_sources({"pypi": ["1.4.0"]})
+    history = ReleaseHistory.from_sources({"pypi": ["1.4.0"]})
     plan = make_plan(mr(3), project, Policy.from_config(project.config, {}), history)
     assert plan.version == "1.4.1.dev3"
     assert "version check off ([tool.noxship] check-version = false)" in plan.reasons
@@ -177,19 +177,19 @@ def test_a_later_job_keeps_the_preview_an_earlier_job_planned(tmp_path: Path) ->
            "CI_MERGE_REQUEST_PROJECT_PATH": "g/p"}  # fmt: skip
     asked: list[tuple[str, ...]] = []
 
-    def history(targets: tuple[str, ...], preview: bool) -> Released:
+    def history(targets: tuple[str, ...], preview: bool) -> ReleaseHistory:
         asked.append(targets)
-        return Released.from_sources({"pypi": ["1.3.0"]})
+        return ReleaseHistory.from_sources({"pypi": ["1.3.0"]})
 
     assert plan_from_environment(project, env, history).version == "1.4.0.dev9"
     assert asked == [("testpypi", "pypi")]
     later = {**env, "NOXSHIP_PLAN_KIND": "preview", "NOXSHIP_PLAN_VERSION": "1.4.0.dev9"}
-    history_now = Released.from_sources({"pypi": ["1.3.0", "1.4.0rc1"]})
+    history_now = ReleaseHistory.from_sources({"pypi": ["1.3.0", "1.4.0rc1"]})
     assert plan_from_environment(project, later, lambda *_: history_now).version == "1.4.0.dev9"
 
 
 @pytest.mark.parametrize(("level", "expected"), [(None, "1.4.1"), ("minor", "1.5.0"),
                                                  ("major", "2.0.0")])  # fmt: skip
 def test_next_version_after_the_commits_level(level: str | None, expected: str) -> None:
-    history = Released.from_sources({"pypi": ["1.4.0"]})._replace(level=level)
+    history = ReleaseHistory.from_sources({"pypi": ["1.4.0"]})._replace(level=level)
     assert next_version(Version("1.4.0"), history)[0] == Version(expected)

@@ -413,7 +413,7 @@ HISTORY: list[tuple[str, str, dict[str, list[str]], str | None, bool, str, str]]
 def history_outcome(project: Project, row: tuple[str, str, dict[str, list[str]], str | None,
                     bool, str, str]) -> str:  # fmt: skip
     from noxship.errors import NoxshipError
-    from noxship.plan import Released
+    from noxship.plan import ReleaseHistory
 
     _, version, places, unreadable, check, merging, _ = row
     (project.root / "pyproject.toml").write_text(
@@ -421,7 +421,7 @@ def history_outcome(project: Project, row: tuple[str, str, dict[str, list[str]],
         + ("" if check else "[tool.noxship]\ncheck-version = false\n")
     )
     project = Project.load(project.root)
-    released = Released.from_sources(places, ["the tags of origin", "the index of pypi"],
+    released = ReleaseHistory.from_sources(places, ["the tags of origin", "the index of pypi"],
                                      [unreadable] if unreadable else [])  # fmt: skip
     try:
         title = f"{version}: release" if merging == "title" else "Fix a typo in the docs"
@@ -592,7 +592,7 @@ def test_github_pull_requests_check_what_merging_releases(
     """README.md's two flows as GitHub pull request plans: the title and the base come
     from the event payload (``pull_request.title``, ``pull_request.base.sha``)."""
     from noxship.errors import NoxshipError
-    from noxship.plan import Released
+    from noxship.plan import ReleaseHistory
 
     payload = {
         "pull_request": {
@@ -612,7 +612,7 @@ def test_github_pull_requests_check_what_merging_releases(
         payload,
         tmp_path,
     )
-    released = Released.from_sources({"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]})
+    released = ReleaseHistory.from_sources({"pypi": ["1.4.0"], "tag v1.4.0": ["1.4.0"]})
     try:
         plan = plan_from_environment(
             project,

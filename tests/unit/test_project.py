@@ -138,12 +138,12 @@ def test_no_test_dependencies(tmp_path: Path) -> None:
 
 
 def test_test_requirements_that_name_the_project_are_left_to_the_wheel(tmp_path: Path) -> None:
-    from noxship.project import TestDependencies
+    from noxship.project import Requirements
     from noxship.wheeltest.prepare import self_requirements
 
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "Demo_Pkg"\nversion = "1.0"\n')
     project = Project.load(tmp_path)
-    deps = TestDependencies(("pytest>=8", "demo-pkg[extra]", "demo.pkg", "other; python_version>'3'"),
+    deps = Requirements(("pytest>=8", "demo-pkg[extra]", "demo.pkg", "other; python_version>'3'"),
                             (), "here")  # fmt: skip
     assert self_requirements(project, deps) == (
         ["pytest>=8", "other; python_version>'3'"], ["demo-pkg[extra]", "demo.pkg"])  # fmt: skip

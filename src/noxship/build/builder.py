@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from packaging.version import Version
@@ -95,24 +95,13 @@ def _copy_ignore(root: Path) -> Callable[[str, list[str]], set[str]]:
 def _with_version(project: Project, version: Version, dest: Path) -> Path:
     """Copy the project to ``dest`` with ``version`` written into its pyproject.toml
     or into the file its version is read from."""
-    import tomlkit
-
     shutil.copytree(project.root, dest, ignore=_copy_ignore(project.root), symlinks=True)
-    if project.version_source.kind == "file":
-        project.version_source.rewrite(project.root, dest, version)
-        return dest
-    path = dest / "pyproject.toml"
-    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    tool = doc.get("tool")
-    candidates = (doc.get("project"), tool.get("poetry") if isinstance(tool, Mapping) else None)
-    table = next((t for t in candidates if isinstance(t, MutableMapping) and "version" in t), None)
-    if table is None:
+    if project.version_source.kind not in ("static", "file"):
         raise ConfigError(
             "cannot set the version: pyproject.toml has no static version "
             "([project] version or [tool.poetry] version)"
         )
-    table["version"] = str(version)
-    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    project.version_source.rewrite(project.root, dest, version)
     return dest
 
 
@@ -354,10 +343,9 @@ def _checked(
         why = "the planned version" if version else project.version_source.detail
         check_built_version(dists, expected, why)
     _normalise(dists, epoch)
-    report = scan_distributions(
+    scan_distributions(
         dists, secrets, allow=project.config.scan_allow, tracked=tracked_files(project.root)
     )
-    logger.info("no credential in %d archives (%d members read)", report.archives, report.members)
     _check_pythons(project, dists, _twine_check(dists))
     return dists
 

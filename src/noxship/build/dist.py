@@ -36,6 +36,7 @@ __all__ = [
     "DistKind",
     "Distribution",
     "find_distributions",
+    "parse_filename",
     "sdist_metadata",
     "sha256_of",
     "verify_checksums",
@@ -101,16 +102,28 @@ class Distribution:
             The distribution, or ``None`` when ``path`` is neither a wheel nor an
             sdist by its name.
         """
-        try:
-            if path.name.endswith(".whl"):
-                name, version, _, _ = parse_wheel_filename(path.name)
-                return cls(path, name, version, DistKind.WHEEL)
-            if path.name.endswith(".tar.gz"):
-                name, version = parse_sdist_filename(path.name)
-                return cls(path, name, version, DistKind.SDIST)
-        except (InvalidWheelFilename, InvalidSdistFilename):
-            return None
+        parsed = parse_filename(path.name)
+        return cls(path, *parsed) if parsed is not None else None
+
+
+def parse_filename(
+    filename: str, *, legacy_zip: bool = False
+) -> tuple[NormalizedName, Version, DistKind] | None:
+    """The distribution name, version and kind of a wheel (``.whl``, its name as
+    the binary distribution format specifies) or an sdist (``.tar.gz``; also
+    ``.zip`` when ``legacy_zip``, as old releases on an index have), read with
+    packaging's ``parse_wheel_filename`` and ``parse_sdist_filename``; ``None``
+    for another file or a name that is not valid."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+            return name, version, DistKind.WHEEL
+        if filename.endswith(".tar.gz") or (legacy_zip and filename.endswith(".zip")):
+            name, version = parse_sdist_filename(filename)
+            return name, version, DistKind.SDIST
+    except (InvalidWheelFilename, InvalidSdistFilename):
         return None
+    return None
 
 
 _NOT_DISTRIBUTIONS = frozenset({CHECKSUMS_NAME, ".gitignore"})

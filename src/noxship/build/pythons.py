@@ -144,41 +144,46 @@ def _wheel_tags(requires: SpecifierSet | None, wheel: str, tags: Iterable[Tag]) 
         return []
     findings = []
     for interpreter, abi in sorted({(t.interpreter, t.abi) for t in tags}):
-        m = _INTERPRETER.fullmatch(interpreter)
-        if m is None:
-            continue
-        major, minor = m.group(2), m.group(3)
-        version = f"{major}.{minor}" if minor else ""
-        if not minor and major == "2" and not admits(requires, "2.7"):
-            why = (
-                "for Python 2, which {requires} excludes: stop building a universal wheel "
-                "(remove universal = 1 from [bdist_wheel] in setup.cfg, or "
-                "[tool.distutils.bdist_wheel] from pyproject.toml)"
-            )
-        elif version and (m.group(1) == "py" or abi == "abi3"):
-            older = [
-                r.minor
-                for r in RELEASES
-                if r.minor != version
-                and admits(requires, r.minor)
-                and tuple(map(int, r.minor.split("."))) < (int(major), int(minor))
-            ]
-            if not older:
-                continue
-            why = (
-                f"for Python {version} and later, but {{requires}} admits {_join(older)}: "
-                f"raise requires-python to >={version}"
-            )
-        elif version and not admits(requires, version):
-            why = (
-                f"for Python {version}, which {{requires}} excludes: build the wheel with "
-                "an admitted Python"
-            )
-        else:
-            continue
-        text = why.format(requires=_shown(requires))
-        findings.append(Finding("wheel tag", f"{wheel} has tag {interpreter}, {text}"))
+        problem = _tag_problem(requires, interpreter, abi)
+        if problem is not None:
+            findings.append(Finding("wheel tag", f"{wheel} has tag {interpreter}, {problem}"))
     return findings
+
+
+def _tag_problem(requires: SpecifierSet, interpreter: str, abi: str) -> str | None:
+    """What is wrong with a wheel tag's interpreter (and ABI) for ``requires``
+    (PEP 425 tags), with its fix; ``None`` when nothing is."""
+    m = _INTERPRETER.fullmatch(interpreter)
+    if m is None:
+        return None
+    major, minor = m.group(2), m.group(3)
+    version = f"{major}.{minor}" if minor else ""
+    shown = _shown(requires)
+    if not minor and major == "2" and not admits(requires, "2.7"):
+        return (
+            f"for Python 2, which {shown} excludes: stop building a universal wheel "
+            "(remove universal = 1 from [bdist_wheel] in setup.cfg, or "
+            "[tool.distutils.bdist_wheel] from pyproject.toml)"
+        )
+    if version and (m.group(1) == "py" or abi == "abi3"):
+        older = [
+            r.minor
+            for r in RELEASES
+            if r.minor != version
+            and admits(requires, r.minor)
+            and tuple(map(int, r.minor.split("."))) < (int(major), int(minor))
+        ]
+        if not older:
+            return None
+        return (
+            f"for Python {version} and later, but {shown} admits {_join(older)}: "
+            f"raise requires-python to >={version}"
+        )
+    if version and not admits(requires, version):
+        return (
+            f"for Python {version}, which {shown} excludes: build the wheel with an admitted Python"
+        )
+    return None
 
 
 def check_python_metadata(

@@ -291,7 +291,7 @@ def scan_distributions(
         tracked: the files git tracks, relative to the project root.
 
     Returns:
-        How many archives and members were read.
+        How many archives and members were read (also logged).
 
     Raises:
         DistributionError: an archive holds a credential file, a private key or
@@ -316,6 +316,7 @@ def scan_distributions(
     if pending:
         dist, found = next(iter(pending.values()))
         raise DistributionError(_refusal(dist, found, None, tracked, sorted(pending)))
+    logger.info("no credential in %d archives (%d members read)", len(dists), members)
     return ScanReport(len(dists), members)
 
 

@@ -10,7 +10,7 @@ nothing from build, wheeltest, publish or release.
 
 from __future__ import annotations
 
-from noxship.plan.history import Released, next_version
+from noxship.plan.history import ReleaseHistory, next_version
 from noxship.plan.output import render
 from noxship.plan.planner import (
     DEFAULT_RELEASE_PATTERN,
@@ -33,7 +33,7 @@ __all__ = [
     "Plan",
     "PlanKind",
     "Policy",
-    "Released",
+    "ReleaseHistory",
     "check_version",
     "detect",
     "make_plan",

@@ -1,7 +1,7 @@
 """What is already released, and the versions that follow from it: the
 preview's ``<next>.dev<N>`` and the "version taken" check of a merge request.
 
-Pure: the release history (:class:`Released`) is gathered by
+Pure: the release history (:class:`ReleaseHistory`) is gathered by
 :func:`noxship.release.history.gather_released` (git tags of the remote, the
 release targets' simple indexes) and handed in.
 
@@ -29,10 +29,10 @@ from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
-__all__ = ["History", "Released", "next_version", "taken_by"]
+__all__ = ["HistoryReader", "ReleaseHistory", "next_version", "taken_by"]
 
 
-class Released(NamedTuple):
+class ReleaseHistory(NamedTuple):
     """The release history of one project.
 
     Attributes:
@@ -56,7 +56,7 @@ class Released(NamedTuple):
         found: Mapping[str, Iterable[str]],
         consulted: Iterable[str] = (),
         unreachable: Iterable[str] = (),
-    ) -> Released:
+    ) -> ReleaseHistory:
         """Build the history from ``place -> version texts`` (a tag's place is
         ``"tag v<version>"``; invalid versions and developmental releases are left out)."""
         places: dict[str, tuple[str, ...]] = {}
@@ -86,18 +86,18 @@ class Released(NamedTuple):
         return text
 
 
-History = Callable[[tuple[str, ...], bool], "Released"]
+HistoryReader = Callable[[tuple[str, ...], bool], "ReleaseHistory"]
 """Reads the release history: called with the release targets, and whether a
 preview's ``<next>`` is wanted (then the commits since the newest release are
 read too, for ``preview-next = "auto"``)."""
 
 
-def taken_by(version: Version, released: Released) -> tuple[str, ...]:
+def taken_by(version: Version, released: ReleaseHistory) -> tuple[str, ...]:
     """Where ``version`` is already released (empty when it is free)."""
     return released.places.get(str(version), ())
 
 
-def next_version(version: Version, released: Released) -> tuple[Version, str]:
+def next_version(version: Version, released: ReleaseHistory) -> tuple[Version, str]:
     """Return the version that follows the history for a project at ``version``,
     and the reason (see the module docstring).
 

@@ -11,7 +11,7 @@ from typing import TextIO
 from noxship.errors import ConfigError, PlanError
 from noxship.plan.planner import Plan, PlanKind
 
-__all__ = ["dotenv_lines", "markdown_summary", "render"]
+__all__ = ["append_job_summary", "dotenv_lines", "markdown_summary", "render"]
 
 
 def dotenv_lines(plan: Plan, project_name: str | None = None) -> str:
@@ -66,6 +66,20 @@ def _append(variable: str, path: str, text: str) -> None:
         ) from None
 
 
+def append_job_summary(env: Mapping[str, str], markdown: str) -> bool:
+    """Append ``markdown`` to GitHub Actions' job summary (the file named by
+    ``GITHUB_STEP_SUMMARY``, GitHub docs "Adding a job summary"); tell whether
+    there is one.
+
+    Raises:
+        ConfigError: ``GITHUB_STEP_SUMMARY`` names a file that cannot be written.
+    """
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        _append("GITHUB_STEP_SUMMARY", summary, markdown)
+    return bool(summary)
+
+
 def render(
     plan: Plan,
     fmt: str,
@@ -100,9 +114,7 @@ def render(
             f"version={plan.version or ''}\ntargets={','.join(plan.targets)}\n"
             f"tag={plan.tag or ''}\nkind={plan.kind.value}\nproject={project_name or ''}\n",
         )
-        summary = env.get("GITHUB_STEP_SUMMARY")
-        if summary:
-            _append("GITHUB_STEP_SUMMARY", summary, markdown_summary(plan))
+        append_job_summary(env, markdown_summary(plan))
         out.write(markdown_summary(plan))
     else:
         out.write(_headline(plan) + "\n")

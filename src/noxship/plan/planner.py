@@ -35,9 +35,10 @@ from typing import NamedTuple
 from packaging.version import InvalidVersion, Version
 
 from noxship.errors import ConfigError, IndexConflictError, IndexUnavailableError, PlanError
-from noxship.plan.history import History, Released, next_version, taken_by
+from noxship.plan.history import HistoryReader, ReleaseHistory, next_version, taken_by
 from noxship.plan.providers import CIContext, Local, detect
 from noxship.project import NoxshipConfig, Project
+from noxship.project.config import DEFAULT_PREVIEW_TARGETS, DEFAULT_RELEASE_TARGETS
 
 __all__ = [
     "DEFAULT_RELEASE_PATTERN",
@@ -121,8 +122,8 @@ class Policy(NamedTuple):
     then the defaults.
     """
 
-    release_targets: tuple[str, ...] = ("testpypi", "pypi")
-    preview_targets: tuple[str, ...] = ("testpypi",)
+    release_targets: tuple[str, ...] = DEFAULT_RELEASE_TARGETS
+    preview_targets: tuple[str, ...] = DEFAULT_PREVIEW_TARGETS
     release_pattern: str = DEFAULT_RELEASE_PATTERN
     check_version: bool = True
 
@@ -218,7 +219,7 @@ def _current(project: Project, current: Version | None) -> Version:
 def preview_version(
     project: Project,
     ctx: CIContext,
-    released: Released | None = None,
+    released: ReleaseHistory | None = None,
     current: Version | None = None,
 ) -> tuple[Version, str]:
     """Return the preview build's version and the reason: ``<next>.dev<run number>``
@@ -242,11 +243,13 @@ def preview_version(
             f"{ctx.run_number_variable or 'the run number'} is not set to a number: "
             "a preview build needs it for .devN"
         )
-    following, why = next_version(_current(project, current), released or Released())
+    following, why = next_version(_current(project, current), released or ReleaseHistory())
     return following.__replace__(dev=int(run_number)), why
 
 
-def check_version(project: Project, released: Released, current: Version | None = None) -> str:
+def check_version(
+    project: Project, released: ReleaseHistory, current: Version | None = None
+) -> str:
     """Check that the version merging would release is not released yet: not on
     a release target, and no ``v<version>`` tag. A VCS-derived version has none
     before its release message or tag names it: nothing to check.
@@ -343,7 +346,7 @@ def _request_check(
     ctx: CIContext,
     project: Project,
     policy: Policy,
-    released: Released,
+    released: ReleaseHistory,
     base_version: str | None,
     kind: str,
     current: Version | None = None,
@@ -368,7 +371,7 @@ def _request_plan(
     ctx: CIContext,
     project: Project,
     policy: Policy,
-    released: Released,
+    released: ReleaseHistory,
     earlier: str | None,
     base_version: str | None = None,
     current: Version | None = None,
@@ -437,7 +440,7 @@ def make_plan(
     ctx: CIContext,
     project: Project,
     policy: Policy | None = None,
-    released: Released | None = None,
+    released: ReleaseHistory | None = None,
     *,
     earlier: str | None = None,
     base_version: str | None = None,
@@ -480,7 +483,7 @@ def make_plan(
         return _tag_plan(ctx, project, policy)
     if ctx.event in ("merge_request", "pull_request"):
         return _request_plan(
-            ctx, project, policy, released or Released(), earlier, base_version, current
+            ctx, project, policy, released or ReleaseHistory(), earlier, base_version, current
         )
     if ctx.event == "push":
         return _push_plan(ctx, project, policy)
@@ -494,7 +497,7 @@ def make_plan(
 def plan_from_environment(
     project: Project,
     env: Mapping[str, str],
-    history: History | None = None,
+    history: HistoryReader | None = None,
     base: Callable[[str], str | None] | None = None,
     *,
     steps: bool = True,
@@ -550,9 +553,9 @@ def _request_inputs(
     ctx: CIContext,
     policy: Policy,
     env: Mapping[str, str],
-    history: History | None,
+    history: HistoryReader | None,
     base: Callable[[str], str | None] | None,
-) -> tuple[str | None, Released | None, str | None]:
+) -> tuple[str | None, ReleaseHistory | None, str | None]:
     """What a merge or pull request's plan reads: the preview version an earlier
     job handed over, the release history (only when a preview is to be
     published and none was handed over), and the version at the base commit."""
@@ -568,7 +571,7 @@ def _request_inputs(
     return earlier, released, base_version
 
 
-def with_steps_done(plan: Plan, released: Released) -> Plan:
+def with_steps_done(plan: Plan, released: ReleaseHistory) -> Plan:
     """``plan`` with a reason that lists what an earlier run of this release did
     (files of the version on a target, the tag); a re-run publishes only what is
     missing, file by file, and makes the GitLab or GitHub release if it is missing."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from noxship.project.config import DEFAULT_TEST_GROUPS, NoxshipConfig
 from noxship.project.pyproject import PyProject, load_toml
 from noxship.project.python_requirement import requires_python_text, specifier_set
-from noxship.project.testdeps import TestDependencies, find_test_dependencies
+from noxship.project.testdeps import Requirements, find_test_dependencies
 from noxship.project.version import static_version
 from noxship.project.version_source import VersionSource, detect_version_source
 
@@ -32,7 +32,7 @@ __all__ = [
     "NoxshipConfig",
     "Project",
     "PyProject",
-    "TestDependencies",
+    "Requirements",
     "VersionSource",
     "load_toml",
 ]
@@ -129,7 +129,7 @@ class Project(NamedTuple):
         """Tell whether Python ``version`` (``"3.12.1"``) satisfies ``requires-python``."""
         return self.requires_python.contains(version, prereleases=True)
 
-    def test_dependencies(self, wheel_extras: Collection[str] = ()) -> TestDependencies:
+    def test_dependencies(self, wheel_extras: Collection[str] = ()) -> Requirements:
         """Find the test requirements (:func:`~noxship.project.testdeps.find_test_dependencies`;
         ``wheel_extras``: the built wheel's ``Provides-Extra`` names, when known)."""
         return find_test_dependencies(self.pyproject, self.config, wheel_extras)

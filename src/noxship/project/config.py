@@ -7,9 +7,20 @@ from typing import NamedTuple
 
 from noxship.errors import ConfigError
 
-__all__ = ["DEFAULT_LINT_TOOLS", "DEFAULT_PRE_COMMIT", "DEFAULT_TEST_GROUPS", "NoxshipConfig"]
+__all__ = [
+    "DEFAULT_LINT_TOOLS",
+    "DEFAULT_PREVIEW_TARGETS",
+    "DEFAULT_PRE_COMMIT",
+    "DEFAULT_RELEASE_TARGETS",
+    "DEFAULT_TEST_GROUPS",
+    "NoxshipConfig",
+]
 
 DEFAULT_TEST_GROUPS: tuple[str, ...] = ("test", "tests", "testing", "dev")
+DEFAULT_RELEASE_TARGETS: tuple[str, ...] = ("testpypi", "pypi")
+"""Where a release goes, in order, unless ``release-targets`` says otherwise."""
+DEFAULT_PREVIEW_TARGETS: tuple[str, ...] = ("testpypi",)
+"""Where a merge or pull request's preview goes, unless ``preview-targets`` says otherwise."""
 """Group names searched, in this order, for the test dependencies."""
 DEFAULT_LINT_TOOLS: tuple[str, ...] = ("ruff==0.17.6",)
 """What ``lint`` installs without a pre-commit configuration (PyPI, 2026-11)."""
@@ -117,8 +128,8 @@ class NoxshipConfig(NamedTuple):
     pytest_args: tuple[str, ...] = ()
     test_paths: tuple[str, ...] | None = None
     pythons: tuple[str, ...] | None = None
-    release_targets: tuple[str, ...] = ("testpypi", "pypi")
-    preview_targets: tuple[str, ...] = ("testpypi",)
+    release_targets: tuple[str, ...] = DEFAULT_RELEASE_TARGETS
+    preview_targets: tuple[str, ...] = DEFAULT_PREVIEW_TARGETS
     release_pattern: str | None = None
     release_branches: tuple[str, ...] = ()
     lint_tools: tuple[str, ...] | None = None

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from noxship.errors import ConfigError
 from noxship.project.config import NoxshipConfig
 from noxship.project.pyproject import PyProject
-from noxship.project.testdeps import TestDependencies, named_group
+from noxship.project.testdeps import Requirements, named_group
 
 __all__ = ["DocsSite", "find_docs", "find_docs_dependencies"]
 
@@ -85,7 +85,7 @@ def find_docs(root: Path) -> DocsSite | None:
     return None
 
 
-def _from_readthedocs(root: Path) -> TestDependencies | None:
+def _from_readthedocs(root: Path) -> Requirements | None:
     python = _readthedocs(root).get("python")
     entries = python.get("install") if isinstance(python, dict) else None
     files: list[Path] = []
@@ -97,10 +97,10 @@ def _from_readthedocs(root: Path) -> TestDependencies | None:
             extras += [str(e) for e in entry["extra_requirements"]]
     if not files and not extras:
         return None
-    return TestDependencies((), tuple(extras), ".readthedocs.yaml python.install", tuple(files))
+    return Requirements((), tuple(extras), ".readthedocs.yaml python.install", tuple(files))
 
 
-def find_docs_dependencies(pyproject: PyProject, config: NoxshipConfig) -> TestDependencies:
+def find_docs_dependencies(pyproject: PyProject, config: NoxshipConfig) -> Requirements:
     """What building the docs needs, besides the wheel (see the module docstring).
 
     Returns:
@@ -110,11 +110,11 @@ def find_docs_dependencies(pyproject: PyProject, config: NoxshipConfig) -> TestD
         ConfigError: a group is malformed, or ``.readthedocs.yaml`` is not valid YAML.
     """
     if config.docs_dependencies is not None:
-        return TestDependencies(config.docs_dependencies, (), "[tool.noxship] docs-dependencies")
+        return Requirements(config.docs_dependencies, (), "[tool.noxship] docs-dependencies")
     found = named_group(pyproject, DOCS_GROUPS) or _from_readthedocs(pyproject.root)
     if found is not None:
         return found
     for rel in REQUIREMENTS:
         if (pyproject.root / rel).is_file():
-            return TestDependencies((), (), f"requirements file {rel}", (pyproject.root / rel,))
-    return TestDependencies((), (), "none found")
+            return Requirements((), (), f"requirements file {rel}", (pyproject.root / rel,))
+    return Requirements((), (), "none found")

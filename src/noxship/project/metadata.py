@@ -85,9 +85,28 @@ def _runner(env: Mapping[str, str]) -> SubprocessRunner:
     return run
 
 
-@functools.cache
+def _fingerprint(root: Path) -> tuple[str, ...]:
+    """What the backend's answer depends on: the commit and the changes git sees
+    (a VCS version), and when the configuration files last changed."""
+    state = []
+    for name in ("pyproject.toml", "setup.py", "setup.cfg"):
+        path = root / name
+        state.append(f"{name}:{path.stat().st_mtime_ns}" if path.is_file() else name)
+    for args in (["rev-parse", "HEAD"], ["status", "--porcelain", "--untracked-files=no"]):
+        try:
+            git = subprocess.run(
+                ["git", *args], cwd=root, env=clean_env(), capture_output=True, text=True
+            )
+        except OSError:  # no git: the files' times alone
+            break
+        state.append(git.stdout if git.returncode == 0 else "")
+    return tuple(state)
+
+
 def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> BuiltMetadata:
-    """Ask the project's build backend for its metadata (see the module docstring).
+    """Ask the project's build backend for its metadata (see the module docstring),
+    once per state of the project (its commit, its changes, its configuration
+    files): a long process that commits asks again.
 
     Args:
         root: the project directory.
@@ -100,6 +119,13 @@ def built_metadata(root: Path, extra_env: tuple[tuple[str, str], ...] = ()) -> B
         ToolError: the backend failed (its last output line is shown).
         ConfigError: the metadata holds no valid version.
     """
+    return _built_metadata(root, extra_env, _fingerprint(root))
+
+
+@functools.cache
+def _built_metadata(
+    root: Path, extra_env: tuple[tuple[str, str], ...], fingerprint: tuple[str, ...]
+) -> BuiltMetadata:
     import importlib.metadata
 
     from build import BuildBackendException, BuildException, ProjectBuilder

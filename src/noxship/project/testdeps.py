@@ -40,10 +40,10 @@ from noxship.project.pyproject import PyProject, read_ini, table
 
 logger = logging.getLogger("noxship")
 
-__all__ = ["TestDependencies", "find_test_dependencies", "named_group"]
+__all__ = ["Requirements", "find_test_dependencies", "named_group"]
 
 
-class TestDependencies(NamedTuple):
+class Requirements(NamedTuple):
     """The requirements a test run installs beside the wheel.
 
     Attributes:
@@ -73,9 +73,6 @@ class TestDependencies(NamedTuple):
         ]
 
 
-TestDependencies.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class
-
-
 def _by_name(names: Mapping[str, object], wanted: str) -> str | None:
     from packaging.utils import canonicalize_name  # not at start-up: `noxship plan` is fast
 
@@ -83,7 +80,7 @@ def _by_name(names: Mapping[str, object], wanted: str) -> str | None:
     return normalised.get(canonicalize_name(wanted))
 
 
-def _dependency_group(pyproject: PyProject, wanted: str) -> TestDependencies | None:
+def _dependency_group(pyproject: PyProject, wanted: str) -> Requirements | None:
     groups = table(pyproject.data, "dependency-groups")
     key = _by_name(groups, wanted)
     if key is None:
@@ -97,22 +94,22 @@ def _dependency_group(pyproject: PyProject, wanted: str) -> TestDependencies | N
             f"pyproject.toml: dependency group {key!r} is malformed ({exc}): "
             "fix [dependency-groups] (PEP 735)"
         ) from None
-    return TestDependencies(tuple(reqs), (), f"dependency group {key!r} (PEP 735)")
+    return Requirements(tuple(reqs), (), f"dependency group {key!r} (PEP 735)")
 
 
-def _extra(pyproject: PyProject, wanted: str) -> TestDependencies | None:
+def _extra(pyproject: PyProject, wanted: str) -> Requirements | None:
     key = _by_name(table(pyproject.project, "optional-dependencies"), wanted)
-    return None if key is None else TestDependencies((), (key,), f"extra {key!r} (PEP 621)")
+    return None if key is None else Requirements((), (key,), f"extra {key!r} (PEP 621)")
 
 
-def _wheel_extra(extras: Collection[str], wanted: str) -> TestDependencies | None:
+def _wheel_extra(extras: Collection[str], wanted: str) -> Requirements | None:
     key = _by_name(dict.fromkeys(extras), wanted)
     if key is None:
         return None
-    return TestDependencies((), (key,), f"extra {key!r} (the wheel's Provides-Extra)")
+    return Requirements((), (key,), f"extra {key!r} (the wheel's Provides-Extra)")
 
 
-def _poetry_group(pyproject: PyProject, wanted: str) -> TestDependencies | None:
+def _poetry_group(pyproject: PyProject, wanted: str) -> Requirements | None:
     if wanted not in table(pyproject.poetry, "group"):
         return None
     from poetry.core.factory import Factory
@@ -127,10 +124,10 @@ def _poetry_group(pyproject: PyProject, wanted: str) -> TestDependencies | None:
             "fix [tool.poetry.group]"
         ) from None
     requirements = tuple(dep.to_pep_508() for dep in deps)
-    return TestDependencies(requirements, (), f"Poetry group {wanted!r}")
+    return Requirements(requirements, (), f"Poetry group {wanted!r}")
 
 
-def _poetry_legacy(pyproject: PyProject) -> TestDependencies | None:
+def _poetry_legacy(pyproject: PyProject) -> Requirements | None:
     """Poetry's legacy ``[tool.poetry.dev-dependencies]`` table (Poetry < 1.2, still
     read by Poetry as the ``dev`` group; Poetry docs, "Managing dependencies")."""
     table_ = table(pyproject.poetry, "dev-dependencies")
@@ -147,10 +144,10 @@ def _poetry_legacy(pyproject: PyProject) -> TestDependencies | None:
             f"pyproject.toml: [tool.poetry.dev-dependencies] cannot be read ({exc}): fix it"
         ) from None
     reqs = tuple(dep.to_pep_508() for dep in deps)
-    return TestDependencies(reqs, (), "Poetry's [tool.poetry.dev-dependencies]") if reqs else None
+    return Requirements(reqs, (), "Poetry's [tool.poetry.dev-dependencies]") if reqs else None
 
 
-def _hatch_test(pyproject: PyProject) -> TestDependencies | None:
+def _hatch_test(pyproject: PyProject) -> Requirements | None:
     """hatch's ``hatch-test`` environment: its default test dependencies (pytest,
     pytest-mock, pytest-randomly, pytest-rerunfailures, pytest-xdist, coverage;
     hatch docs, "Testing: dependencies") plus its ``extra-dependencies``."""
@@ -168,10 +165,10 @@ def _hatch_test(pyproject: PyProject) -> TestDependencies | None:
     )
     reqs = _strings(env.get("dependencies")) or defaults
     reqs = (*reqs, *_strings(env.get("extra-dependencies")))
-    return TestDependencies(reqs, _strings(env.get("features")), "hatch environment 'hatch-test'")
+    return Requirements(reqs, _strings(env.get("features")), "hatch environment 'hatch-test'")
 
 
-def _noxfile(pyproject: PyProject) -> TestDependencies | None:
+def _noxfile(pyproject: PyProject) -> Requirements | None:
     """The ``session.install(...)`` calls of the session that runs pytest in the
     project's ``noxfile.py``, read with :mod:`ast` (never run): string arguments
     are requirements, ``-r file`` a requirements file, ``.[extra]`` extras."""
@@ -211,7 +208,7 @@ def _noxfile(pyproject: PyProject) -> TestDependencies | None:
                 elif i == 0 or args[i - 1] not in ("-r", "--requirement", "-c"):
                     reqs.append(arg)
         if reqs or extras or files:
-            return TestDependencies(
+            return Requirements(
                 tuple(reqs), tuple(extras), f"noxfile.py session {func.name!r}", tuple(files)
             )
     return None
@@ -221,16 +218,16 @@ def _strings(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
-def _pdm_group(pyproject: PyProject, wanted: str) -> TestDependencies | None:
+def _pdm_group(pyproject: PyProject, wanted: str) -> Requirements | None:
     groups = table(pyproject.data, "tool", "pdm", "dev-dependencies")
     key = _by_name(groups, wanted)
     if key is None:
         return None
     reqs = tuple(r for r in _strings(groups[key]) if not r.startswith("-e"))
-    return TestDependencies(reqs, (), f"PDM dev-dependency group {key!r}")
+    return Requirements(reqs, (), f"PDM dev-dependency group {key!r}")
 
 
-def _hatch_env(pyproject: PyProject, wanted: str) -> TestDependencies | None:
+def _hatch_env(pyproject: PyProject, wanted: str) -> Requirements | None:
     envs = table(pyproject.data, "tool", "hatch", "envs")
     key = _by_name(envs, wanted)
     if key is None:
@@ -240,10 +237,10 @@ def _hatch_env(pyproject: PyProject, wanted: str) -> TestDependencies | None:
     extras = _strings(env.get("features"))
     if not reqs and not extras:
         return None
-    return TestDependencies(reqs, extras, f"hatch environment {key!r}")
+    return Requirements(reqs, extras, f"hatch environment {key!r}")
 
 
-_SOURCES: tuple[Callable[[PyProject, str], TestDependencies | None], ...] = (
+_SOURCES: tuple[Callable[[PyProject, str], Requirements | None], ...] = (
     _dependency_group,
     _extra,
     _poetry_group,
@@ -274,11 +271,11 @@ REQUIREMENTS_FILES = (
 """Requirements files searched, in this order, when no named group matched."""
 
 
-def _requirements_file(pyproject: PyProject) -> TestDependencies | None:
+def _requirements_file(pyproject: PyProject) -> Requirements | None:
     for name in REQUIREMENTS_FILES:
         path = pyproject.root / name
         if path.is_file():
-            return TestDependencies((), (), f"requirements file {name}", (path,))
+            return Requirements((), (), f"requirements file {name}", (path,))
     return None
 
 
@@ -295,7 +292,7 @@ def _tox_option(line: str, flags: tuple[str, ...], root: Path) -> Path | None:
     return None
 
 
-def _tox(pyproject: PyProject) -> TestDependencies | None:
+def _tox(pyproject: PyProject) -> Requirements | None:
     """tox.ini's ``[testenv]`` ``deps`` and ``extras``. Factor-conditional lines
     (``py311: tomli``) depend on the tox environment: they are left out, with a
     warning. ``-r`` and ``-c`` files are kept."""
@@ -324,7 +321,7 @@ def _tox(pyproject: PyProject) -> TestDependencies | None:
     )
     if not (reqs or any(files) or extras):
         return None
-    return TestDependencies(
+    return Requirements(
         reqs,
         extras,
         "tox.ini [testenv] deps",
@@ -333,8 +330,8 @@ def _tox(pyproject: PyProject) -> TestDependencies | None:
     )
 
 
-def _unnamed(pyproject: PyProject, extras: Collection[str]) -> TestDependencies | None:
-    sources: tuple[Callable[[], TestDependencies | None], ...] = (
+def _unnamed(pyproject: PyProject, extras: Collection[str]) -> Requirements | None:
+    sources: tuple[Callable[[], Requirements | None], ...] = (
         lambda: _poetry_legacy(pyproject),
         lambda: _hatch_test(pyproject),
         lambda: _hatch_env(pyproject, "default"),
@@ -351,7 +348,7 @@ def _unnamed(pyproject: PyProject, extras: Collection[str]) -> TestDependencies 
     return None
 
 
-def named_group(pyproject: PyProject, names: Sequence[str]) -> TestDependencies | None:
+def named_group(pyproject: PyProject, names: Sequence[str]) -> Requirements | None:
     """The first group or extra called one of ``names``, from the sources that
     can hold a named group (1 to 5 of the module docstring), else ``None``."""
     for source in _SOURCES:
@@ -364,7 +361,7 @@ def named_group(pyproject: PyProject, names: Sequence[str]) -> TestDependencies 
 
 def find_test_dependencies(
     pyproject: PyProject, config: NoxshipConfig, wheel_extras: Collection[str] = ()
-) -> TestDependencies:
+) -> Requirements:
     """Find the test requirements (see the module docstring for the order).
 
     Args:
@@ -381,7 +378,7 @@ def find_test_dependencies(
         ConfigError: a dependency group or Poetry group is malformed.
     """
     if config.test_dependencies is not None:
-        return TestDependencies(config.test_dependencies, (), "[tool.noxship] test-dependencies")
+        return Requirements(config.test_dependencies, (), "[tool.noxship] test-dependencies")
     static = "optional-dependencies" in pyproject.project
     extras = () if static else wheel_extras
     found = named_group(pyproject, config.test_groups)
@@ -391,4 +388,4 @@ def find_test_dependencies(
         found = _wheel_extra(extras, wanted)
         if found is not None:
             return found
-    return _unnamed(pyproject, extras) or TestDependencies((), (), "none found")
+    return _unnamed(pyproject, extras) or Requirements((), (), "none found")

@@ -32,7 +32,7 @@ the other kinds are learned from the metadata a build backend prepares
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -115,12 +115,19 @@ class VersionSource(NamedTuple):
         return {}
 
     def rewrite(self, original: Path, copy: Path, version: Version) -> None:
-        """Write ``version`` into the version file of ``copy``, a copy of the
-        project at ``original`` (``file`` sources; nothing for the others).
+        """Write ``version`` where the project at ``copy`` (the project at
+        ``original``, or a copy of it) states it: ``[project] version`` or
+        ``[tool.poetry] version`` of ``pyproject.toml`` (``static`` sources,
+        edited with tomlkit, which keeps the file's formatting), or the version
+        file (``file`` sources); nothing for the others.
 
         Raises:
-            ConfigError: the file in the copy holds no version literal.
+            ConfigError: the copy's pyproject.toml has no static version, or its
+                version file holds no version literal.
         """
+        if self.kind == "static":
+            _rewrite_pyproject(copy / "pyproject.toml", version)
+            return
         if self.kind != "file" or self.path is None:
             return
         path = copy / self.path.relative_to(original)
@@ -133,6 +140,22 @@ class VersionSource(NamedTuple):
             raise ConfigError(f"{path} assigns no version literal to rewrite")
         start, end = match.span("version")
         path.write_text(text[:start] + str(version) + text[end:], encoding="utf-8")
+
+
+def _rewrite_pyproject(path: Path, version: Version) -> None:
+    import tomlkit
+
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    tool = doc.get("tool")
+    candidates = (doc.get("project"), tool.get("poetry") if isinstance(tool, Mapping) else None)
+    table = next((t for t in candidates if isinstance(t, MutableMapping) and "version" in t), None)
+    if table is None:
+        raise ConfigError(
+            f"cannot set the version: {path} has no static version "
+            "([project] version or [tool.poetry] version)"
+        )
+    table["version"] = str(version)
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
 
 
 VCS_KINDS = frozenset(

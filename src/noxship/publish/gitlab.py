@@ -19,16 +19,15 @@ from typing import TYPE_CHECKING
 import requests
 from packaging.utils import canonicalize_name
 
-from noxship.environment import Secret, sanitize_url
+from noxship.environment import sanitize_url
 from noxship.errors import ConfigError, CredentialsError, IndexUnavailableError, PublishError
 from noxship.publish.credentials import (
     JOB_TOKEN_USERNAME,
-    TOKEN_USERNAME,
     CredentialKind,
     Credentials,
 )
 from noxship.publish.index import IndexFile
-from noxship.publish.targets import Target
+from noxship.publish.targets import Target, gitlab_access_token, gitlab_job_token
 
 if TYPE_CHECKING:
     from gitlab import Gitlab
@@ -49,17 +48,9 @@ def api_credentials(environ: Mapping[str, str]) -> Credentials:
     Raises:
         CredentialsError: neither variable is set.
     """
-    if environ.get("GITLAB_TOKEN"):
-        return Credentials(
-            TOKEN_USERNAME, Secret(environ["GITLAB_TOKEN"], "GITLAB_TOKEN"), "GITLAB_TOKEN"
-        )
-    if environ.get("CI_JOB_TOKEN"):
-        return Credentials(
-            JOB_TOKEN_USERNAME,
-            Secret(environ["CI_JOB_TOKEN"], "CI_JOB_TOKEN"),
-            "CI_JOB_TOKEN",
-            CredentialKind.JOB_TOKEN,
-        )
+    found = gitlab_access_token(environ) or gitlab_job_token(environ)
+    if found is not None:
+        return found
     raise CredentialsError(
         "cannot call the GitLab API: set GITLAB_TOKEN (api scope) or run in GitLab CI "
         "(CI_JOB_TOKEN)"

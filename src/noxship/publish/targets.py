@@ -41,6 +41,8 @@ __all__ = [
     "Target",
     "TargetKind",
     "env_prefix",
+    "gitlab_access_token",
+    "gitlab_job_token",
     "origin",
     "resolve_credentials",
     "resolve_target",
@@ -225,6 +227,22 @@ class PyPIKind(TargetKind):
         )
 
 
+def gitlab_access_token(environ: Mapping[str, str], user: str | None = None) -> Credentials | None:
+    """``GITLAB_TOKEN``: a personal, project or group access token (GitLab docs,
+    "Authenticate with the package registry"; the REST API takes it too)."""
+    pat = secret_from(environ, "GITLAB_TOKEN")
+    return Credentials(user or TOKEN_USERNAME, pat, pat.source) if pat else None
+
+
+def gitlab_job_token(environ: Mapping[str, str]) -> Credentials | None:
+    """``CI_JOB_TOKEN``, the job's own token (GitLab docs, "CI/CD job token")."""
+    job = secret_from(environ, "CI_JOB_TOKEN")
+    if job is None:
+        return None
+    source = "the CI job token CI_JOB_TOKEN"
+    return Credentials(JOB_TOKEN_USERNAME, job, source, CredentialKind.JOB_TOKEN)
+
+
 class GitLabKind(TargetKind):
     """A GitLab project's PyPI package registry."""
 
@@ -248,10 +266,9 @@ class GitLabKind(TargetKind):
 
     @classmethod
     def credentials(cls, target: Target, environ: Mapping[str, str]) -> Credentials | None:
-        user = environ.get(target.env_prefix + "USERNAME")
-        pat = secret_from(environ, "GITLAB_TOKEN")
+        pat = gitlab_access_token(environ, environ.get(target.env_prefix + "USERNAME"))
         if pat:
-            return Credentials(user or TOKEN_USERNAME, pat, pat.source)
+            return pat
         for user_var, pass_var in (
             ("GITLAB_DEPLOY_USER", "GITLAB_DEPLOY_TOKEN"),
             ("CI_DEPLOY_USER", "CI_DEPLOY_PASSWORD"),
@@ -264,11 +281,7 @@ class GitLabKind(TargetKind):
 
     @classmethod
     def last_resort(cls, target: Target, environ: Mapping[str, str]) -> Credentials | None:
-        job = secret_from(environ, "CI_JOB_TOKEN")
-        if job is None:
-            return None
-        source = "the CI job token CI_JOB_TOKEN"
-        return Credentials(JOB_TOKEN_USERNAME, job, source, CredentialKind.JOB_TOKEN)
+        return gitlab_job_token(environ)
 
     @classmethod
     def wanted(cls, target: Target) -> str:

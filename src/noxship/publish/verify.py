@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from noxship._run import run, uv_binary, venv_python
+from noxship._run import run, uv_binary, uv_venv
 from noxship.build.dist import DistKind, Distribution, wheel_metadata, wheel_top_level
 from noxship.environment import Redactor, clean_env, sanitize_url, without_index_settings
 from noxship.errors import PublishError, ToolError
@@ -66,10 +66,8 @@ def verify_index(
 
 
 def _venv(tmp: Path) -> Path:
-    venv = tmp / "venv"
     # This Python: uv would otherwise look for (or download) another one.
-    run([uv_binary(), "venv", "--quiet", "--python", sys.executable, venv], what="uv venv")
-    return venv_python(venv)
+    return uv_venv(tmp / "venv", sys.executable)
 
 
 def _step(

@@ -21,6 +21,7 @@ from noxship.release.chains import (
     publish_planned,
     publish_to,
     resolve_targets,
+    start_local_index,
     tag_planned,
 )
 from noxship.release.tagging import tag_release
@@ -37,6 +38,7 @@ __all__ = [
     "publish_planned",
     "publish_to",
     "resolve_targets",
+    "start_local_index",
     "tag_planned",
     "tag_release",
 ]

@@ -224,17 +224,7 @@ def _own_lock_entry(project: Project) -> tuple[TOMLDocument, Table] | None:
 
 
 def _write_version(project: Project, new: Version) -> None:
-    source = project.version_source
-    if source.kind == "static":
-        import tomlkit
-
-        path = project.root / "pyproject.toml"
-        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-        table = doc["project"] if "version" in doc.get("project", {}) else doc["tool"]["poetry"]
-        table["version"] = str(new)
-        path.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    elif source.kind == "file":
-        source.rewrite(project.root, project.root, new)
+    project.version_source.rewrite(project.root, project.root, new)
     entry = _own_lock_entry(project)
     if entry is not None:
         import tomlkit

@@ -10,6 +10,8 @@ made only after the plan's last target.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -20,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, verify_checksums
 from noxship.build.scan import scan_distributions, tracked_files
 from noxship.environment import sanitize_url, secret_values
-from noxship.errors import ConfigError, DistributionError, PlanError
+from noxship.errors import ConfigError, DistributionError, PlanError, UsageError
 from noxship.plan.planner import Plan, PlanKind, plan_from_environment
 from noxship.plan.providers import detect
 from noxship.project import Project
@@ -35,14 +37,18 @@ from noxship.release.provenance import check_reviewed
 from noxship.release.tagging import tag_release
 
 __all__ = [
+    "build_planned",
     "check_options",
+    "check_public_version",
     "check_request_version",
     "checked_distributions",
+    "planned_version",
     "print_report",
     "publish_local",
     "publish_planned",
     "publish_to",
     "resolve_targets",
+    "start_local_index",
     "tag_planned",
 ]
 
@@ -57,8 +63,6 @@ def planned_version(project: Project, environ: Mapping[str, str]) -> Version | N
     (``NOXSHIP_PLAN_KIND`` and ``NOXSHIP_PLAN_VERSION``, the dotenv report) and
     reads no index; otherwise the plan is made here, reading the release history
     only for a preview's version (a release's comes from its message or tag)."""
-    from noxship.release.history import history_reader, version_at
-
     kind, handed = environ.get("NOXSHIP_PLAN_KIND"), environ.get("NOXSHIP_PLAN_VERSION")
     if kind == PlanKind.NONE.value:
         return None
@@ -226,13 +230,12 @@ def checked_distributions(
     dists = find_distributions(dist_dir, project.name, version)
     verify_checksums(dists, dist_dir / CHECKSUMS_NAME)
     _check_handed_digests(dists, environ.get("NOXSHIP_EXPECTED_SHA256SUMS", ""))
-    report = scan_distributions(
+    scan_distributions(
         dists,
         secret_values(environ),
         allow=project.config.scan_allow,
         tracked=tracked_files(project.root),
     )
-    logger.info("no credential in %d archives (%d members read)", report.archives, report.members)
     return dists
 
 
@@ -411,12 +414,37 @@ def check_options(targets: Sequence[str], only: Sequence[str]) -> None:
     """Refuse ``--target`` together with ``--only``.
 
     Raises:
-        ConfigError: both were given.
+        UsageError: both were given.
     """
     if targets and only:
-        raise ConfigError(
+        raise UsageError(
             "give either --target NAME (publish by hand) or --only NAME (follow the plan), not both"
         )
+
+
+_STARTED: dict[Path | None, LocalIndex] = {}
+
+
+def start_local_index(packages: Path | None = None) -> None:
+    """Start the embedded index of :func:`publish_local` ahead, while the tests
+    run (a chain that ends with ``release_local``); :func:`publish_local` with
+    the same ``packages`` takes it, and an index nobody takes stops at exit.
+
+    Raises:
+        ToolError: pypiserver could not be started.
+    """
+    if packages in _STARTED:
+        return
+    index = LocalIndex(packages, wait=False, open_reads=False)
+    index.__enter__()
+    _STARTED[packages] = index
+    atexit.register(_stop_started)
+
+
+def _stop_started() -> None:
+    while _STARTED:
+        _, index = _STARTED.popitem()
+        index.__exit__(None, None, None)
 
 
 def publish_local(project: Project, packages: Path | None = None) -> PublishReport:
@@ -433,7 +461,12 @@ def publish_local(project: Project, packages: Path | None = None) -> PublishRepo
         ToolError: pypiserver did not start.
         PublishError: the upload, verification or install check failed.
     """
-    with LocalIndex(packages, wait=False, open_reads=False) as index:
+    with contextlib.ExitStack() as stack:
+        index = _STARTED.pop(packages, None)
+        if index is not None:  # started while the tests ran
+            stack.callback(index.__exit__, None, None, None)
+        else:
+            index = stack.enter_context(LocalIndex(packages, wait=False, open_reads=False))
         dists = checked_distributions(project, project.version, os.environ)
         index.wait()  # the checks above ran while the server started
         logger.info("embedded index: %s", index.simple_url)

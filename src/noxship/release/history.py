@@ -25,7 +25,7 @@ from noxship.errors import (
     ToolError,
     UsageError,
 )
-from noxship.plan.history import History, Released
+from noxship.plan.history import HistoryReader, ReleaseHistory
 from noxship.project import Project
 from noxship.publish.credentials import Credentials
 from noxship.publish.index import list_files
@@ -45,23 +45,10 @@ _TIMEOUT = 60.0
 def versions_of_files(filenames: Sequence[str]) -> list[str]:
     """The versions of the sdists and wheels among ``filenames`` (other files,
     and names that are not valid, are skipped)."""
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
+    from noxship.build.dist import parse_filename
 
-    versions = []
-    for name in filenames:
-        try:
-            if name.endswith(".whl"):
-                versions.append(str(parse_wheel_filename(name)[1]))
-            elif name.endswith((".tar.gz", ".zip")):
-                versions.append(str(parse_sdist_filename(name)[1]))
-        except (InvalidWheelFilename, InvalidSdistFilename):
-            continue
-    return versions
+    parsed = (parse_filename(name, legacy_zip=True) for name in filenames)
+    return [str(p[1]) for p in parsed if p is not None]
 
 
 def _first_line(exc: ToolError) -> str:
@@ -154,7 +141,7 @@ def _index(
 
 def gather_released(
     project: Project, targets: Sequence[str], environ: Mapping[str, str], *, preview: bool = False
-) -> Released:
+) -> ReleaseHistory:
     """Read the release history of ``project``: its ``v*`` tags and what each
     release target holds (see the module docstring).
 
@@ -169,7 +156,7 @@ def gather_released(
 
     Returns:
         The history; a source that could not be read is listed in
-        :attr:`~noxship.plan.history.Released.unreachable`, not raised.
+        :attr:`~noxship.plan.history.ReleaseHistory.unreachable`, not raised.
 
     A target that is unknown or lacks the variables it needs (``ConfigError``)
     is listed as not read, with the reason.
@@ -185,7 +172,7 @@ def gather_released(
             consulted.append(read)
         if failed:
             unreachable.append(failed)
-    released = Released.from_sources(found, consulted, unreachable)
+    released = ReleaseHistory.from_sources(found, consulted, unreachable)
     if preview and project.config.preview_next == "auto":
         try:
             level, read = _commit_level(project, environ)
@@ -290,7 +277,7 @@ def _has_commit(project: Project, sha: str, environ: Mapping[str, str]) -> bool:
     return True
 
 
-def history_reader(project: Project, environ: Mapping[str, str]) -> History:
+def history_reader(project: Project, environ: Mapping[str, str]) -> HistoryReader:
     """The ``history`` argument of :func:`noxship.plan.plan_from_environment`:
     :func:`gather_released` for ``project`` with ``environ``."""
     return lambda targets, preview: gather_released(project, targets, environ, preview=preview)

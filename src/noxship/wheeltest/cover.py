@@ -44,7 +44,7 @@ from typing import NamedTuple
 
 from noxship._run import run
 from noxship.environment import clean_env
-from noxship.errors import ToolError, WheelTestError
+from noxship.errors import ConfigError, ToolError, WheelTestError
 from noxship.project import Project
 
 __all__ = [
@@ -355,8 +355,9 @@ class CoverageTotal(NamedTuple):
 
 def _summary(reports: Path, line: str, environ: Mapping[str, str]) -> None:
     """Append the total and each Python's figure to GitHub's job summary, when there is one."""
-    summary = environ.get("GITHUB_STEP_SUMMARY")
-    if not summary:
+    from noxship.plan.output import append_job_summary
+
+    if not environ.get("GITHUB_STEP_SUMMARY"):
         return
     rows = []
     import xml.etree.ElementTree as ET
@@ -370,14 +371,9 @@ def _summary(reports: Path, line: str, environ: Mapping[str, str]) -> None:
             rows.append(f"| {xml.stem.removeprefix('coverage-')} | {float(rate) * 100:.1f}% |")
     text = f"### {line}\n\n| Python | lines covered |\n|---|---|\n" + "\n".join(rows) + "\n"
     try:
-        with open(summary, "a", encoding="utf-8") as f:
-            f.write(text)
-    except OSError as exc:
-        logger.warning(
-            "cannot write GitHub's job summary %s (%s): the coverage line is above",
-            summary,
-            exc.strerror,
-        )
+        append_job_summary(environ, text)
+    except ConfigError as exc:
+        logger.warning("%s: the coverage line is above", exc)
 
 
 def _write_reports(

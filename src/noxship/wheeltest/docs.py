@@ -17,14 +17,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from noxship._run import run, uv_binary, venv_python
+from packaging.utils import canonicalize_name
+
+from noxship._run import run, uv_install, uv_venv
 from noxship.build.dist import wheel_top_level
 from noxship.environment import clean_env
 from noxship.errors import ToolError, WheelTestError
-from noxship.project import Project
+from noxship.project import Project, Requirements
 from noxship.project.docs import DocsSite, find_docs, find_docs_dependencies
 from noxship.wheeltest.diagnosis import IGNORED_DIRS
-from noxship.wheeltest.interpreters import find_interpreters
+from noxship.wheeltest.interpreters import find_interpreters, no_interpreter
 from noxship.wheeltest.runner import find_wheel
 
 __all__ = ["build_docs"]
@@ -68,35 +70,40 @@ def _install(project: Project, site: DocsSite, wheel: Path, venv: Path) -> Path:
     logger.info("docs dependencies: %s", deps.source)
     interpreters = find_interpreters(project)
     if not interpreters:
-        raise ToolError(
-            f"no Python on this machine satisfies requires-python "
-            f"{project.requires_python}: install one to build the docs"
-        )
+        raise no_interpreter(project, None, "build the docs")
     interpreter = interpreters[-1]  # the newest supported Python here
-    uv = uv_binary()
-    run(
-        [uv, "venv", "--quiet", "--clear", "--python", interpreter.executable, venv], what="uv venv"
-    )
+    python = uv_venv(venv, interpreter.executable)
     wheel_req = f"{wheel}[{','.join(deps.extras)}]" if deps.extras else str(wheel)
-    named = " ".join(
-        [*deps.requirements, *(f.read_text(encoding="utf-8") for f in deps.files if f.is_file())]
-    ).lower()
-    builder = [] if BUILDERS[site.kind] in named else [BUILDERS[site.kind]]
-    run(
-        [
-            uv,
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            venv_python(venv),
-            wheel_req,
-            *deps.install_args(),
-            *builder,
-        ],
+    builder = BUILDERS[site.kind]
+    named = canonicalize_name(builder) in _requirement_names(deps)
+    uv_install(
+        python,
+        [wheel_req, *deps.install_args(), *([] if named else [builder])],
         what="uv pip install (docs)",
     )
-    return venv_python(venv)
+    return python
+
+
+def _requirement_names(deps: Requirements) -> set[str]:
+    """The distribution names ``deps`` asks for (PEP 508, read with packaging),
+    their requirements files included; lines that are not requirements (pip
+    options, comments) are skipped."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    lines = [*deps.requirements]
+    for path in deps.files:
+        if path.is_file():
+            lines += path.read_text(encoding="utf-8").splitlines()
+    names: set[str] = set()
+    for line in lines:
+        text = line.split(" #", 1)[0].strip()
+        if not text or text.startswith(("#", "-")):
+            continue
+        try:
+            names.add(canonicalize_name(Requirement(text).name))
+        except InvalidRequirement:
+            continue
+    return names
 
 
 def _commands(

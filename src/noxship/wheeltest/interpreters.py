@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from noxship.errors import ToolError
 from noxship.project import Project
 
-__all__ = ["Interpreter", "find_interpreters"]
+__all__ = ["Interpreter", "find_interpreters", "no_interpreter"]
 
 logger = logging.getLogger("noxship")
 
@@ -100,3 +101,14 @@ def find_interpreters(project: Project, wanted: Iterable[str] | None = None) -> 
         feature = f"{major}.{minor}"
         found.setdefault(feature, Interpreter(Path(info.executable), f"{feature}.{micro}", feature))
     return sorted(found.values(), key=lambda i: tuple(map(int, i.minor.split("."))))
+
+
+def no_interpreter(project: Project, wanted: Sequence[str] | None, purpose: str) -> ToolError:
+    """The error for :func:`find_interpreters` finding none: names
+    ``requires-python``, the feature versions ``wanted``, and ``purpose``."""
+    among = f" among {', '.join(wanted)}" if wanted else ""
+    return ToolError(
+        f"no Python interpreter on this machine satisfies requires-python "
+        f"{project.requires_python or '(any)'}{among}: install one to {purpose} "
+        "(for example with uv python install)"
+    )

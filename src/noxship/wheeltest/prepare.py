@@ -35,9 +35,9 @@ from typing import NamedTuple
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from noxship._run import run, uv_binary, venv_python
+from noxship._run import run, uv_install, uv_venv, venv_python
 from noxship.errors import NoxshipError, ToolError
-from noxship.project import Project, TestDependencies
+from noxship.project import Project, Requirements
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
 from noxship.wheeltest.suite import Suite, collect_suite, copy_likely
 
@@ -66,7 +66,7 @@ def venv_dir(project: Project, interpreter: Interpreter) -> Path:
     return project.root / ".nox" / f"noxship-test_wheel-{interpreter.minor}"
 
 
-def self_requirements(project: Project, deps: TestDependencies) -> tuple[list[str], list[str]]:
+def self_requirements(project: Project, deps: Requirements) -> tuple[list[str], list[str]]:
     """Split ``deps.requirements`` into (others, the ones that name the project)."""
     own = canonicalize_name(project.name)
     others: list[str] = []
@@ -81,17 +81,7 @@ def self_requirements(project: Project, deps: TestDependencies) -> tuple[list[st
 
 
 def _make(venv: Path, interpreter: Interpreter, args: Sequence[str]) -> None:
-    uv = uv_binary()
-    run(
-        [uv, "venv", "--quiet", "--clear", "--python", interpreter.executable, venv],
-        what="uv venv",
-        capture=True,
-    )
-    run(
-        [uv, "pip", "install", "--quiet", "--python", venv_python(venv), *args],
-        what="uv pip install",
-        capture=True,
-    )
+    uv_install(uv_venv(venv, interpreter.executable, capture=True), args, capture=True)
 
 
 def pytest_cov_args(purelib: Path) -> list[str]:
@@ -105,7 +95,7 @@ def _str_list(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _static_requirements(project: Project, deps: TestDependencies) -> list[str] | None:
+def _static_requirements(project: Project, deps: Requirements) -> list[str] | None:
     """The project's runtime requirements and those of the extras the tests use,
     when ``pyproject.toml`` states them (PEP 621, not ``dynamic``); else ``None``."""
     table = project.pyproject.project
@@ -151,7 +141,7 @@ class Early(NamedTuple):
 
 
 def _collect(
-    project: Project, venv: Path, pytest_args: Sequence[str], deps: TestDependencies
+    project: Project, venv: Path, pytest_args: Sequence[str], deps: Requirements
 ) -> Early | None:
     """The suite pytest collects from the source tree, the source importable,
     then a copy of the likely test directories; ``None`` when pytest could not
@@ -195,7 +185,7 @@ def _make_and_collect(
     venv: Path,
     interpreter: Interpreter,
     args: Sequence[str],
-    collect: tuple[Project, Sequence[str], TestDependencies] | None,
+    collect: tuple[Project, Sequence[str], Requirements] | None,
 ) -> Early | None:
     _make(venv, interpreter, args)
     return _collect(collect[0], venv, collect[1], collect[2]) if collect else None

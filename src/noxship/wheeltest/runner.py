@@ -21,10 +21,11 @@ import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.version import Version
 
-from noxship._run import run, uv_binary, venv_python
+from noxship._run import run, uv_binary, uv_install, uv_venv, venv_python
 from noxship.build.dist import (
     DistKind,
     Distribution,
@@ -34,7 +35,7 @@ from noxship.build.dist import (
 )
 from noxship.environment import clean_env
 from noxship.errors import DistributionError, ToolError, WheelTestError
-from noxship.project import Project, TestDependencies
+from noxship.project import Project, Requirements
 from noxship.project.commands import cov_sources, read_commands
 from noxship.wheeltest.cover import (
     CoverageSettings,
@@ -47,7 +48,7 @@ from noxship.wheeltest.cover import (
     run_settings,
 )
 from noxship.wheeltest.diagnosis import IGNORED_DIRS, missing_from_wheel
-from noxship.wheeltest.interpreters import Interpreter, find_interpreters
+from noxship.wheeltest.interpreters import Interpreter, find_interpreters, no_interpreter
 from noxship.wheeltest.prepare import (
     TOOLS,
     Early,
@@ -144,11 +145,10 @@ def find_wheel(project: Project, dist_dir: Path, version: Version | None = None)
     return wheels[0]
 
 
-def _install(r: _Run, deps: TestDependencies) -> Path:
+def _install(r: _Run, deps: Requirements) -> Path:
     """Make the venv and install the wheel, the test dependencies, pytest and
     coverage; in a venv made during the build (:mod:`.prepare`), only the wheel
     and the test requirements that name the project."""
-    uv = uv_binary()
     python = venv_python(r.venv)
     wheel_req = str(r.wheel.path)
     if deps.extras:
@@ -163,12 +163,9 @@ def _install(r: _Run, deps: TestDependencies) -> Path:
         # that depends on it, such as pytest on pluggy): the wheel replaces it.
         args = ["--reinstall-package", r.project.name, wheel_req, *mine]
     else:
-        run(
-            [uv, "venv", "--quiet", "--clear", "--python", r.interpreter.executable, r.venv],
-            what="uv venv",
-        )
+        uv_venv(r.venv, r.interpreter.executable)
         args = [wheel_req, *deps.install_args(), *TOOLS]
-    run([uv, "pip", "install", "--quiet", "--python", python, *args], what="uv pip install")
+    uv_install(python, args)
     return python
 
 
@@ -205,7 +202,7 @@ class _State:
         self.pending_settings: Future[CoverageSettings] | None = None  # read beside collection
 
 
-def _origins(project: Project, deps: TestDependencies) -> dict[str, str]:
+def _origins(project: Project, deps: Requirements) -> dict[str, str]:
     """Distribution name -> the declaration it came from (to name a plugin's source)."""
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
@@ -325,7 +322,7 @@ def _pytest(
     tmp: Path,
     args: Sequence[str],
     mapping: dict[str, object] | None,
-) -> ToolError | None:
+) -> _Exit:
     """Run pytest (under coverage, as the project measures) with the guard and the
     collector, from ``tmp/work``; keep the coverage data also when the tests fail."""
     work, plugins = tmp / "work", tmp / "plugins"
@@ -358,10 +355,11 @@ def _pytest(
     try:
         run(argv, env=env, cwd=work, what=f"pytest on Python {r.interpreter.version}")
     except ToolError as exc:
-        return exc
+        return _Exit(exc.returncode if exc.returncode is not None else -1, exc.output)
     finally:
         if (plugins / ".coverage").is_file():
             shutil.copy2(plugins / ".coverage", data)
+    return _Exit(0, "")
     return None
 
 
@@ -378,8 +376,16 @@ def _missing_modules(r: _Run, ran: dict[str, object]) -> list[str]:
     return sorted({m.split(".")[0] for m in _MISSING_MODULE.findall(text)} - own)
 
 
+class _Exit(NamedTuple):
+    """How pytest ended: its exit code (pytest docs, "Exit codes"; -1: it did not
+    run to an end) and its captured output."""
+
+    code: int
+    output: str
+
+
 def _judge(
-    r: _Run, state: _State, plugins: Path, failure: ToolError | None, deps: TestDependencies
+    r: _Run, state: _State, plugins: Path, ended: _Exit, deps: Requirements
 ) -> tuple[dict[str, str], int]:
     """Raise for a guard violation, a failed or abnormal run, or a suite that did
     not run; return where each module came from, and how many tests ran."""
@@ -394,7 +400,7 @@ def _judge(
     count = _ran_count(ran)
     version = r.interpreter.version
     violations = proof.get("violations")
-    failed = bool(isinstance(violations, list) and violations) or failure is not None
+    failed = bool(isinstance(violations, list) and violations) or ended.code != 0
     copied_in = set(suite.files) | set(suite.conftests)
     missing = (
         [m for m in missing_from_wheel(r.project.root, r.wheel.path) if m not in copied_in]
@@ -421,8 +427,8 @@ def _judge(
             "distribution to test-dependencies in [tool.noxship], or to the project's "
             "test dependency group"
         )
-    _abnormal(r, suite, ran, failure, deps, hint)
-    if failure is not None:
+    _abnormal(r, suite, ran, ended, deps, hint)
+    if ended.code != 0:
         raise WheelTestError(
             f"test_wheel on Python {version}: the tests failed against the "
             f"installed wheel {r.wheel.filename}{hint}"
@@ -441,14 +447,14 @@ def _abnormal(
     r: _Run,
     suite: Suite,
     ran: dict[str, object],
-    failure: ToolError | None,
-    deps: TestDependencies,
+    ended: _Exit,
+    deps: Requirements,
     hint: str,
 ) -> None:
     """Raise for a pytest that ended abnormally (exit 2, 3, 4 or 5), or a suite
     that the source tree collects and that did not run against the wheel."""
     version = r.interpreter.version
-    rc = failure.returncode if failure is not None else 0
+    rc = ended.code
     errors = ran.get("errors")
     if rc == 2 and isinstance(errors, dict) and errors:
         where, cause = next(iter(errors.items()))
@@ -460,7 +466,7 @@ def _abnormal(
         raise WheelTestError(
             f"test_wheel on Python {version}: "
             + pytest_failure(
-                failure.output if failure else "",
+                ended.output,
                 venv_python(r.venv),
                 rc,
                 _origins(r.project, deps),
@@ -548,7 +554,7 @@ def _collect(
     python: Path,
     given: list[str],
     tmp: Path,
-    deps: TestDependencies,
+    deps: Requirements,
     early: Early | None,
 ) -> frozenset[str]:
     """Ask pytest for the suite (once per ``test_wheel``), unless the build
@@ -609,8 +615,8 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
             args = [*suite.options, *placement.args]
             mapping = placement.mapping
         _copy_test_paths(r.project, work)  # data the tests read, beside what place() copied
-        failure = _pytest(r, state, python, tmp, args, mapping)
-        imported, count = _judge(r, state, tmp / "plugins", failure, deps)
+        ended = _pytest(r, state, python, tmp, args, mapping)
+        imported, count = _judge(r, state, tmp / "plugins", ended, deps)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return WheelTestResult(r.interpreter.version, r.junit, r.coverage_xml, imported, count)
@@ -661,12 +667,7 @@ def run_wheel_tests(
         for line in missing_pythons(project, [i.minor for i in interpreters]):
             logger.warning("%s", line)
     if not interpreters:
-        raise ToolError(
-            f"no Python interpreter on this machine satisfies requires-python "
-            f"{project.requires_python or '(any)'}"
-            + (f" among {', '.join(pythons)}" if pythons else "")
-            + ": install one (for example with uv python install)"
-        )
+        raise no_interpreter(project, pythons, "test the wheel")
     reports = reports or project.root / "build" / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     for old in reports.glob(".coverage*"):

@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 HIDDEN = "<hidden>"
+"""What a masked secret reads as in logs, errors and reprs."""
 
 CREDENTIAL_VARIABLES = frozenset(
     {

@@ -419,7 +419,7 @@ def docs(session: nox.Session) -> None:
 @_session(venv_backend="none")
 @_guarded
 def clean(session: nox.Session) -> None:
-    """Remove dist/, build/ (and the reports in it) and *.egg-info."""
+    """Remove ``dist/``, ``build/`` (and the reports in it) and ``*.egg-info``."""
     _options(session)
     root = Path.cwd()
     for path in [

@@ -87,6 +87,29 @@ def test_github_files_pass_their_schemas_and_actionlint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_github_pages_is_one_job_that_alone_may_deploy() -> None:
+    """#27: the docs reach GitHub Pages from pushes to the default branch, when the
+    repository opts in (``NOXSHIP_PAGES``); only the pages job holds ``pages:
+    write`` and ``id-token: write`` for it (GitHub docs, "Using custom workflows
+    with GitHub Pages")."""
+    import yaml
+
+    for path in [REPO_ROOT / ".github" / "workflows" / "release.yml"]:
+        jobs = yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"]
+        pages = jobs["pages"]
+        assert pages["needs"] == "docs"
+        assert pages["permissions"] == {"pages": "write", "id-token": "write"}
+        assert "vars.NOXSHIP_PAGES == 'true'" in pages["if"]
+        assert "github.ref_name == github.event.repository.default_branch" in pages["if"]
+        assert pages["steps"][0]["uses"].startswith("actions/deploy-pages@")
+        upload = [s for s in jobs["docs"]["steps"] if "upload-pages-artifact" in s.get("uses", "")]
+        assert upload and upload[0]["if"] == pages["if"]
+        others = [
+            n for n, j in jobs.items() if n != "pages" and "pages" in j.get("permissions", {})
+        ]
+        assert not others
+
+
 def test_init_github_writes_a_valid_workflow(sample: Callable[..., Path]) -> None:
     root = sample("good")
     subprocess.run(
@@ -315,6 +338,25 @@ def test_component_inputs_shape_the_pipeline(init_project: Path) -> None:
     )
     assert [j for j in jobs if j.startswith("test")] == ["test: [3.12]"]
     assert publish_jobs(jobs) == ["gitlab"]
+
+
+def test_the_docs_reach_pages_from_the_default_branch_only(
+    own_repo: Path, init_project: Path
+) -> None:
+    """#27: this repository publishes its docs site with GitLab Pages (input
+    ``pages: true``) from the default branch; a merge request, another branch or
+    a project that did not opt in (``init`` writes ``pages: false``) has no pages job."""
+    push = {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main", "CI_COMMIT_TITLE": "x"}
+    assert {"docs", "pages"} <= set(listed_jobs(own_repo, push))
+    other = listed_jobs(own_repo, {**push, "CI_COMMIT_BRANCH": "feature"})
+    assert "docs" in other and "pages" not in other
+    request = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "3"}
+    assert "pages" not in listed_jobs(own_repo, request, unset=["CI_COMMIT_BRANCH"])
+    assert "pages" not in listed_jobs(init_project, push)
+    opted_in = listed_jobs(init_project, push, inputs={"pages": True})
+    assert "pages" in opted_in
+    no_docs = listed_jobs(init_project, push, inputs={"pages": True, "docs": False})
+    assert "pages" not in no_docs and "docs" not in no_docs
 
 
 def test_merged_pipeline_passes_the_schema(own_repo: Path, tmp_path: Path) -> None:

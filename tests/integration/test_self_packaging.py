@@ -21,9 +21,10 @@ MODULES = sorted(
     [
         *(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")),
         "py.typed",
-        "publish/attestations.txt",
+        "publish/attestations.txt",  # the attestation tool's hashed lock
+        *(p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "ci").glob("*.yml")),
     ]
-)  # the attestation tool's hashed lock
+)  # the CI templates init writes: package data
 
 
 def copy_repo(tmp_path: Path) -> Path:
@@ -56,3 +57,42 @@ def test_two_builds_of_one_commit_are_identical(tmp_path: Path) -> None:
     first = {d.filename: d.sha256 for d in build(project, tmp_path / "a")}
     second = {d.filename: d.sha256 for d in build(project, tmp_path / "b")}
     assert first == second
+
+
+def test_the_docs_site_documents_every_public_name(tmp_path: Path) -> None:
+    """#27: noxship's docs site is built by its own ``docs`` session against its
+    wheel, warnings as errors, and its API reference holds every name that the
+    documented modules list in ``__all__`` (read back from Sphinx's inventory)."""
+    import importlib
+    import re
+    import subprocess
+
+    from noxship._run import venv_python
+    from noxship.wheeltest import build_docs
+
+    project = Project.load(copy_repo(tmp_path))
+    build(project)
+    out = build_docs(project)
+    assert out is not None and (out / "index.html").is_file()
+    python = venv_python(project.root / ".nox" / "noxship-docs")
+    listed = subprocess.run(
+        [python, "-m", "sphinx.ext.intersphinx", out / "objects.inv"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    documented = set(re.findall(r"^\s+(noxship[\w.]*)\s", listed, re.M))
+    api = (REPO_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    modules = re.findall(r"\.\. automodule:: (noxship[\w.]*)", api)
+    assert {"noxship.project", "noxship.publish", "noxship.sessions"} <= set(modules)
+    missing = []
+    for name in [*modules, "noxship"]:  # the root re-exports the errors
+        module = importlib.import_module(name)
+        for public in getattr(module, "__all__", []):
+            if public.startswith("__"):  # __version__: the distribution's metadata
+                continue
+            obj = getattr(module, public)
+            home = f"{getattr(obj, '__module__', name)}.{public}"
+            if f"{name}.{public}" not in documented and home not in documented:
+                missing.append(f"{name}.{public}")
+    assert not missing

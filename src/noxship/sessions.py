@@ -199,6 +199,18 @@ def _runs_later(session: nox.Session, name: str) -> bool:
         return False
 
 
+def _summary(markdown: str) -> None:
+    """Append to GitHub Actions' job summary, when there is one (a file that cannot
+    be written is a warning: the log holds the same)."""
+    from noxship.errors import ConfigError
+    from noxship.plan.output import append_job_summary
+
+    try:
+        append_job_summary(os.environ, markdown)
+    except ConfigError as exc:
+        logger.warning("%s", exc)
+
+
 def _pythons(opts: SessionOptions) -> list[str] | None:
     wanted = list(opts.pythons)
     env = os.environ.get("NOXSHIP_PYTHONS", "")
@@ -392,6 +404,8 @@ def test_wheel(session: nox.Session) -> None:
             result.junit_xml,
             result.coverage_xml,
         )
+        if result.tested_with is not None:  # GitHub's job summary, when there is one
+            _summary(result.tested_with.read_text(encoding="utf-8"))
 
 
 @_session(venv_backend="none")

@@ -117,6 +117,14 @@ def test_a_chain_asks_pytest_for_the_suite_while_the_backend_builds(
         (result,) = run_wheel_tests(project, pythons=ONE)
     assert result.tests == 1
     assert "pytest was asked for the suite during the build, the source importable" in caplog.text
+    # #27 part 4: what the tests ran with, for whoever must reproduce the run
+    assert result.tested_with is not None
+    record = result.tested_with.read_text(encoding="utf-8")
+    assert record.startswith(f"### Tested with Python {result.python} (CPython, ")
+    assert "```mermaid\nflowchart TD" in record and 'good-sample["good-sample<br/>0.3.0"]' in record
+    frozen = (result.tested_with.parent / f"tested-with-py{ONE[0]}.txt").read_text()
+    assert "good-sample @ file://" in frozen or "good-sample==0.3.0" in frozen
+    assert any(line.startswith("pytest==") for line in frozen.splitlines())
     assert caplog.text.count("pytest --collect-only") == 1  # asked once, during the build
 
     caplog.clear()

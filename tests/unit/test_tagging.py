@@ -26,3 +26,25 @@ def test_tag_without_the_commit_variable_is_refused(
     project = project_with(tmp_path, '[project]\nname = "p"\nversion = "1.0"\n')
     with pytest.raises(ConfigError, match=f"{variable} is not set"):
         tag_release(project, {"CI_JOB_TOKEN": "x"}, provider, "v1.0", "1.0", ["pypi"])
+
+
+def test_the_release_notes_say_what_the_wheel_was_tested_with(tmp_path: Path) -> None:
+    """#27 part 4: the GitLab and GitHub release notes end with every Python's
+    record from build/reports/, after the changelog's section and the targets."""
+    from noxship.release.tagging import _notes
+
+    project = project_with(tmp_path, '[project]\nname = "p"\nversion = "1.0"\n')
+    (tmp_path / "CHANGELOG.md").write_text("# Changelog\n\n## [1.0] - 2026-12-03\n\n- first\n")
+    assert _notes(project, "1.0", ["pypi"]).endswith("Published to pypi by noxship.")
+    reports = tmp_path / "build" / "reports"
+    reports.mkdir(parents=True)
+    (reports / "tested-with-py3.12.md").write_text("### Tested with Python 3.12.1\n")
+    (reports / "tested-with-py3.13.md").write_text("### Tested with Python 3.13.0\n")
+    notes = _notes(project, "1.0", ["testpypi", "pypi"])
+    assert (
+        notes.index("- first")
+        < notes.index("Published to testpypi, pypi")
+        < notes.index(
+            "## Tested with\n\n### Tested with Python 3.12.1\n\n### Tested with Python 3.13.0"
+        )
+    )

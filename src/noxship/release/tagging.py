@@ -74,10 +74,16 @@ def _tag_gitlab(
 
 
 def _notes(project: Project, version: str, targets: Sequence[str]) -> str:
-    """The release notes: the changelog's section of ``version``, then where it went."""
+    """The release notes: the changelog's section of ``version``, where it went,
+    then what the wheel was tested with (the test jobs' records in
+    ``build/reports/``, when they reached this job)."""
+    from noxship.wheeltest.testedwith import tested_with_notes
+
     section = section_of(project.root / CHANGELOG, version)
     published = f"Published to {', '.join(targets)} by noxship."
-    return f"{section}\n\n{published}" if section else published
+    tested = tested_with_notes(project.root / "build" / "reports")
+    parts = [section, published, tested]
+    return "\n\n".join(p.strip() for p in parts if p)
 
 
 def _tag_github(

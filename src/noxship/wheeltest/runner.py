@@ -67,6 +67,7 @@ from noxship.wheeltest.suite import (
     place,
     pytest_failure,
 )
+from noxship.wheeltest.testedwith import start_recording
 
 __all__ = ["WheelTestResult", "combine_reports", "find_wheel", "gate", "run_wheel_tests"]
 
@@ -88,6 +89,8 @@ class WheelTestResult:
         imported_from: module name -> file it was imported from (the guard's proof,
             also written to ``imports-py3.X.json`` beside the reports).
         tests: how many tests ran.
+        tested_with: the record of what the test venv held
+            (:mod:`noxship.wheeltest.testedwith`); ``None`` when it could not be made.
     """
 
     __test__ = False
@@ -97,6 +100,7 @@ class WheelTestResult:
     coverage_xml: Path
     imported_from: dict[str, str]
     tests: int = 0
+    tested_with: Path | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -200,6 +204,7 @@ class _State:
         self.purelib: Path | None = None
         self.check: str | None = None  # where the project checks fail_under, read once
         self.pending_settings: Future[CoverageSettings] | None = None  # read beside collection
+        self.records: list[Future[Path | None]] = []  # what each run was tested with
 
 
 def _origins(project: Project, deps: Requirements) -> dict[str, str]:
@@ -619,6 +624,7 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
         imported, count = _judge(r, state, tmp / "plugins", ended, deps)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    state.records.append(start_recording(python, r.wheel.name, r.reports, r.tag))
     return WheelTestResult(r.interpreter.version, r.junit, r.coverage_xml, imported, count)
 
 
@@ -822,4 +828,5 @@ def _run_all(
         )
     if failure is not None:
         raise failure
-    return results
+    records = [f.result() for f in state.records]
+    return [dataclasses.replace(r, tested_with=t) for r, t in zip(results, records, strict=True)]

@@ -46,6 +46,7 @@ from noxship.errors import NoxshipError, ToolError, failure_line
 from noxship.log import configure_logging
 from noxship.options import SessionOptions, parse_session_options
 from noxship.project import Project
+from noxship.summary import SUMMARY
 
 __all__ = [
     "build",
@@ -197,6 +198,16 @@ def _runs_later(session: nox.Session, name: str) -> bool:
         return manifest is not None and RENAMED.get(name, name) in manifest
     except TypeError:
         return False
+
+
+def _show_summary(chain: str) -> None:
+    """Show the chain's summary (:mod:`noxship.summary`) in the terminal and in
+    GitHub's job summary."""
+    if SUMMARY.empty():
+        return
+    title = f"noxship {chain}: summary"
+    print(SUMMARY.terminal(title), end="")
+    _summary(SUMMARY.markdown(title))
 
 
 def _summary(markdown: str) -> None:
@@ -364,6 +375,7 @@ def build(session: nox.Session) -> None:
         prepare_venvs(project, _pythons(opts), opts.rest)
     for dist in build_planned(project, _credentials_env(project)):
         logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
+        SUMMARY.built[dist.filename] = dist.sha256
 
 
 @_session(venv_backend="none")
@@ -406,6 +418,8 @@ def test_wheel(session: nox.Session) -> None:
         )
         if result.tested_with is not None:  # GitHub's job summary, when there is one
             _summary(result.tested_with.read_text(encoding="utf-8"))
+        SUMMARY.tested.append((result.python, result.tests))
+        SUMMARY.coverage = result.coverage
 
 
 @_session(venv_backend="none")
@@ -427,7 +441,8 @@ def docs(session: nox.Session) -> None:
     from noxship.wheeltest import build_docs
 
     _options(session)
-    build_docs(_project())
+    if build_docs(_project()) is None:
+        SUMMARY.skipped.append(("docs", "no Sphinx or MkDocs docs in the project"))
 
 
 @_session(venv_backend="none")
@@ -470,6 +485,7 @@ def publish(session: nox.Session) -> None:
         publish_to(project, opts.target, environ, verbose=opts.verbose)
     else:
         publish_planned(project, environ, only=opts.only, verbose=opts.verbose, tag=not opts.no_tag)
+    _show_summary("publish")
 
 
 @_session(venv_backend="none")
@@ -481,6 +497,7 @@ def tag(session: nox.Session) -> None:
     _options(session)
     project = _project()
     tag_planned(project, _credentials_env(project))
+    _show_summary("tag")
 
 
 @_session(venv_backend="none")
@@ -530,6 +547,7 @@ def release_local(session: nox.Session) -> None:
     _options(session)
     keep = os.environ.get("NOXSHIP_LOCAL_INDEX_DIR")
     publish_local(_project(), Path(keep).resolve() if keep else None)
+    _show_summary("release_local")
 
 
 @_session(
@@ -544,6 +562,7 @@ def release_test(session: nox.Session) -> None:
     _options(session)
     project = _project()
     publish_to(project, ["testpypi"], _credentials_env(project))
+    _show_summary("release_test")
 
 
 @_session(venv_backend="none", requires=["preflight_pypi", "release_test"])
@@ -555,6 +574,7 @@ def release_prod(session: nox.Session) -> None:
     _options(session)
     project = _project()
     publish_to(project, ["pypi"], _credentials_env(project))
+    _show_summary("release_prod")
 
 
 RENAMED = _register()

@@ -227,6 +227,15 @@ def test_release_local(pytestconfig: pytest.Config, tmp_path: Path, real: Real) 
     dists = find_distributions(index_dir, real.name)
     assert {str(d.version) for d in dists} == {real.version}
     assert Project.load(root).version_source.kind == real.version_source
+    # #27 parts 4 and 5: what each Python's run held, and one summary at the end
+    reports = root / "build" / "reports"
+    (tested_with,) = reports.glob("tested-with-py3.*.md")
+    assert "```mermaid" in tested_with.read_text(encoding="utf-8")
+    summary = result.stdout[result.stdout.index("noxship release_local: summary") :]
+    for dist in dists:
+        assert f"{dist.filename}  sha256 {dist.sha256}" in summary
+    assert f"Python {PY}." in summary and "test(s) passed" in summary
+    assert "local: 2 uploaded, 0 already there" in summary
 
 
 BACKENDS = {r.backend: r for r in reversed(CORPUS)}

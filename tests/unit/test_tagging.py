@@ -48,3 +48,33 @@ def test_the_release_notes_say_what_the_wheel_was_tested_with(tmp_path: Path) ->
             "## Tested with\n\n### Tested with Python 3.12.1\n\n### Tested with Python 3.13.0"
         )
     )
+
+
+def test_the_chain_summary_as_markdown_and_for_the_terminal() -> None:
+    """#27 part 5: one summary, one row per step, each a sentence; a pipe in a
+    value does not break the Markdown table."""
+    from noxship.summary import Summary
+
+    summary = Summary()
+    assert summary.empty()
+    summary.built["p-1.0.tar.gz"] = "ab" * 32
+    summary.tested.append(("3.12.1", 7))
+    summary.coverage = "coverage: 93.4% (fail_under 90, from pyproject.toml)"
+    summary.published.append(("testpypi", 2, 0, "https://test.pypi.org/project/p/"))
+    summary.tag, summary.release_url = "v1.0", "https://gitlab.com/o/p/-/releases/v1.0"
+    summary.skipped.append(("docs", "no docs | none at all"))
+    markdown = summary.markdown("noxship release_test: summary")
+    assert markdown.splitlines() == [
+        "### noxship release_test: summary",
+        "",
+        "| step | what |",
+        "|---|---|",
+        f"| built | p-1.0.tar.gz  sha256 {'ab' * 32} |",
+        "| tested | Python 3.12.1: 7 test(s) passed |",
+        "| coverage | 93.4% (fail_under 90, from pyproject.toml) |",
+        "| published | testpypi: 2 uploaded, 0 already there; https://test.pypi.org/project/p/ |",
+        "| tagged | v1.0; https://gitlab.com/o/p/-/releases/v1.0 |",
+        "| skipped | docs: no docs \\| none at all |",
+    ]
+    drawn = summary.terminal("noxship release_test: summary")
+    assert "noxship release_test: summary" in drawn and "Python 3.12.1: 7 test(s) passed" in drawn

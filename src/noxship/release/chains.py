@@ -35,6 +35,7 @@ from noxship.publish.trusted import check_claims
 from noxship.release.history import history_reader, version_at
 from noxship.release.provenance import check_reviewed
 from noxship.release.tagging import tag_release
+from noxship.summary import SUMMARY
 
 __all__ = [
     "build_planned",
@@ -323,8 +324,33 @@ def publish_to(
     for target, credentials in resolved:
         report = publish(dists, target, credentials, environ=environ, verbose=verbose)
         print_report(report)
+        record_published(report)
         reports.append(report)
     return reports
+
+
+def record_published(report: PublishReport) -> None:
+    """Add a publish to the chain's summary (:data:`noxship.summary.SUMMARY`)."""
+    target = report.target
+    where = target.page_url or sanitize_url(target.index_url)
+    SUMMARY.published.append((target.name, len(report.uploaded), len(report.skipped), where))
+    if not report.installed:
+        SUMMARY.skipped.append(
+            (
+                f"install check on {target.name}",
+                "PyPI's files reach its CDN late: not installed back",
+            )
+        )
+
+
+def record_tag(tag: str, provider: str, environ: Mapping[str, str]) -> None:
+    """Add the tag and its GitLab or GitHub release page to the chain's summary."""
+    SUMMARY.tag = tag
+    if provider == "gitlab" and environ.get("CI_PROJECT_URL"):
+        SUMMARY.release_url = f"{environ['CI_PROJECT_URL']}/-/releases/{tag}"
+    elif provider == "github" and environ.get("GITHUB_REPOSITORY"):
+        server = environ.get("GITHUB_SERVER_URL", "https://github.com")
+        SUMMARY.release_url = f"{server}/{environ['GITHUB_REPOSITORY']}/releases/tag/{tag}"
 
 
 def publish_planned(
@@ -365,6 +391,7 @@ def publish_planned(
         logger.info("plan: %s", reason)
     if not plan.targets:
         logger.info("the plan publishes nothing")
+        SUMMARY.skipped.append(("publish", plan.reasons[0] if plan.reasons else "the plan"))
         return []
     planned = list(plan.targets)
     if only:
@@ -379,6 +406,7 @@ def publish_planned(
     reports = publish_to(project, planned, environ, verbose=verbose, version=plan.version)
     if tag and plan.tag and planned[-1] == plan.targets[-1]:
         tag_release(project, environ, plan.provider, plan.tag, plan.version or "", plan.targets)
+        record_tag(plan.tag, plan.provider, environ)
     return reports
 
 
@@ -407,6 +435,7 @@ def tag_planned(project: Project, environ: Mapping[str, str]) -> str | None:
         return None
     _check_reviewed(project, plan, environ)
     tag_release(project, environ, plan.provider, plan.tag, plan.version or "", plan.targets)
+    record_tag(plan.tag, plan.provider, environ)
     return plan.tag
 
 
@@ -474,5 +503,6 @@ def publish_local(project: Project, packages: Path | None = None) -> PublishRepo
         credentials = Credentials(index.username, index.password, "the embedded index's user")
         report = publish(dists, target, credentials, environ=os.environ)
         print_report(report, "the embedded index")
+        record_published(report)
     logger.info("stopped the embedded index")
     return report

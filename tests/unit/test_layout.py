@@ -23,6 +23,7 @@ RANKS = {
     "_isolated": 1,
     "_preload": 1,
     "log": 1,
+    "summary": 1,
     "options": 1,
     "project": 2,
     "plan": 3,

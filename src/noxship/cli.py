@@ -70,6 +70,19 @@ def _release_commands(
         "and commit with a release message the planner accepts. Needs commitizen: pip install "
         "'noxship[bump]'.",
     )
+    names = _project_command(
+        sub,
+        common,
+        "check-name",
+        "tell whether the project's name can be registered on PyPI and TestPyPI",
+        "Check the project's name as PyPI checks a new project's: a valid name, not a "
+        "standard-library module's, not taken (PEP 503 normalisation), not too similar to an "
+        "existing project's (PyPI's ultranormalised names). Exit 4 when it is taken or too "
+        "similar, 2 when PyPI refuses it outright.",
+    )
+    names.add_argument(
+        "--target", action="append", default=[], help="an index to check (default pypi, testpypi)"
+    )
     bump.add_argument("how", metavar="major|minor|patch|auto|VERSION")
     bump.add_argument(
         "--dry-run", action="store_true", help="print what it would do; change nothing"
@@ -163,6 +176,35 @@ def _init(args: argparse.Namespace) -> None:
             )
     if ignore_dotenv(args.directory):
         print(f"added .env to {args.directory / '.gitignore'} (it holds credentials)")
+    _init_name_check(args.directory)
+
+
+def _init_name_check(directory: Path) -> None:
+    """``init``'s check of the project's name on PyPI and TestPyPI: the quick rules,
+    and the similar names when they are cached (``check-name`` reads them all).
+    A failure to ask is a warning: ``init`` works offline."""
+    from noxship.errors import NoxshipError
+    from noxship.project import Project
+    from noxship.publish import resolve_target
+    from noxship.publish.names import check_name
+
+    try:
+        project = Project.load(directory, check_requires_python=False)
+        for name in DEFAULT_NAMES:
+            verdict = check_name(
+                project.name, resolve_target(name, os.environ, project.name), similar=False
+            )
+            yours = (
+                " (fine if that project is yours)"
+                if verdict.page and "taken" in verdict.reason
+                else ""
+            )
+            print(f"name check: {verdict.reason}{yours}")
+    except NoxshipError as exc:
+        print(
+            f"warning: the name check could not run ({exc}): run noxship check-name",
+            file=sys.stderr,
+        )
 
 
 def _history(project: Project) -> HistoryReader:
@@ -186,6 +228,22 @@ def _base(project: Project) -> Callable[[str], str | None]:
         return version_at(project, sha, os.environ)
 
     return read
+
+
+def _check_name(args: argparse.Namespace) -> None:
+    from noxship.project import Project
+    from noxship.publish import resolve_target
+    from noxship.publish.names import check_name, require_free_name
+
+    project = Project.load(args.project, check_requires_python=False)
+    targets = [resolve_target(t, os.environ, project.name) for t in args.target or DEFAULT_NAMES]
+    for target in targets:
+        print(f"{target.name}: {check_name(project.name, target).reason}")
+    require_free_name(project.name, targets)  # the exit code of the first refusal (cached)
+
+
+DEFAULT_NAMES = ("pypi", "testpypi")
+"""The indexes ``check-name`` asks by default."""
 
 
 def _check_version(args: argparse.Namespace) -> None:
@@ -278,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _with_credentials(args, redactor)
         elif args.command == "check-version":
             _check_version(args)
+        elif args.command == "check-name":
+            _check_name(args)
         elif args.command == "bump":
             _bump(args)
         else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from noxship.environment import sanitize_url
@@ -32,7 +32,7 @@ from noxship.publish.targets import Target
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["IndexFile", "Lister", "list_files"]
+__all__ = ["IndexFile", "Lister", "list_files", "project_names", "project_page_exists"]
 
 _TIMEOUT = 30.0
 logger = logging.getLogger("noxship")
@@ -184,3 +184,41 @@ def list_files(
         p.filename: IndexFile(p.filename, (p.digests or {}).get("sha256"), sanitize_url(p.url))
         for p in page.packages
     }
+
+
+def project_page_exists(target: Target, project_name: str) -> bool:
+    """Whether the target's simple index has a page for ``project_name`` (PEP 503:
+    a 404 means no such project; a redirect leads to another index). Read
+    without credentials: a project's existence is public.
+
+    Raises:
+        IndexUnavailableError, PublishError, CredentialsError: as :func:`list_files`.
+    """
+    import requests
+    from pypi_simple import NoSuchProjectError, PyPISimple, UnsupportedContentTypeError
+
+    try:
+        with PyPISimple(endpoint=target.index_url, session=_session()) as client:
+            client.get_project_page(project_name, timeout=_TIMEOUT)
+    except (NoSuchProjectError, requests.TooManyRedirects):
+        return False
+    except (UnsupportedContentTypeError, requests.RequestException, ValueError) as exc:
+        raise _read_failure(exc, target, project_name, "no credentials") from None
+    return True
+
+
+def project_names(target: Target) -> Iterator[str]:
+    """Every project name the target's simple index lists (PEP 503's root page),
+    streamed by pypi-simple.
+
+    Raises:
+        IndexUnavailableError, PublishError, CredentialsError: as :func:`list_files`.
+    """
+    import requests
+    from pypi_simple import PyPISimple, UnsupportedContentTypeError
+
+    try:
+        with PyPISimple(endpoint=target.index_url, session=_session()) as client:
+            yield from client.stream_project_names(timeout=_TIMEOUT * 4)
+    except (UnsupportedContentTypeError, requests.RequestException, ValueError) as exc:
+        raise _read_failure(exc, target, "(every project)", "no credentials") from None

@@ -22,12 +22,19 @@ from packaging.version import InvalidVersion, Version
 from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, verify_checksums
 from noxship.build.scan import scan_distributions, tracked_files
 from noxship.environment import sanitize_url, secret_values
-from noxship.errors import ConfigError, DistributionError, PlanError, UsageError
+from noxship.errors import (
+    ConfigError,
+    DistributionError,
+    IndexConflictError,
+    PlanError,
+    UsageError,
+)
 from noxship.plan.planner import Plan, PlanKind, plan_from_environment
 from noxship.plan.providers import detect
 from noxship.project import Project
 from noxship.project.version_source import VCS_KINDS
 from noxship.publish.credentials import Credentials
+from noxship.publish.index import project_page_exists
 from noxship.publish.local_index import LocalIndex
 from noxship.publish.publisher import PublishReport, publish
 from noxship.publish.targets import Target, resolve_credentials, resolve_target
@@ -320,6 +327,8 @@ def publish_to(
     resolved = resolve_targets(project, targets, environ)
     expected = Version(version) if version else project.version
     dists = checked_distributions(project, expected, environ)
+    for target, _ in resolved:
+        _check_first_release(project, target)
     reports = []
     for target, credentials in resolved:
         report = publish(dists, target, credentials, environ=environ, verbose=verbose)
@@ -327,6 +336,26 @@ def publish_to(
         record_published(report)
         reports.append(report)
     return reports
+
+
+def _check_first_release(project: Project, target: Target) -> None:
+    """Before a project's first release on PyPI or TestPyPI (the index has no page
+    of it yet), check its name as PyPI will (:mod:`noxship.publish.names`): a name
+    PyPI refuses stops the release before anything is uploaded."""
+    from noxship.publish.names import require_free_name
+    from noxship.publish.targets import PyPIKind
+
+    if target.kind is not PyPIKind or project_page_exists(target, project.canonical_name):
+        return
+    logger.info(
+        "first release of %s on %s: checking the name as PyPI will", project.name, target.name
+    )
+    try:
+        require_free_name(project.name, [target])
+    except (ConfigError, IndexConflictError) as exc:
+        raise type(exc)(
+            f"the first release cannot be registered: {exc}; nothing was uploaded"
+        ) from None
 
 
 def record_published(report: PublishReport) -> None:

@@ -333,7 +333,7 @@ def publish_to(
     for target, credentials in resolved:
         report = publish(dists, target, credentials, environ=environ, verbose=verbose)
         print_report(report)
-        record_published(report)
+        record_published(report, dists[0].version)
         reports.append(report)
     return reports
 
@@ -358,10 +358,14 @@ def _check_first_release(project: Project, target: Target) -> None:
         ) from None
 
 
-def record_published(report: PublishReport) -> None:
-    """Add a publish to the chain's summary (:data:`noxship.summary.SUMMARY`)."""
+def record_published(report: PublishReport, version: Version | None = None) -> None:
+    """Add a publish to the chain's summary (:data:`noxship.summary.SUMMARY`): the
+    release's page on PyPI and TestPyPI (``/project/<name>/<version>/``), else the
+    index URL."""
     target = report.target
-    where = target.page_url or sanitize_url(target.index_url)
+    where = sanitize_url(target.index_url)
+    if target.page_url:
+        where = f"{target.page_url}{version}/" if version else target.page_url
     SUMMARY.published.append((target.name, len(report.uploaded), len(report.skipped), where))
     if not report.installed:
         SUMMARY.skipped.append(

@@ -79,6 +79,20 @@ def test_an_unreachable_index_does_not_pass(
         check_version(project, released)
 
 
+def released_origin(tmp_path: Path) -> Path:
+    """A repository whose one commit is the release 1.2.0 of a project with
+    ``preview-next = "auto"``."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    (origin / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "1.2.0"\n[tool.noxship]\npreview-next = "auto"\n'
+    )
+    git(origin, "init", "-q")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "1.2.0")
+    return origin
+
+
 def git(cwd: Path, *args: str) -> str:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}  # fmt: skip
@@ -140,14 +154,7 @@ def test_preview_next_auto_reads_the_commits_in_a_shallow_clone(tmp_path: Path) 
     1.3.0.devN; the shallow clone is deepened to read the commits since the tag."""
     from noxship.plan import CIContext, make_plan
 
-    origin = tmp_path / "origin"
-    origin.mkdir()
-    (origin / "pyproject.toml").write_text(
-        '[project]\nname = "p"\nversion = "1.2.0"\n[tool.noxship]\npreview-next = "auto"\n'
-    )
-    git(origin, "init", "-q")
-    git(origin, "add", "-A")
-    git(origin, "commit", "-qm", "1.2.0")
+    origin = released_origin(tmp_path)
     git(origin, "tag", "v1.2.0")
     for message in ("feat: a new option", "docs: a typo", "fix: a crash"):
         git(origin, "commit", "-q", "--allow-empty", "-m", message)
@@ -180,14 +187,7 @@ def test_preview_next_auto_reads_the_commits_in_a_shallow_clone(tmp_path: Path) 
 def test_commits_that_cannot_be_read_are_listed_not_raised(tmp_path: Path) -> None:
     """Review N15: ``gather_released`` promises to list what it cannot read. A
     shallow clone whose origin is gone made ``git fetch --unshallow`` raise."""
-    origin = tmp_path / "origin"
-    origin.mkdir()
-    (origin / "pyproject.toml").write_text(
-        '[project]\nname = "p"\nversion = "1.2.0"\n[tool.noxship]\npreview-next = "auto"\n'
-    )
-    git(origin, "init", "-q")
-    git(origin, "add", "-A")
-    git(origin, "commit", "-qm", "1.2.0")
+    origin = released_origin(tmp_path)
     git(origin, "commit", "-q", "--allow-empty", "-m", "feat: more")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))

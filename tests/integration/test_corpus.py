@@ -435,7 +435,9 @@ def test_coverage_follows_the_project_configuration(
     assert result.returncode == 0, result.stderr[-3000:]
     (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("noxship > coverage: ")]
     assert line.endswith(f"from {COVERED[real.name]})"), line
-    report = json.loads((root / "build" / "reports" / "coverage.json").read_text())
+    written = root / "build" / "reports" / "coverage.json"
+    assert written.is_file(), result.stderr[-3000:]
+    report = json.loads(written.read_text())
     files = list(report["files"])
     assert files and all(f.startswith(("src/", f"{real.name}/")) for f in files), files[:3]
     if real.name == "idna":

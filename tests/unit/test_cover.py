@@ -164,3 +164,38 @@ def test_the_gitlab_coverage_pattern_matches_the_printed_line() -> None:
     assert [m.group(1) for m in regex.finditer(log)] == ["93.4"]
     found = regex.search("noxship > coverage: 100% (no coverage configuration)")
     assert found is not None and found.group(1) == "100"
+
+
+def test_the_reports_are_written_when_the_process_ends_at_once(tmp_path: Path) -> None:
+    """The reports start in the background and the process ends right after the
+    combine, as nox does after test_wheel: they are written all the same (a
+    thread pool started during interpreter shutdown refused them, and the CI run
+    of 2026-12-03 lost pluggy's coverage.json that way)."""
+    (tmp_path / "mod.py").write_text("def f(x):\n    if x:\n        return 1\n    return 2\n")
+    reports = tmp_path / "build" / "reports"
+    reports.mkdir(parents=True)
+    (reports / "coverage-settings.json").write_text('{"options": {"run:branch": true}}')
+    measure = (
+        "import coverage\n"
+        "cov = coverage.Coverage(data_file='build/reports/.coverage.py3.11', branch=True)\n"
+        "cov.start()\nimport mod\nmod.f(1)\ncov.stop()\ncov.save()\n"
+    )
+    subprocess.run([sys.executable, "-c", measure], cwd=tmp_path, check=True)
+    child = (
+        "import sys, types\nfrom pathlib import Path\nfrom noxship.wheeltest import cover\n"
+        "root = Path(sys.argv[1])\nreports = root / 'build' / 'reports'\n"
+        "wait = cover._wait_reports\n"  # the background part slowed: the main thread ends first
+        "cover._wait_reports = lambda started: (__import__('time').sleep(1), wait(started))\n"
+        "total = cover._reports(Path(sys.executable), types.SimpleNamespace(root=root), "
+        "reports, sorted(reports.glob('.coverage.py3.*')), False)\n"
+        "print(total)\n"  # and the interpreter ends here, the reports still being written
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, tmp_path], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert float(done.stdout) == pytest.approx(66.67, abs=0.01)  # 3 of 4 lines, 1 of 2 branches
+    for name in ("coverage.json", "coverage.xml", "htmlcov/index.html"):
+        assert (reports / name).is_file(), name
+    assert json.loads((reports / "coverage.json").read_text())["meta"]["branch_coverage"]

@@ -36,14 +36,17 @@ import functools
 import json
 import logging
 import os
+import shlex
 import shutil
+import subprocess
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from noxship._run import run
-from noxship.environment import clean_env
+from noxship.environment import clean_env, redactor_for
 from noxship.errors import ConfigError, ToolError, WheelTestError
 from noxship.project import Project
 
@@ -376,34 +379,49 @@ def _summary(reports: Path, line: str, environ: Mapping[str, str]) -> None:
         logger.warning("%s: the coverage line is above", exc)
 
 
-def _write_reports(
+class _Report(NamedTuple):
+    kind: str
+    proc: subprocess.Popen[bytes]
+    out: IO[bytes]
+
+
+def _start_reports(
     python: Path, script: Path, settings_file: Path, reports: Path, root: Path
-) -> None:
-    """Write the JSON, Cobertura XML and HTML reports, one process each, side by
-    side (the HTML report takes as long as the other two)."""
-    from concurrent.futures import ThreadPoolExecutor
+) -> list[_Report]:
+    """Start the JSON, Cobertura XML and HTML reports, one process each, side by
+    side (the HTML report takes as long as the other two), from the calling
+    thread: a process started this way is not lost when the interpreter shuts
+    down early (a thread pool refuses new work once shutdown begins)."""
+    started = []
+    for kind in ("html", "xml", "json"):
+        argv = [str(a) for a in (python, script, "write", settings_file, reports, kind)]
+        logger.info("$ %s", shlex.join(argv))
+        out = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _wait_reports)
+        proc = subprocess.Popen(argv, env=clean_env(), cwd=root, stdout=out, stderr=out)
+        started.append(_Report(kind, proc, out))
+    return started
 
-    def write(kind: str) -> None:
-        run(
-            [python, script, "write", settings_file, reports, kind],
-            env=clean_env(),
-            cwd=root,
-            capture=True,
-            show_failure=False,
-            what=f"coverage {kind} report",
-        )
 
-    try:
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="noxship-report") as pool:
-            for done in [pool.submit(write, kind) for kind in ("html", "xml", "json")]:
-                done.result()
-    except ToolError as exc:
-        lines = exc.output.strip().splitlines()
-        logger.warning(
-            "coverage reports (coverage.xml, coverage.json, htmlcov/) were not written: %s",
-            lines[-1] if lines else exc,
-        )
-        _FAILED.append(str(exc))
+def _wait_reports(started: Sequence[_Report]) -> None:
+    """Wait for the report processes; log one redacted line per failed report."""
+    redact = redactor_for()
+    for kind, proc, out in started:
+        code = proc.wait()
+        out.seek(0)
+        text = redact(out.read().decode("utf-8", "replace"))
+        out.close()
+        if code != 0:
+            lines = text.strip().splitlines()
+            logger.warning(
+                "the coverage %s report (%s) was not written: %s",
+                kind,
+                _REPORT_FILES[kind],
+                lines[-1] if lines else f"exit code {code}",
+            )
+            _FAILED.append(kind)
+
+
+_REPORT_FILES = {"html": "htmlcov/", "xml": "coverage.xml", "json": "coverage.json"}
 
 
 def _reports(
@@ -438,10 +456,9 @@ def _reports(
     total = json.loads(last)["total"]
     if total is None:
         return None
+    started = _start_reports(python, script, settings_file, reports, project.root)
     writer = threading.Thread(
-        target=_write_reports,
-        name="noxship-coverage-reports",
-        args=(python, script, settings_file, reports, project.root),
+        target=_wait_reports, name="noxship-coverage-reports", args=(started,)
     )
     writer.start()
     _WRITERS.append(writer)

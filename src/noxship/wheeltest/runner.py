@@ -39,6 +39,7 @@ from noxship.project import Project, Requirements
 from noxship.project.commands import cov_sources, read_commands
 from noxship.wheeltest.cover import (
     CoverageSettings,
+    CoverageTotal,
     Gate,
     Sources,
     combine_and_check,
@@ -816,6 +817,29 @@ def _run_all(
             failure = exc
             break
     last = runs[len(results) if failure is not None else -1]
+    try:
+        total = _combine(runs, results, state, last, failure, verbose, full_matrix)
+    finally:  # the records' threads start thread pools: done before the interpreter ends
+        records = [f.result() for f in state.records]
+    if failure is not None:
+        raise failure
+    line = total.line if total is not None else None
+    return [
+        dataclasses.replace(r, tested_with=t, coverage=line)
+        for r, t in zip(results, records, strict=True)
+    ]
+
+
+def _combine(
+    runs: Sequence[_Run],
+    results: Sequence[WheelTestResult],
+    state: _State,
+    last: _Run,
+    failure: WheelTestError | None,
+    verbose: bool,
+    full_matrix: bool,
+) -> CoverageTotal | None:
+    """The combined coverage of the runs so far (``None`` without coverage)."""
     total = None
     if last.project.config.coverage and state.settings is not None:
         python = venv_python(last.venv)
@@ -831,11 +855,4 @@ def _run_all(
             failing=failure is not None,
             verbose=verbose,
         )
-    if failure is not None:
-        raise failure
-    records = [f.result() for f in state.records]
-    line = total.line if total is not None else None
-    return [
-        dataclasses.replace(r, tested_with=t, coverage=line)
-        for r, t in zip(results, records, strict=True)
-    ]
+    return total

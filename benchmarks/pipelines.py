@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from noxship.context import Context
 from noxship.project import Project
 from noxship.publish.local_index import LocalIndex
 
@@ -304,7 +305,9 @@ def main() -> None:
         global PY, TEST_PYTHON
         from noxship.wheeltest import find_interpreters
 
-        (found,) = find_interpreters(Project.load(REPO), [args.python])
+        (found,) = find_interpreters(
+            Project.load(REPO), [args.python], context=Context.from_environ(os.environ)
+        )
         PY, TEST_PYTHON = found.minor, found.executable
     projects: list[tuple[str, Callable[[Path], Path]]] = [("tomlkit 0.15.2", tomlkit)]
     if not args.quick:

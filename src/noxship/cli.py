@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from noxship.context import Context
 from noxship.environment import Redactor, redactor_for
 from noxship.errors import ExitCode, failure_line
 from noxship.options import OneLineParser
@@ -192,7 +193,10 @@ def _init_name_check(directory: Path) -> None:
         project = Project.load(directory, check_requires_python=False)
         for name in DEFAULT_NAMES:
             verdict = check_name(
-                project.name, resolve_target(name, os.environ, project.name), similar=False
+                project.name,
+                resolve_target(name, os.environ, project.name),
+                similar=False,
+                cache_home=Context.from_environ(os.environ).cache_home,
             )
             yours = (
                 " (fine if that project is yours)"
@@ -236,10 +240,11 @@ def _check_name(args: argparse.Namespace) -> None:
     from noxship.publish.names import check_name, require_free_name
 
     project = Project.load(args.project, check_requires_python=False)
+    cache = Context.from_environ(os.environ).cache_home
     targets = [resolve_target(t, os.environ, project.name) for t in args.target or DEFAULT_NAMES]
     for target in targets:
-        print(f"{target.name}: {check_name(project.name, target).reason}")
-    require_free_name(project.name, targets)  # the exit code of the first refusal (cached)
+        print(f"{target.name}: {check_name(project.name, target, cache_home=cache).reason}")
+    require_free_name(project.name, targets, cache)  # the exit code of the first refusal
 
 
 DEFAULT_NAMES = ("pypi", "testpypi")

@@ -38,6 +38,7 @@ from typing import TypeVar
 import nox
 
 from noxship._preload import preload
+from noxship.context import Context
 from noxship.environment import (
     clean_env,
     credential_environment,
@@ -174,6 +175,11 @@ def _without_credentials() -> dict[str, str | None]:
 
 def _project() -> Project:
     return Project.load(Path.cwd())
+
+
+def _context() -> Context:
+    """The process environment, read here (a session is an edge) and handed down."""
+    return Context.from_environ(os.environ)
 
 
 def _options(session: nox.Session) -> SessionOptions:
@@ -372,8 +378,8 @@ def build(session: nox.Session) -> None:
     if _runs_later(session, "test_wheel"):
         from noxship.wheeltest import prepare_venvs
 
-        prepare_venvs(project, _pythons(opts), opts.rest)
-    for dist in build_planned(project, _credentials_env(project)):
+        prepare_venvs(project, _pythons(opts), opts.rest, context=_context())
+    for dist in build_planned(project, _credentials_env(project), _pythons(opts)):
         logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
         SUMMARY.built[dist.filename] = dist.sha256
 
@@ -408,6 +414,7 @@ def test_wheel(session: nox.Session) -> None:
         version=planned_version(project, os.environ),
         verbose=opts.verbose,
         full_matrix=publishes,
+        context=_context(),
     ):
         logger.info(
             "Python %s: %d test(s) passed against the installed wheel; reports %s, %s",
@@ -430,7 +437,7 @@ def coverage(session: nox.Session) -> None:
     from noxship.wheeltest import combine_reports
 
     _options(session)
-    combine_reports(_project())
+    combine_reports(_project(), context=_context())
 
 
 @_session(venv_backend="none")
@@ -441,7 +448,7 @@ def docs(session: nox.Session) -> None:
     from noxship.wheeltest import build_docs
 
     _options(session)
-    if build_docs(_project()) is None:
+    if build_docs(_project(), context=_context()) is None:
         SUMMARY.skipped.append(("docs", "no Sphinx or MkDocs docs in the project"))
 
 
@@ -546,7 +553,8 @@ def release_local(session: nox.Session) -> None:
 
     _options(session)
     keep = os.environ.get("NOXSHIP_LOCAL_INDEX_DIR")
-    publish_local(_project(), Path(keep).resolve() if keep else None)
+    project = _project()
+    publish_local(project, _credentials_env(project), Path(keep).resolve() if keep else None)
     _show_summary("release_local")
 
 

@@ -29,6 +29,7 @@ import pytest
 
 from noxship.build import build
 from noxship.build.dist import find_distributions
+from noxship.context import Context
 from noxship.init import session_names
 from noxship.project import Project
 from noxship.publish import Credentials, LocalIndex, Target, publish
@@ -477,7 +478,7 @@ def test_an_end_of_life_python_the_project_admits(
     assert pytestconfig.cache is not None
     (real,) = [r for r in CORPUS if r.name == "cleo"]
     root = checkout(pytestconfig.cache, real, tmp_path)
-    found = find_interpreters(Project.load(root), ["3.7"])
+    found = find_interpreters(Project.load(root), ["3.7"], context=Context.from_environ(os.environ))
     assert found, "this machine's pyenv has 3.7 (the CI image's too)"
     init(root, real.version)
     result = run_nox(root, "-s", "build", "test_wheel", env={"NOXSHIP_PYTHONS": "3.7"}, timeout=900)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tarfile
 import zipfile
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from noxship.build import build
+from noxship.context import Context
 from noxship.project import Project
 from tests.conftest import REPO_ROOT, git_repo
 
@@ -72,7 +74,7 @@ def test_the_docs_site_documents_every_public_name(tmp_path: Path) -> None:
 
     project = Project.load(copy_repo(tmp_path))
     build(project)
-    out = build_docs(project)
+    out = build_docs(project, context=Context.from_environ(os.environ))
     assert out is not None and (out / "index.html").is_file()
     python = venv_python(project.root / ".nox" / "noxship-docs")
     listed = subprocess.run(

@@ -3,6 +3,7 @@ tests inside the package, none at all, or a directory where pytest finds nothing
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from noxship.build import build
+from noxship.context import Context
 from noxship.errors import WheelTestError
 from noxship.project import Project
 from noxship.wheeltest import run_wheel_tests
@@ -21,13 +23,18 @@ pytestmark = pytest.mark.network  # uv installs pytest and coverage
 ONE = [f"{sys.version_info[0]}.{sys.version_info[1]}"]
 
 
+def context() -> Context:
+    """The environment now, as a session reads it when it starts."""
+    return Context.from_environ(os.environ)
+
+
 def junit_of(root: Path) -> str:
     """Commit ``root``, build and test it; return the JUnit report."""
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-qm", "layout"], cwd=root, check=True)
     project = Project.load(root)
     build(project)
-    (result,) = run_wheel_tests(project, pythons=ONE)
+    (result,) = run_wheel_tests(project, pythons=ONE, context=context())
     return result.junit_xml.read_text(encoding="utf-8")
 
 
@@ -112,9 +119,9 @@ def test_a_chain_asks_pytest_for_the_suite_while_the_backend_builds(
     root = sample("good", init=False)
     project = Project.load(root)
     with caplog.at_level("INFO", logger="noxship"):
-        assert prepare_venvs(project, ONE, []) == 1
+        assert prepare_venvs(project, ONE, [], context=context()) == 1
         build(project)
-        (result,) = run_wheel_tests(project, pythons=ONE)
+        (result,) = run_wheel_tests(project, pythons=ONE, context=context())
     assert result.tests == 1
     assert "pytest was asked for the suite during the build, the source importable" in caplog.text
     # #27 part 4: what the tests ran with, for whoever must reproduce the run
@@ -129,7 +136,9 @@ def test_a_chain_asks_pytest_for_the_suite_while_the_backend_builds(
 
     caplog.clear()
     with caplog.at_level("INFO", logger="noxship"):
-        prepare_venvs(project, ONE, [])
-        (again,) = run_wheel_tests(project, pythons=ONE, pytest_args=["-k", "answer"])
+        prepare_venvs(project, ONE, [], context=context())
+        (again,) = run_wheel_tests(
+            project, pythons=ONE, pytest_args=["-k", "answer"], context=context()
+        )
     assert again.tests == 1
     assert "asked for the suite during the build" not in caplog.text  # other arguments

@@ -185,9 +185,9 @@ def test_the_reports_are_written_when_the_process_ends_at_once(tmp_path: Path) -
         "import sys, types\nfrom pathlib import Path\nfrom noxship.wheeltest import cover\n"
         "root = Path(sys.argv[1])\nreports = root / 'build' / 'reports'\n"
         "wait = cover._wait_reports\n"  # the background part slowed: the main thread ends first
-        "cover._wait_reports = lambda started: (__import__('time').sleep(1), wait(started))\n"
+        "cover._wait_reports = lambda *a: (__import__('time').sleep(1), wait(*a))\n"
         "total = cover._reports(Path(sys.executable), types.SimpleNamespace(root=root), "
-        "reports, sorted(reports.glob('.coverage.py3.*')), False)\n"
+        "reports, sorted(reports.glob('.coverage.py3.*')), False, cover.Redactor())\n"
         "print(total)\n"  # and the interpreter ends here, the reports still being written
     )
     done = subprocess.run(

@@ -113,3 +113,24 @@ def test_more_variables_pass_by_name_but_never_a_credential() -> None:
     }
     env = clean_env(environ=environ)
     assert env["SOME_TOOL_SETTING"] == "x" and "PYPI_TOKEN" not in env
+
+
+def test_a_context_is_a_snapshot_that_never_shows_a_value() -> None:
+    """Issue 26, part 3: one immutable object holds what a run reads from outside;
+    its repr names no value (tokens live there)."""
+    from noxship.context import Context
+
+    given = {
+        "TWINE_PASSWORD": "pypi-AgEIcHlwaS5vcmc-secret",
+        "XDG_CACHE_HOME": "/c",
+        "PATH": "/a:/b",
+    }
+    context = Context.from_environ(given)
+    given["PATH"] = "/changed"
+    assert context.search_path == ("/a", "/b")  # a copy: later changes do not reach it
+    assert context.cache_home == Path("/c")
+    assert "secret" not in repr(context) and "secret" not in str(context)
+    with pytest.raises(TypeError):
+        context.environ["PATH"] = "/x"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        context.environ = {}  # type: ignore[misc]

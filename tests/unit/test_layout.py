@@ -18,6 +18,7 @@ SRC = Path(noxship.__file__).resolve().parent  # the package under test, install
 # The flow, bottom to top: a module may import only from its own rank or below.
 RANKS = {
     "errors": 0,
+    "context": 0,
     "environment": 0,
     "_run": 1,
     "_isolated": 1,
@@ -126,6 +127,35 @@ def test_no_any_in_signatures() -> None:
         for node in (*annotations, f.returns):
             if node is not None and "Any" in ast.unparse(node):
                 found.append(f"{path.relative_to(SRC)}:{f.name}")
+    assert not found
+
+
+ENVIRONMENT_READERS = {
+    # The edges: a nox session or the command line reads the process environment once.
+    "sessions.py",
+    "cli.py",
+    # The environment a child process gets: this process's, less the secrets.
+    "environment.py",
+    # They run in the project's test process, which noxship starts: the
+    # variables noxship sets there are their input.
+    "wheeltest/guard.py",
+    "wheeltest/collector.py",
+}
+
+
+def test_only_the_edges_read_the_process_environment() -> None:
+    """Issue 26, part 3: below the edges, what a run reads from outside comes in
+    as a :class:`noxship.context.Context` or a mapping the edge hands down."""
+    found = sorted(
+        f"{path.relative_to(SRC)}:{node.lineno}"
+        for path, tree in modules()
+        if str(path.relative_to(SRC)) not in ENVIRONMENT_READERS
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "os"
+        and node.attr in ("environ", "getenv", "environb", "putenv")
+    )
     assert not found
 
 

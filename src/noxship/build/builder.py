@@ -11,7 +11,6 @@ build time into it.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +19,14 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from noxship._run import run, uv_binary
+from noxship.build.compiled import (
+    compiled_reason,
+    install_sdist_alone,
+    is_platform_wheel,
+    repair_wheel,
+    wheel_fits,
+)
 from noxship.build.dist import (
     CHECKSUMS_NAME,
     DistKind,
@@ -45,15 +52,16 @@ CHECK_MODULES = ("twine.commands.check",)
 logger = logging.getLogger("noxship")
 
 
-def source_date_epoch(root: Path) -> str | None:
-    """Return the committer time of ``HEAD`` (Unix seconds) when ``root`` is in git.
+def source_date_epoch(root: Path, given: str | None = None) -> str | None:
+    """Return ``SOURCE_DATE_EPOCH`` for a build of ``root`` (Unix seconds):
+    ``given`` (the caller's environment's value) when set, else the committer
+    time of ``HEAD`` when ``root`` is in git.
 
     Returns ``None``, with a warning that the build will not be reproducible,
-    when git is missing, ``root`` is not in a git work tree, or it has no
-    commit. A value already in the environment wins.
+    when git is missing, ``root`` is not in a git work tree, or it has no commit.
     """
-    if os.environ.get("SOURCE_DATE_EPOCH"):
-        return os.environ["SOURCE_DATE_EPOCH"]
+    if given:
+        return given
     git = shutil.which("git")
     why = "git is not installed"
     if git is not None:
@@ -228,6 +236,45 @@ def _build_sdist_then_wheel(source: Path, dist_dir: Path, tmp: Path, env: dict[s
         raise ToolError(f"build failed: {exc}: see the backend's output above") from None
 
 
+def _platform_wheels(
+    project: Project,
+    staging: Path,
+    env: Mapping[str, str],
+    pythons: Callable[[], Sequence[tuple[str, Path]]] | None,
+) -> None:
+    """For a compiled project (the first wheel is a platform wheel): build the
+    wheel of each other Python from the sdist with ``uv build``, then repair
+    every platform wheel (:func:`~noxship.build.compiled.repair_wheel`)."""
+    why = compiled_reason(project)
+    if not any(is_platform_wheel(w) for w in staging.glob("*.whl")):
+        if why is not None:
+            logger.warning(
+                "%s, and the build made a pure wheel: its extension modules were not "
+                "compiled (optional, or their build failed; see the backend's output "
+                "above): users get the pure-Python code; install a compiler and the "
+                "headers it needs, or make the extension required",
+                why[0].upper() + why[1:],
+            )
+        return
+    why = why or "its build made a platform wheel"
+    logger.info("compiled project (%s): one wheel per Python, repaired for this platform", why)
+    (sdist,) = staging.glob("*.tar.gz")
+    for minor, python in pythons() if pythons is not None else ():
+        if any(wheel_fits(w.name, minor) for w in staging.glob("*.whl")):
+            continue
+        logger.info("building the wheel for Python %s from %s", minor, sdist.name)
+        run(
+            [uv_binary(), "build", "--wheel", "--python", python, "--out-dir", staging, sdist],
+            env=env,
+            what=f"the build of the wheel for Python {minor}",
+        )
+    reports = project.root / "build" / "reports"
+    for wheel in sorted(staging.glob("*.whl")):
+        if is_platform_wheel(wheel):
+            repair_wheel(wheel, staging, reports)
+    install_sdist_alone(sdist, project.name, env)
+
+
 def _twine_check(dists: Sequence[Distribution]) -> list[str]:
     """``twine check``, in this process (twine's own API), as PyPI judges: a
     description that does not render, or invalid metadata, fails (PyPI refuses
@@ -265,6 +312,8 @@ def build(
     *,
     version: Version | None = None,
     secrets: Iterable[str] = (),
+    epoch: str | None = None,
+    pythons: Callable[[], Sequence[tuple[str, Path]]] | None = None,
 ) -> list[Distribution]:
     """Build the project's sdist and wheel into an emptied ``dist_dir``.
 
@@ -284,6 +333,14 @@ def build(
             version written there; the working tree is left as it was.
         secrets: token and password values that no archive may hold
             (:func:`~noxship.build.scan.scan_distributions`).
+        epoch: ``SOURCE_DATE_EPOCH`` from the caller's environment (Unix
+            seconds); default the committer time of ``HEAD``
+            (:func:`source_date_epoch`).
+        pythons: for a compiled project (:mod:`.compiled`), the Pythons to build
+            a wheel for besides this one: called once, after the first wheel
+            turns out to be a platform wheel; it returns ``(feature version,
+            interpreter)`` pairs (``("3.12", Path("/usr/bin/python3.12"))``).
+            Each platform wheel is then repaired for this platform.
 
     Returns:
         The built distributions, sdist first.
@@ -300,25 +357,32 @@ def build(
     if dist_dir.exists():
         shutil.rmtree(dist_dir)
     dist_dir.mkdir(parents=True)
-    _build_staged(project, dist_dir, version, secrets)
+    _build_staged(project, dist_dir, version, secrets, epoch, pythons)
     dists = find_distributions(dist_dir, project.name)
     write_checksums(dists, dist_dir / CHECKSUMS_NAME)
     return dists
 
 
 def _build_staged(
-    project: Project, dist_dir: Path, version: Version | None, secrets: Iterable[str]
+    project: Project,
+    dist_dir: Path,
+    version: Version | None,
+    secrets: Iterable[str],
+    given_epoch: str | None,
+    pythons: Callable[[], Sequence[tuple[str, Path]]] | None,
 ) -> None:
     """Build into a staging directory; move into ``dist_dir`` only what passed every check."""
     extra: dict[str, str] = {}
-    epoch = source_date_epoch(project.root)
+    epoch = source_date_epoch(project.root, given_epoch)
     if epoch:
         extra["SOURCE_DATE_EPOCH"] = epoch
     with tempfile.TemporaryDirectory(prefix="noxship-build-") as tmp:
         staging = Path(tmp) / "staging"
         staging.mkdir()
         source, pretend = _source_for(project, version, Path(tmp))
-        _build_sdist_then_wheel(source, staging, Path(tmp), clean_env({**extra, **pretend}))
+        env = clean_env({**extra, **pretend})
+        _build_sdist_then_wheel(source, staging, Path(tmp), env)
+        _platform_wheels(project, staging, env, pythons)
         try:
             dists = _checked(project, staging, version, epoch, secrets)
         except (ToolError, DistributionError) as exc:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import tarfile
 from pathlib import Path
 
@@ -45,8 +44,8 @@ def normalise_sdist(path: Path, epoch: int | None = None) -> bool:
 
     Args:
         path: the sdist.
-        epoch: ``SOURCE_DATE_EPOCH`` (Unix seconds); default the environment's,
-            else 1980-01-01.
+        epoch: ``SOURCE_DATE_EPOCH`` (Unix seconds); default 1980-01-01, the
+            earliest time a zip archive can hold.
 
     Returns:
         Whether the file changed (an sdist from hatchling, flit_core,
@@ -56,7 +55,7 @@ def normalise_sdist(path: Path, epoch: int | None = None) -> bool:
         DistributionError: the file is not a readable gzip-compressed tar archive.
     """
     if epoch is None:
-        epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or _DEFAULT_EPOCH)
+        epoch = _DEFAULT_EPOCH
     original = path.read_bytes()
     out = io.BytesIO()
     try:

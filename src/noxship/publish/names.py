@@ -31,7 +31,6 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -87,19 +86,14 @@ class NameVerdict(NamedTuple):
     page: str | None = None
 
 
-def _cache_file(target: Target) -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha256(target.index_url.encode()).hexdigest()[:16]
-    return base / "noxship" / f"project-names-{digest}.json"
-
-
-def _similar_names(target: Target, read: bool) -> dict[str, str] | None:
+def _similar_names(target: Target, read: bool, cache_home: Path | None) -> dict[str, str] | None:
     """Ultranormalised name -> a project's name, for every project on the index
-    (PyPI's and TestPyPI's cached for a day); ``None`` when not cached and
-    ``read`` is false."""
-    if target.page_url is None:  # a private or local index: small, and read each time
+    (PyPI's and TestPyPI's cached for a day under ``cache_home``); ``None`` when
+    not cached and ``read`` is false."""
+    if target.page_url is None or cache_home is None:  # read each time
         return _read_names(target) if read else None
-    cache = _cache_file(target)
+    digest = hashlib.sha256(target.index_url.encode()).hexdigest()[:16]
+    cache = cache_home / "noxship" / f"project-names-{digest}.json"
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))
         if time.time() - float(data["read"]) < _CACHE_SECONDS:
@@ -133,7 +127,9 @@ def _page(target: Target, name: str) -> str:
     return f"{target.index_url}{canonicalize_name(name)}/"
 
 
-def check_name(name: str, target: Target, *, similar: bool = True) -> NameVerdict:
+def check_name(
+    name: str, target: Target, *, similar: bool = True, cache_home: Path | None = None
+) -> NameVerdict:
     """Tell whether a new project called ``name`` can be registered on ``target``
     (the rules of the module docstring, in PyPI's order).
 
@@ -143,6 +139,9 @@ def check_name(name: str, target: Target, *, similar: bool = True) -> NameVerdic
         similar: read every name on the index for rule 5 when they are not
             cached (about half a minute on PyPI); ``False`` checks rule 5 only
             from the cache.
+        cache_home: the user's cache directory (``~/.cache``), where PyPI's and
+            TestPyPI's names are kept for a day (``noxship/project-names-*.json``);
+            ``None``: no cache, the names are read each time.
 
     Raises:
         IndexUnavailableError: the index could not be read.
@@ -168,7 +167,7 @@ def check_name(name: str, target: Target, *, similar: bool = True) -> NameVerdic
     if project_page_exists(target, canonical):
         page = _page(target, name)
         return NameVerdict(target.name, False, f"{name!r} is taken on {target.name}: {page}", page)
-    known = _similar_names(target, similar)
+    known = _similar_names(target, similar, cache_home)
     if known is None:
         return NameVerdict(
             target.name,
@@ -189,8 +188,9 @@ def check_name(name: str, target: Target, *, similar: bool = True) -> NameVerdic
     return NameVerdict(target.name, True, f"{name!r} is free on {target.name}")
 
 
-def require_free_name(name: str, targets: Iterable[Target]) -> None:
-    """Raise on the first target where a new project ``name`` cannot be registered.
+def require_free_name(name: str, targets: Iterable[Target], cache_home: Path | None = None) -> None:
+    """Raise on the first target where a new project ``name`` cannot be registered
+    (:func:`check_name`, its names cached under ``cache_home``).
 
     Raises:
         ConfigError: the name is not valid, or is a standard-library module's.
@@ -198,7 +198,7 @@ def require_free_name(name: str, targets: Iterable[Target]) -> None:
         IndexUnavailableError: an index could not be read.
     """
     for target in targets:
-        verdict = check_name(name, target)
+        verdict = check_name(name, target, cache_home=cache_home)
         if verdict.free:
             continue
         if verdict.page is None:

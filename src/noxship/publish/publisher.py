@@ -19,11 +19,11 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import os
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 from noxship.build.dist import DistKind, Distribution
 from noxship.environment import Redactor
@@ -229,7 +229,7 @@ def publish(
     target: Target,
     credentials: Credentials,
     *,
-    environ: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] = MappingProxyType({}),
     retry: RetryPolicy | None = None,
     check_install: bool | None = None,
     verbose: bool = False,
@@ -242,7 +242,8 @@ def publish(
         dists: the release's files (one sdist, wheels), all of one project and version.
         target: where to publish.
         credentials: for the upload and for reading a private index.
-        environ: GitLab variables, retry settings; default ``os.environ``.
+        environ: the run's environment (GitLab CI variables, the OIDC variables of
+            trusted publishing, retry settings); default none.
         retry: the backoff policy; default from the environment.
         check_install: install from the target afterwards; default: all but PyPI.
         verbose: twine's verbose output.
@@ -254,7 +255,6 @@ def publish(
         PublishError: an upload failed beyond its retries (the message lists
             what was published; a re-run completes it), or the verification failed.
     """
-    environ = os.environ if environ is None else environ
     retry = retry or RetryPolicy.from_env(environ)
     redactor = Redactor()
     redactor.add(credentials.password)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from noxship.build.dist import CHECKSUMS_NAME, Distribution, find_distributions, verify_checksums
 from noxship.build.scan import scan_distributions, tracked_files
+from noxship.context import Context
 from noxship.environment import sanitize_url, secret_values
 from noxship.errors import (
     ConfigError,
@@ -169,7 +169,9 @@ def warn_dirty(project: Project) -> list[str]:
     return changed
 
 
-def build_planned(project: Project, environ: Mapping[str, str]) -> list[Distribution]:
+def build_planned(
+    project: Project, environ: Mapping[str, str], pythons: Sequence[str] | None = None
+) -> list[Distribution]:
     """Build the version this pipeline's plan builds (a release's, or a preview's
     ``.devN``; else the project's own) into ``<root>/dist``
     (:func:`noxship.build.build`).
@@ -178,6 +180,9 @@ def build_planned(project: Project, environ: Mapping[str, str]) -> list[Distribu
         project: the project.
         environ: the environment, with the project's ``.env`` merged: its
             credentials' values are what no archive may hold.
+        pythons: for a compiled project, the feature versions to build wheels
+            for (``["3.12"]``); default as ``test_wheel`` chooses (``[tool.noxship]
+            pythons``, else every Python here that ``requires-python`` admits).
 
     Returns:
         The distributions, sdist first.
@@ -197,7 +202,24 @@ def build_planned(project: Project, environ: Mapping[str, str]) -> list[Distribu
             version,
             project.version_source.detail,
         )
-    return build(project, version=version, secrets=secret_values(environ))
+    return build(
+        project,
+        version=version,
+        secrets=secret_values(environ),
+        epoch=environ.get("SOURCE_DATE_EPOCH") or None,
+        pythons=lambda: _wheel_pythons(project, pythons, environ),
+    )
+
+
+def _wheel_pythons(
+    project: Project, wanted: Sequence[str] | None, environ: Mapping[str, str]
+) -> list[tuple[str, Path]]:
+    """The Pythons a compiled project's wheels are built for: those ``test_wheel``
+    tests (:func:`noxship.wheeltest.find_interpreters`)."""
+    from noxship.wheeltest.interpreters import find_interpreters
+
+    found = find_interpreters(project, wanted, context=Context.from_environ(environ))
+    return [(i.minor, i.executable) for i in found]
 
 
 def _check_handed_digests(dists: Sequence[Distribution], expected: str) -> None:
@@ -328,7 +350,7 @@ def publish_to(
     expected = Version(version) if version else project.version
     dists = checked_distributions(project, expected, environ)
     for target, _ in resolved:
-        _check_first_release(project, target)
+        _check_first_release(project, target, Context.from_environ(environ).cache_home)
     reports = []
     for target, credentials in resolved:
         report = publish(dists, target, credentials, environ=environ, verbose=verbose)
@@ -338,7 +360,7 @@ def publish_to(
     return reports
 
 
-def _check_first_release(project: Project, target: Target) -> None:
+def _check_first_release(project: Project, target: Target, cache_home: Path) -> None:
     """Before a project's first release on PyPI or TestPyPI (the index has no page
     of it yet), check its name as PyPI will (:mod:`noxship.publish.names`): a name
     PyPI refuses stops the release before anything is uploaded."""
@@ -351,7 +373,7 @@ def _check_first_release(project: Project, target: Target) -> None:
         "first release of %s on %s: checking the name as PyPI will", project.name, target.name
     )
     try:
-        require_free_name(project.name, [target])
+        require_free_name(project.name, [target], cache_home)
     except (ConfigError, IndexConflictError) as exc:
         raise type(exc)(
             f"the first release cannot be registered: {exc}; nothing was uploaded"
@@ -509,12 +531,15 @@ def _stop_started() -> None:
         index.__exit__(None, None, None)
 
 
-def publish_local(project: Project, packages: Path | None = None) -> PublishReport:
+def publish_local(
+    project: Project, environ: Mapping[str, str], packages: Path | None = None
+) -> PublishReport:
     """Publish ``<project>/dist`` to an embedded pypiserver on 127.0.0.1 and install
     it back: ``release_local``.
 
     Args:
         project: the project.
+        environ: the run's environment (the secrets no archive may hold).
         packages: where the index keeps its files; default a temporary directory
             (``NOXSHIP_LOCAL_INDEX_DIR`` in the session).
 
@@ -529,12 +554,12 @@ def publish_local(project: Project, packages: Path | None = None) -> PublishRepo
             stack.callback(index.__exit__, None, None, None)
         else:
             index = stack.enter_context(LocalIndex(packages, wait=False, open_reads=False))
-        dists = checked_distributions(project, project.version, os.environ)
+        dists = checked_distributions(project, project.version, environ)
         index.wait()  # the checks above ran while the server started
         logger.info("embedded index: %s", index.simple_url)
         target = Target("local", index.url, index.simple_url)
         credentials = Credentials(index.username, index.password, "the embedded index's user")
-        report = publish(dists, target, credentials, environ=os.environ)
+        report = publish(dists, target, credentials, environ=environ)
         print_report(report, "the embedded index")
         record_published(report)
     logger.info("stopped the embedded index")

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from noxship._run import run
-from noxship.environment import clean_env, redactor_for
+from noxship.environment import Redactor, clean_env, redactor_for
 from noxship.errors import ConfigError, ToolError, WheelTestError
 from noxship.project import Project
 
@@ -402,9 +402,8 @@ def _start_reports(
     return started
 
 
-def _wait_reports(started: Sequence[_Report]) -> None:
+def _wait_reports(started: Sequence[_Report], redact: Redactor) -> None:
     """Wait for the report processes; log one redacted line per failed report."""
-    redact = redactor_for()
     for kind, proc, out in started:
         code = proc.wait()
         out.seek(0)
@@ -425,7 +424,12 @@ _REPORT_FILES = {"html": "htmlcov/", "xml": "coverage.xml", "json": "coverage.js
 
 
 def _reports(
-    python: Path, project: Project, reports: Path, data: Sequence[Path], verbose: bool
+    python: Path,
+    project: Project,
+    reports: Path,
+    data: Sequence[Path],
+    verbose: bool,
+    redact: Redactor,
 ) -> float | None:
     """Combine the data and return the total (:mod:`.covreport`), or ``None`` without
     data; the JSON, Cobertura XML and HTML reports are written in the background."""
@@ -458,7 +462,7 @@ def _reports(
         return None
     started = _start_reports(python, script, settings_file, reports, project.root)
     writer = threading.Thread(
-        target=_wait_reports, name="noxship-coverage-reports", args=(started,)
+        target=_wait_reports, name="noxship-coverage-reports", args=(started, redact)
     )
     writer.start()
     _WRITERS.append(writer)
@@ -489,6 +493,7 @@ def combine_and_check(
     sources: str = "",
     failing: bool = False,
     verbose: bool = False,
+    environ: Mapping[str, str],
 ) -> CoverageTotal | None:
     """Combine every Python's data in ``reports`` into one total, write
     ``coverage.xml``, ``coverage.json`` and ``htmlcov/`` there, log the coverage
@@ -503,6 +508,7 @@ def combine_and_check(
         sources: what was measured, for the log.
         failing: the tests failed: the line says the figure comes from a failing run.
         verbose: also print coverage.py's per-file table.
+        environ: the run's environment (``GITHUB_STEP_SUMMARY``: the job summary file).
 
     Returns:
         The total, or ``None`` when no data was written (one line says so).
@@ -513,7 +519,8 @@ def combine_and_check(
         ToolError: coverage.py could not combine the data.
     """
     data = sorted(reports.glob(".coverage.py3.*"))
-    percent = _reports(python, project, reports, data, verbose) if data else None
+    redact = redactor_for(environ)
+    percent = _reports(python, project, reports, data, verbose, redact) if data else None
     if percent is None:
         logger.warning(
             "coverage: no data was recorded%s: the tests imported none of the "
@@ -530,7 +537,7 @@ def combine_and_check(
     logger.info("%s", line)
     if sources:
         logger.info("coverage measured %s", sources)
-    _summary(reports, line, os.environ)
+    _summary(reports, line, environ)
     if not failing:
         _apply_gate(percent, shown, settings, gate)
     return CoverageTotal(percent, line)

@@ -21,12 +21,13 @@ from packaging.utils import canonicalize_name
 
 from noxship._run import run, uv_install, uv_venv
 from noxship.build.dist import wheel_top_level
+from noxship.context import Context
 from noxship.environment import clean_env
 from noxship.errors import ToolError, WheelTestError
 from noxship.project import Project, Requirements
 from noxship.project.docs import DocsSite, find_docs, find_docs_dependencies
 from noxship.wheeltest.diagnosis import IGNORED_DIRS
-from noxship.wheeltest.interpreters import find_interpreters, no_interpreter
+from noxship.wheeltest.interpreters import Interpreter, find_interpreters, no_interpreter
 from noxship.wheeltest.runner import find_wheel
 
 __all__ = ["build_docs"]
@@ -65,13 +66,11 @@ def _copy_project(project: Project, packages: list[str], dest: Path, python: Pat
                 (dest / parent / package).symlink_to(site / package, target_is_directory=True)
 
 
-def _install(project: Project, site: DocsSite, wheel: Path, venv: Path) -> Path:
+def _install(
+    project: Project, site: DocsSite, wheel: Path, venv: Path, interpreter: Interpreter
+) -> Path:
     deps = find_docs_dependencies(project.pyproject, project.config)
     logger.info("docs dependencies: %s", deps.source)
-    interpreters = find_interpreters(project)
-    if not interpreters:
-        raise no_interpreter(project, None, "build the docs")
-    interpreter = interpreters[-1]  # the newest supported Python here
     python = uv_venv(venv, interpreter.executable)
     wheel_req = f"{wheel}[{','.join(deps.extras)}]" if deps.extras else str(wheel)
     builder = BUILDERS[site.kind]
@@ -123,8 +122,9 @@ def _commands(
     return commands
 
 
-def build_docs(project: Project, dist_dir: Path | None = None) -> Path | None:
-    """Build the docs against the wheel in ``dist_dir`` (default ``<root>/dist``).
+def build_docs(project: Project, dist_dir: Path | None = None, *, context: Context) -> Path | None:
+    """Build the docs against the wheel in ``dist_dir`` (default ``<root>/dist``),
+    with the newest Python that ``context``'s ``PATH`` offers and the project admits.
 
     Returns:
         ``<root>/build/docs``, holding the HTML; ``None`` when the project has no
@@ -143,9 +143,14 @@ def build_docs(project: Project, dist_dir: Path | None = None) -> Path | None:
             "nothing to build"
         )
         return None
-    wheel = find_wheel(project, dist_dir or project.root / "dist")
+    interpreters = find_interpreters(project, context=context)
+    if not interpreters:
+        raise no_interpreter(project, None, "build the docs")
+    interpreter = interpreters[-1]  # the newest supported Python here
+    wheel = find_wheel(project, dist_dir or project.root / "dist", minor=interpreter.minor)
     logger.info("building the %s docs (%s) against %s", site.kind, site.config, wheel.filename)
-    python = _install(project, site, wheel.path, project.root / ".nox" / "noxship-docs")
+    venv = project.root / ".nox" / "noxship-docs"
+    python = _install(project, site, wheel.path, venv, interpreter)
     out = project.root / "build" / "docs"
     shutil.rmtree(out, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="noxship-docs-") as tmp_name:

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from noxship.context import Context
 from noxship.errors import ToolError
 from noxship.project import Project
 
@@ -38,37 +39,31 @@ class Interpreter:
     minor: str
 
 
-def _pyenv_root() -> Path:
-    return Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
-
-
-def _pyenv_executables() -> list[str]:
-    versions = _pyenv_root() / "versions"
+def _pyenv_executables(context: Context) -> list[str]:
+    versions = context.pyenv_root / "versions"
     return sorted(str(p) for p in versions.glob("*/bin/python3") if p.is_file())
 
 
-def _discovery_env() -> dict[str, str]:
-    """This environment with pyenv's shim directories left out of ``PATH``: a shim
-    of a version that is not active fails when run (after a second's probing),
-    and every pyenv installation is offered directly instead."""
-    root = str(_pyenv_root())
-    path = os.environ.get("PATH", "").split(os.pathsep)
-    kept = [p for p in path if not (p.startswith(root) and Path(p).name == "shims")]
-    return {**os.environ, "PATH": os.pathsep.join(kept)}
+def _discovery_env(context: Context) -> dict[str, str]:
+    """The context's environment with pyenv's shim directories left out of
+    ``PATH``: a shim of a version that is not active fails when run (after a
+    second's probing), and every pyenv installation is offered directly instead."""
+    root = str(context.pyenv_root)
+    kept = [p for p in context.search_path if not (p.startswith(root) and Path(p).name == "shims")]
+    return {**context.environ, "PATH": os.pathsep.join(kept)}
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "noxship" / "python-discovery"
-
-
-def find_interpreters(project: Project, wanted: Iterable[str] | None = None) -> list[Interpreter]:
+def find_interpreters(
+    project: Project, wanted: Iterable[str] | None = None, *, context: Context
+) -> list[Interpreter]:
     """Return one interpreter per Python feature version that the project supports.
 
     Args:
         project: gives ``requires-python`` and ``[tool.noxship] pythons``.
         wanted: feature versions to look for (``["3.12"]``); default the
             project's ``pythons`` setting, else every CPython 3 found.
+        context: gives ``PATH``, ``PYENV_ROOT`` and the cache directory (the
+            answers are cached under ``<cache>/noxship/python-discovery``).
 
     Returns:
         Interpreters, oldest first, each satisfying ``requires-python``; empty when
@@ -90,9 +85,9 @@ def find_interpreters(project: Project, wanted: Iterable[str] | None = None) -> 
     found: dict[str, Interpreter] = {}
     for info in iter_interpreters(
         keys,
-        try_first_with=_pyenv_executables(),
-        cache=DiskCache(_cache_dir()),
-        env=_discovery_env(),
+        try_first_with=_pyenv_executables(context),
+        cache=DiskCache(context.cache_home / "noxship" / "python-discovery"),
+        env=_discovery_env(context),
         predicate=admitted,
     ):
         major, minor, micro = info.version_info[:3]

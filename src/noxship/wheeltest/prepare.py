@@ -36,6 +36,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from noxship._run import run, uv_install, uv_venv, venv_python
+from noxship.context import Context
 from noxship.errors import NoxshipError, ToolError
 from noxship.project import Project, Requirements
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
@@ -195,6 +196,8 @@ def prepare_venvs(
     project: Project,
     pythons: Sequence[str] | None = None,
     pytest_args: Sequence[str] | None = None,
+    *,
+    context: Context,
 ) -> int:
     """Start making the test venvs of ``pythons`` (default: as ``test_wheel``
     chooses) in one background thread, one venv after the other; in the first,
@@ -205,6 +208,7 @@ def prepare_venvs(
         pythons: feature versions (``["3.12"]``), as given to ``test_wheel``.
         pytest_args: the project's ``pytest-args`` and the user's, as
             ``test_wheel`` passes them; ``None``: collect nothing here.
+        context: the run's environment (the interpreters on ``PATH``).
 
     Returns:
         How many venvs are being made (0 on a machine with one core, where the
@@ -217,7 +221,7 @@ def prepare_venvs(
     runtime = _static_requirements(project, deps)
     args = [*others, *deps.file_args(), *TOOLS, *(runtime or ())]
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="noxship-prepare")
-    interpreters = find_interpreters(project, pythons)
+    interpreters = find_interpreters(project, pythons, context=context)
     for i, interpreter in enumerate(interpreters):
         venv = venv_dir(project, interpreter)
         collect = None

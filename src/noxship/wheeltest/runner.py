@@ -18,7 +18,7 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -26,6 +26,7 @@ from typing import NamedTuple
 from packaging.version import Version
 
 from noxship._run import run, uv_binary, uv_install, uv_venv, venv_python
+from noxship.build.compiled import extension_modules, wheel_fits
 from noxship.build.dist import (
     DistKind,
     Distribution,
@@ -33,6 +34,7 @@ from noxship.build.dist import (
     wheel_metadata,
     wheel_top_level,
 )
+from noxship.context import Context
 from noxship.environment import clean_env
 from noxship.errors import DistributionError, ToolError, WheelTestError
 from noxship.project import Project, Requirements
@@ -116,6 +118,7 @@ class _Run:
     wheel: Distribution
     interpreter: Interpreter
     reports: Path
+    context: Context
 
     @property
     def tag(self) -> str:
@@ -134,22 +137,35 @@ class _Run:
         return self.reports / f"coverage-{self.tag}.xml"
 
 
-def find_wheel(project: Project, dist_dir: Path, version: Version | None = None) -> Distribution:
+def find_wheel(
+    project: Project, dist_dir: Path, version: Version | None = None, minor: str | None = None
+) -> Distribution:
     """Return the one wheel of the project in ``dist_dir``, of ``version``
-    (default: the project's version; a preview build passes its ``.devN`` one).
+    (default: the project's version; a preview build passes its ``.devN`` one),
+    that installs on CPython ``minor`` here (``"3.12"``; a compiled project has a
+    wheel per Python, :func:`noxship.build.compiled.wheel_fits`); default the
+    one wheel there is.
 
     Raises:
-        DistributionError: there is no wheel of the project, or more than one.
+        DistributionError: there is no wheel of the project for ``minor``, or more than one.
     """
     dists = find_distributions(
         dist_dir, project.name, version or project.version, require=(DistKind.WHEEL,)
     )
     wheels = [d for d in dists if d.kind is DistKind.WHEEL]
+    if minor is not None:
+        wheels = [w for w in wheels if wheel_fits(w.filename, minor)]
+        if not wheels:
+            raise DistributionError(
+                f"{dist_dir} holds no wheel of {project.name} that installs on Python "
+                f"{minor} here: run `nox -s build` (a compiled project gets a wheel per "
+                "Python), or test the Pythons it was built for (--python)"
+            )
     if len(wheels) > 1:
         names = ", ".join(w.filename for w in wheels)
         raise DistributionError(
             f"{dist_dir} holds {len(wheels)} wheels of {project.name} ({names}): "
-            "test_wheel tests exactly one; run `nox -s build` to rebuild dist/"
+            "test_wheel tests exactly one per Python; run `nox -s build` to rebuild dist/"
         )
     return wheels[0]
 
@@ -450,7 +466,23 @@ def _judge(
         if isinstance(modules_found, dict)
         else {}
     )
+    _check_extensions(r, imported)
     return imported, count
+
+
+def _check_extensions(r: _Run, imported: Mapping[str, str]) -> None:
+    """Warn when the tests imported none of a platform wheel's extension modules:
+    the compiled code went untested (a package with a pure fallback ran that)."""
+    extensions = extension_modules(r.wheel.path)
+    if not extensions or any(m in imported for m in extensions):
+        return
+    logger.warning(
+        "test_wheel on Python %s: the tests imported none of the wheel's extension "
+        "modules (%s): the compiled code was not tested (a pure-Python fallback ran); "
+        "make the tests import them",
+        r.interpreter.version,
+        ", ".join(extensions),
+    )
 
 
 def _abnormal(
@@ -643,11 +675,14 @@ def run_wheel_tests(
     version: Version | None = None,
     verbose: bool = False,
     full_matrix: bool = False,
+    context: Context,
 ) -> list[WheelTestResult]:
     """Test the wheel in ``dist_dir`` on each supported Python present on the machine.
 
     Args:
         project: the project whose wheel and tests are used.
+        context: the run's environment (the interpreters on ``PATH``, the CI's
+            job summary file).
         dist_dir: where the wheel is, default ``<root>/dist``.
         pythons: feature versions to test (``["3.12"]``); default
             ``[tool.noxship] pythons``, else all that ``requires-python`` admits.
@@ -672,8 +707,7 @@ def run_wheel_tests(
         ToolError: no supported interpreter is present, or uv failed.
     """
     dist_dir = dist_dir or project.root / "dist"
-    wheel = find_wheel(project, dist_dir, version)
-    interpreters = find_interpreters(project, pythons)
+    interpreters = find_interpreters(project, pythons, context=context)
     if pythons is None and project.config.pythons is None:
         for line in missing_pythons(project, [i.minor for i in interpreters]):
             logger.warning("%s", line)
@@ -683,14 +717,16 @@ def run_wheel_tests(
     reports.mkdir(parents=True, exist_ok=True)
     for old in reports.glob(".coverage*"):
         old.unlink()
-    logger.info(
-        "testing %s on Python %s", wheel.filename, ", ".join(i.version for i in interpreters)
-    )
-    runs = [_Run(project, wheel, i, reports) for i in interpreters]
+    runs = [
+        _Run(project, find_wheel(project, dist_dir, version, i.minor), i, reports, context)
+        for i in interpreters
+    ]
+    for r in runs:
+        logger.info("testing %s on Python %s", r.wheel.filename, r.interpreter.version)
     return _run_all(runs, pytest_args, verbose, full_matrix)
 
 
-def combine_reports(project: Project, reports: Path | None = None) -> None:
+def combine_reports(project: Project, reports: Path | None = None, *, context: Context) -> None:
     """Combine the coverage data of every Python that the test jobs of a CI
     matrix left in ``reports`` (``build/reports``: ``.coverage.py3.X`` and
     ``coverage-settings.json``), print the one ``coverage:`` line and gate it
@@ -731,7 +767,13 @@ def combine_reports(project: Project, reports: Path | None = None) -> None:
     rule = gate(project, settings, noxship.get("check"), tested, True)
     logger.info("coverage of Python %s combined", ", ".join(tested))
     combine_and_check(
-        python, project, settings, reports, rule, sources=str(noxship.get("sources") or "")
+        python,
+        project,
+        settings,
+        reports,
+        rule,
+        sources=str(noxship.get("sources") or ""),
+        environ=context.environ,
     )
 
 
@@ -854,5 +896,6 @@ def _combine(
             sources=state.sources.describe() if state.sources else "",
             failing=failure is not None,
             verbose=verbose,
+            environ=last.context.environ,
         )
     return total

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from noxship._run import run, uv_binary, venv_python
+from noxship._run import run, uv_binary, uv_install, uv_venv
 from noxship.environment import clean_env
 from noxship.errors import DistributionError, ToolError
 from noxship.project import Project
@@ -257,30 +257,11 @@ def install_sdist_alone(sdist: Path, name: str, env: Mapping[str, str]) -> None:
         ToolError: the sdist does not build or install (the backend's output is shown).
     """
     with tempfile.TemporaryDirectory(prefix="noxship-sdist-alone-") as tmp:
-        venv = Path(tmp) / "venv"
-        uv = uv_binary()
-        run(
-            [uv, "venv", "--quiet", "--python", sys.executable, venv],
-            env=dict(env),
-            capture=True,
-            what="uv venv",
-        )
-        run(
-            [
-                uv,
-                "pip",
-                "install",
-                "--quiet",
-                "--python",
-                venv_python(venv),
-                "--no-deps",
-                "--no-binary",
-                name,
-                "--refresh-package",
-                name,
-                sdist,
-            ],
-            env=dict(env),
+        python = uv_venv(Path(tmp) / "venv", sys.executable, capture=True)
+        uv_install(
+            python,
+            ["--no-deps", "--no-binary", name, "--refresh-package", name, sdist],
+            env=env,
             capture=True,
             what=f"the install of {sdist.name} alone, wheels forbidden",
         )

@@ -278,12 +278,27 @@ def _bump(args: argparse.Namespace) -> None:
     )
 
 
+def _say_compiled(project: Project) -> None:
+    """One line on standard error for a compiled project (its plan builds a wheel
+    per platform and Python); the plan's own output is left as it is."""
+    from noxship.build.compiled import compiled_reason
+
+    reason = compiled_reason(project)
+    if reason is not None:
+        print(
+            f"compiled project ({reason}): the release needs a wheel per platform and "
+            "Python, each tested, and the sdist (noxship build makes this platform's)",
+            file=sys.stderr,
+        )
+
+
 def _plan(args: argparse.Namespace) -> None:
     from noxship.plan import plan_from_environment, render
     from noxship.project import Project
 
     project = Project.load(args.project, check_requires_python=False)
     plan = plan_from_environment(project, os.environ, _history(project), _base(project))
+    _say_compiled(project)
     # canonicalize_name imports packaging.utils: only the CI formats need it.
     name = project.canonical_name if args.format in ("dotenv", "github") else None
     if args.output is None:

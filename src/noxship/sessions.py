@@ -551,10 +551,15 @@ def release_local(session: nox.Session) -> None:
     """
     from noxship.release import publish_local
 
-    _options(session)
+    opts = _options(session)
     keep = os.environ.get("NOXSHIP_LOCAL_INDEX_DIR")
     project = _project()
-    publish_local(project, _credentials_env(project), Path(keep).resolve() if keep else None)
+    publish_local(
+        project,
+        _credentials_env(project),
+        Path(keep).resolve() if keep else None,
+        _pythons(opts),
+    )
     _show_summary("release_local")
 
 

@@ -70,6 +70,7 @@ KEYS = frozenset(
         "coverage-gate",
         "scan-allow",
         "lint-gate",
+        "dropped-wheels",
     }
 )
 """The keys of ``[tool.noxship]``."""
@@ -121,6 +122,10 @@ class NoxshipConfig(NamedTuple):
         lint_gate: ``"auto"`` (the default): lint fails for the linters the
             project declares, and only reports for noxship's default ruff;
             ``"strict"``: the default ruff fails too.
+        dropped_wheels: the Python and platform combinations a release may lack
+            that the previous release on the target had (``dropped-wheels``),
+            as shell-style patterns over ``<python>-<platform>`` (``"3.9-*"``,
+            ``"*-windows-x86"``, ``"3.10-macos-x86_64"``).
     """
 
     test_groups: tuple[str, ...] = DEFAULT_TEST_GROUPS
@@ -143,6 +148,7 @@ class NoxshipConfig(NamedTuple):
     coverage_gate: str = "auto"
     scan_allow: tuple[str, ...] = ()
     lint_gate: str = "auto"
+    dropped_wheels: tuple[str, ...] = ()
 
     @classmethod
     def from_table(cls, table: Mapping[str, object]) -> NoxshipConfig:
@@ -194,6 +200,7 @@ class NoxshipConfig(NamedTuple):
             coverage_gate=str(table.get("coverage-gate", "auto")),
             scan_allow=_str_list(table, "scan-allow") or (),
             lint_gate=str(table.get("lint-gate", "auto")),
+            dropped_wheels=_str_list(table, "dropped-wheels") or (),
         )
 
 

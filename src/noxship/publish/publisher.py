@@ -30,6 +30,7 @@ from noxship.environment import Redactor
 from noxship.errors import IndexConflictError
 from noxship.publish.attestations import attestations_for
 from noxship.publish.compare import ArchiveDiff, Fetcher, compare_archives, fetcher
+from noxship.publish.complete import Matrix, check_complete
 from noxship.publish.credentials import Credentials
 from noxship.publish.index import IndexFile, Lister
 from noxship.publish.lookup import lister_for
@@ -207,9 +208,14 @@ def _exchanged(
 
 
 def _checked(
-    dists: Sequence[Distribution], target: Target, credentials: Credentials, lister: Lister
+    dists: Sequence[Distribution],
+    target: Target,
+    credentials: Credentials,
+    lister: Lister,
+    matrix: Matrix | None,
 ) -> Preflight:
-    """Log what is published where, then run the pre-flight."""
+    """Log what is published where, check the set of wheels (``matrix``), then
+    run the pre-flight."""
     logger.info(
         "publishing %s %s to %s (%s), credentials from %s",
         dists[0].name,
@@ -218,7 +224,10 @@ def _checked(
         target.repository_url,
         credentials.source,
     )
-    checked = preflight(dists, lister(), target, fetcher(credentials, target.index_url))
+    existing = lister()
+    if matrix is not None:
+        check_complete([d.filename for d in dists], existing, matrix)
+    checked = preflight(dists, existing, target, fetcher(credentials, target.index_url))
     for dist in checked.skipped:
         logger.info("already published on %s: %s", target.name, dist.filename)
     return checked
@@ -234,6 +243,7 @@ def publish(
     check_install: bool | None = None,
     verbose: bool = False,
     uploader: Uploader | None = None,
+    matrix: Matrix | None = None,
 ) -> PublishReport:
     """Publish ``dists`` to ``target``: pre-flight, upload and settle, verify.
     Returns what was uploaded and skipped.
@@ -248,18 +258,21 @@ def publish(
         check_install: install from the target afterwards; default: all but PyPI.
         verbose: twine's verbose output.
         uploader: sends one file; default twine.
+        matrix: check that the set of wheels is complete against it and the
+            previous release on the target before anything is uploaded
+            (:func:`~noxship.publish.complete.check_complete`); default no check.
 
     Raises:
         IndexConflictError: a file name is on the target with other content.
+        DistributionError: the set of wheels is incomplete (``matrix``).
         CredentialsError: the target refused the credentials.
         PublishError: an upload failed beyond its retries (the message lists
             what was published; a re-run completes it), or the verification failed.
     """
     retry = retry or RetryPolicy.from_env(environ)
-    redactor = Redactor()
-    redactor.add(credentials.password)
+    redactor = Redactor([credentials.password])
     lister = lister_for(target, credentials, dists[0].name, environ, retry)
-    checked = _checked(dists, target, credentials, lister)
+    checked = _checked(dists, target, credentials, lister, matrix)
     to_upload, skipped = checked.to_upload, checked.skipped
     signed = attestations_for(to_upload, target, credentials, environ)
     renew = None

@@ -33,6 +33,7 @@ from noxship.plan.planner import Plan, PlanKind, plan_from_environment
 from noxship.plan.providers import detect
 from noxship.project import Project
 from noxship.project.version_source import VCS_KINDS
+from noxship.publish.complete import Matrix, check_complete
 from noxship.publish.credentials import Credentials
 from noxship.publish.index import project_page_exists
 from noxship.publish.local_index import LocalIndex
@@ -349,15 +350,34 @@ def publish_to(
     resolved = resolve_targets(project, targets, environ)
     expected = Version(version) if version else project.version
     dists = checked_distributions(project, expected, environ)
+    matrix = release_matrix(project)
+    check_complete([d.filename for d in dists], (), matrix)  # before the first target
     for target, _ in resolved:
         _check_first_release(project, target, Context.from_environ(environ).cache_home)
     reports = []
     for target, credentials in resolved:
-        report = publish(dists, target, credentials, environ=environ, verbose=verbose)
+        report = publish(
+            dists, target, credentials, environ=environ, verbose=verbose, matrix=matrix
+        )
         print_report(report)
         record_published(report, dists[0].version)
         reports.append(report)
     return reports
+
+
+def release_matrix(project: Project, pythons: Sequence[str] | None = None) -> Matrix:
+    """The matrix a release's wheels are checked against
+    (:func:`~noxship.publish.complete.check_complete`): ``pythons``, else
+    ``[tool.noxship] pythons``, else the supported CPythons that
+    ``requires-python`` admits (as ``init`` writes the CI matrix)."""
+    import datetime
+
+    from noxship.project.cpython import supported_pythons
+
+    chosen = pythons or project.config.pythons
+    if not chosen:
+        chosen = supported_pythons(datetime.date.today(), project.requires_python)
+    return Matrix(project.requires_python, tuple(chosen), project.config.dropped_wheels)
 
 
 def _check_first_release(project: Project, target: Target, cache_home: Path) -> None:
@@ -525,6 +545,11 @@ def start_local_index(packages: Path | None = None) -> None:
     atexit.register(_stop_started)
 
 
+def _tested_pythons(project: Project, environ: Mapping[str, str]) -> list[str]:
+    """The Pythons ``test_wheel`` tests here by default."""
+    return [minor for minor, _ in _wheel_pythons(project, None, environ)]
+
+
 def _stop_started() -> None:
     while _STARTED:
         _, index = _STARTED.popitem()
@@ -532,10 +557,14 @@ def _stop_started() -> None:
 
 
 def publish_local(
-    project: Project, environ: Mapping[str, str], packages: Path | None = None
+    project: Project,
+    environ: Mapping[str, str],
+    packages: Path | None = None,
+    pythons: Sequence[str] | None = None,
 ) -> PublishReport:
     """Publish ``<project>/dist`` to an embedded pypiserver on 127.0.0.1 and install
-    it back: ``release_local``.
+    it back: ``release_local``. The set of wheels is checked against ``pythons``
+    (the Pythons tested here; :func:`release_matrix`).
 
     Args:
         project: the project.
@@ -559,7 +588,8 @@ def publish_local(
         logger.info("embedded index: %s", index.simple_url)
         target = Target("local", index.url, index.simple_url)
         credentials = Credentials(index.username, index.password, "the embedded index's user")
-        report = publish(dists, target, credentials, environ=environ)
+        matrix = release_matrix(project, pythons or _tested_pythons(project, environ))
+        report = publish(dists, target, credentials, environ=environ, matrix=matrix)
         print_report(report, "the embedded index")
         record_published(report)
     logger.info("stopped the embedded index")

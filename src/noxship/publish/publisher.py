@@ -258,9 +258,8 @@ def publish(
         check_install: install from the target afterwards; default: all but PyPI.
         verbose: twine's verbose output.
         uploader: sends one file; default twine.
-        matrix: check that the set of wheels is complete against it and the
-            previous release on the target before anything is uploaded
-            (:func:`~noxship.publish.complete.check_complete`); default no check.
+        matrix: before any upload, check the set of wheels against it and the target's
+            previous release (:func:`~noxship.publish.complete.check_complete`).
 
     Raises:
         IndexConflictError: a file name is on the target with other content.
@@ -270,14 +269,16 @@ def publish(
             what was published; a re-run completes it), or the verification failed.
     """
     retry = retry or RetryPolicy.from_env(environ)
-    redactor = Redactor([credentials.password])
+    redactor = Redactor()
+    redactor.add(credentials.password)
     lister = lister_for(target, credentials, dists[0].name, environ, retry)
     checked = _checked(dists, target, credentials, lister, matrix)
     to_upload, skipped = checked.to_upload, checked.skipped
     signed = attestations_for(to_upload, target, credentials, environ)
-    renew = None
-    if to_upload:  # trusted publishing: the ID token is exchanged once, here
-        credentials, renew = _exchanged(target, credentials, environ, redactor)
+    # Trusted publishing: the ID token is exchanged once, here.
+    credentials, renew = (
+        _exchanged(target, credentials, environ, redactor) if to_upload else (credentials, None)
+    )
     with _uploader(
         target, credentials, redactor, to_upload, verbose, uploader, signed, renew
     ) as send:

@@ -273,7 +273,7 @@ def publish(
     redactor.add(credentials.password)
     lister = lister_for(target, credentials, dists[0].name, environ, retry)
     checked = _checked(dists, target, credentials, lister, matrix)
-    to_upload, skipped = checked.to_upload, checked.skipped
+    to_upload = checked.to_upload
     signed = attestations_for(to_upload, target, credentials, environ)
     # Trusted publishing: the ID token is exchanged once, here.
     credentials, renew = (
@@ -290,7 +290,7 @@ def publish(
     return PublishReport(
         target=target,
         uploaded=tuple(done.uploaded),
-        skipped=(*(d.filename for d in skipped), *done.skipped),
+        skipped=(*(d.filename for d in checked.skipped), *done.skipped),
         digests={d.filename: checked.accepted.get(d.filename, d.sha256) for d in dists},
         installed=do_install,
     )

@@ -275,8 +275,7 @@ def publish(
     checked = _checked(dists, target, credentials, lister, matrix)
     to_upload = checked.to_upload
     signed = attestations_for(to_upload, target, credentials, environ)
-    # Trusted publishing: the ID token is exchanged once, here.
-    credentials, renew = (
+    credentials, renew = (  # trusted publishing: the ID token is exchanged once, here
         _exchanged(target, credentials, environ, redactor) if to_upload else (credentials, None)
     )
     with _uploader(

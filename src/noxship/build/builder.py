@@ -11,10 +11,12 @@ build time into it.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.version import Version
@@ -259,20 +261,45 @@ def _platform_wheels(
     why = why or "its build made a platform wheel"
     logger.info("compiled project (%s): one wheel per Python, repaired for this platform", why)
     (sdist,) = staging.glob("*.tar.gz")
-    for minor, python in pythons() if pythons is not None else ():
-        if any(wheel_fits(w.name, minor) for w in staging.glob("*.whl")):
-            continue
-        logger.info("building the wheel for Python %s from %s", minor, sdist.name)
-        run(
-            [uv_binary(), "build", "--wheel", "--python", python, "--out-dir", staging, sdist],
-            env=env,
-            what=f"the build of the wheel for Python {minor}",
-        )
+    first = sorted(staging.glob("*.whl"))
+    wanted = [
+        (minor, python)
+        for minor, python in (pythons() if pythons is not None else ())
+        if not any(wheel_fits(w.name, minor) for w in first)
+    ]
     reports = project.root / "build" / "reports"
-    for wheel in sorted(staging.glob("*.whl")):
-        if is_platform_wheel(wheel):
-            repair_wheel(wheel, staging, reports)
-    install_sdist_alone(sdist, project.name, env)
+    # Side by side (a compiler mostly uses one core): the other Pythons' wheels,
+    # the sdist installed alone, and each repair as soon as its wheel exists.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        alone = pool.submit(install_sdist_alone, sdist, project.name, env)
+        built = [pool.submit(_wheel_for, minor, py, sdist, staging, env) for minor, py in wanted]
+        repairs = [
+            pool.submit(repair_wheel, w, staging, reports) for w in first if is_platform_wheel(w)
+        ]
+        repairs += [pool.submit(repair_wheel, b.result(), staging, reports) for b in built]
+        for repair in repairs:
+            repair.result()
+        alone.result()
+
+
+def _wheel_for(
+    minor: str, python: Path, sdist: Path, staging: Path, env: Mapping[str, str]
+) -> Path:
+    """Build the wheel of ``sdist`` for Python ``minor`` with ``uv build``, into
+    ``staging``; its output is shown only when it fails."""
+    logger.info("building the wheel for Python %s from %s", minor, sdist.name)
+    out = staging / f".python-{minor}"
+    run(
+        [uv_binary(), "build", "--wheel", "--python", python, "--out-dir", out, sdist],
+        env=dict(env),
+        capture=True,
+        what=f"the build of the wheel for Python {minor}",
+    )
+    (wheel,) = out.glob("*.whl")
+    final = staging / wheel.name
+    shutil.move(wheel, final)
+    shutil.rmtree(out)
+    return final
 
 
 def _twine_check(dists: Sequence[Distribution]) -> list[str]:

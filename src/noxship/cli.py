@@ -84,6 +84,17 @@ def _release_commands(
     names.add_argument(
         "--target", action="append", default=[], help="an index to check (default pypi, testpypi)"
     )
+    sums = _project_command(
+        sub,
+        common,
+        "checksums",
+        "write dist/SHA256SUMS over the sdist and wheels gathered there",
+        "Check that DIR (default dist/) holds the distributions of one version of the "
+        "project, and write DIR/SHA256SUMS over them: what the publish job of a compiled "
+        "project runs after it gathered the sdist and every platform's wheels from other "
+        "jobs. Exit 2 when DIR holds no distribution or another project's.",
+    )
+    sums.add_argument("--dir", type=Path, default=None, help="the directory (default dist/)")
     bump.add_argument("how", metavar="major|minor|patch|auto|VERSION")
     bump.add_argument(
         "--dry-run", action="store_true", help="print what it would do; change nothing"
@@ -234,6 +245,16 @@ def _base(project: Project) -> Callable[[str], str | None]:
     return read
 
 
+def _checksums(args: argparse.Namespace) -> None:
+    from noxship.build.dist import CHECKSUMS_NAME, find_distributions, write_checksums
+    from noxship.project import Project
+
+    project = Project.load(args.project, check_requires_python=False)
+    directory = args.dir or project.root / "dist"
+    dists = find_distributions(directory, project.name)
+    print(write_checksums(dists, directory / CHECKSUMS_NAME), end="")
+
+
 def _check_name(args: argparse.Namespace) -> None:
     from noxship.project import Project
     from noxship.publish import resolve_target
@@ -360,6 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_name(args)
         elif args.command == "bump":
             _bump(args)
+        elif args.command == "checksums":
+            _checksums(args)
         else:
             _plan(args)
     except Exception as exc:  # the top-level catch: one line per failure

@@ -52,8 +52,13 @@ SESSION_NAMES = frozenset(
 )
 """The sessions ``noxship.sessions`` registers (a test holds the two lists equal)."""
 
-CI_TEMPLATES = {"gitlab": "gitlab-ci.yml", "github": "github-release.yml"}
-"""The file ``noxship init --ci`` writes for each provider, kept as package data
+CI_TEMPLATES = {
+    "gitlab": "gitlab-ci.yml",
+    "github": "github-release.yml",
+    "github-compiled": "github-release-compiled.yml",
+}
+"""The file ``noxship init --ci`` writes for each provider (``github-compiled``: the
+workflow of a compiled project, :mod:`noxship.build.compiled`), kept as package data
 in ``noxship/ci/`` (read with :mod:`importlib.resources`): real YAML in which
 ``<<name>>`` stands for a value :func:`write_ci` fills in. The GitHub workflow
 pins every third-party action to the commit of its newest release (checked
@@ -304,15 +309,22 @@ def write_ci(
     matrix = check_ci(directory, provider, force=force, on=today)
     project = Project.load(directory)
     path = directory / CI_FILES[provider]
+    from noxship.build.compiled import compiled_reason
+
+    compiled = compiled_reason(project) is not None
     values = {
         "version": __version__,
+        "compiled": json.dumps(compiled),
+        "cibw_build": " ".join(f"cp{p.replace('.', '')}-*" for p in matrix),
+        "python_lines": "\n            ".join(matrix),
         "pythons": ", ".join(json.dumps(p) for p in matrix),
         "build": matrix[-1],
         "today": today.isoformat(),
         "name": project.canonical_name,
         "default_branch": default_branch,
     }
-    text = render_template(CI_TEMPLATES[provider], values)
+    template = f"{provider}-compiled" if compiled and provider == "github" else provider
+    text = render_template(CI_TEMPLATES[template], values)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

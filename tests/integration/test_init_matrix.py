@@ -148,7 +148,7 @@ def test_the_templates_are_yaml_the_checkers_read_as_they_ship(tmp_path: Path) -
     assert check_jsonschema("vendor.github-workflows", github).returncode == 0
     linted = actionlint(tmp_path, github)
     assert linted.returncode == 0, linted.stdout + linted.stderr
-    for provider in CI_TEMPLATES:
+    for provider in ("gitlab", "github"):
         root = project_with(tmp_path / provider, ">=3.12")
         text = write_ci(root, provider, on=ON).read_text(encoding="utf-8")
         assert "<<" not in text and ">>" not in text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -98,3 +99,20 @@ def test_a_compiled_project_releases_locally(
         assert int(count) >= project.tests
     published = result.stdout + log
     assert published.count("(uploaded)") == 3, published[-3000:]
+
+
+def test_an_abi3_wheel_serves_every_python_and_passes_abi3audit(
+    sample: Callable[..., Path],
+) -> None:
+    """``tests/projects/abi3``: a C extension for the stable ABI (PEP 384,
+    ``cp311-abi3``). One wheel serves 3.11 and 3.12 (no second build), abi3audit
+    checks it after the repair, and test_wheel tests that one wheel on both."""
+    root = sample("abi3")
+    result = run_nox(root, "-s", "build", "test_wheel", env={"NOXSHIP_PYTHONS": " ".join(PYTHONS)})
+    assert result.returncode == 0, result.stderr[-4000:]
+    (wheel,) = [p.name for p in (root / "dist").glob("*.whl")]
+    assert "-cp311-abi3-manylinux" in wheel, wheel
+    assert "building the wheel for Python 3.12" not in result.stderr
+    assert "abi3audit" in result.stderr and "abi3 violations" not in result.stderr.lower()
+    for minor in PYTHONS:
+        assert f"testing {wheel} on Python {minor}." in result.stderr

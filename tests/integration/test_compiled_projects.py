@@ -86,7 +86,7 @@ def test_a_compiled_project_releases_locally(
     assert all("manylinux" in w for w in wheels), wheels  # repaired
     for wheel in wheels:
         shown = (root / "build" / "reports" / f"auditwheel-{wheel}.txt").read_text()
-        assert re.search(r"is consistent\s+with the following platform tag", shown), shown
+        assert re.search(r"is consistent\s+with\s+the\s+following\s+platform\s+tag", shown), shown
     assert "builds and installs alone (uv pip install --no-binary" in log
     for minor in PYTHONS:
         imports = json.loads((root / "build" / "reports" / f"imports-py{minor}.json").read_text())
@@ -116,3 +116,20 @@ def test_an_abi3_wheel_serves_every_python_and_passes_abi3audit(
     assert "abi3audit" in result.stderr and "abi3 violations" not in result.stderr.lower()
     for minor in PYTHONS:
         assert f"testing {wheel} on Python {minor}." in result.stderr
+
+
+def test_a_maturin_project_is_compiled_and_its_wheel_repaired(
+    sample: Callable[..., Path],
+) -> None:
+    """Rust: no crate registry is reachable here, so no pyo3 project can build;
+    ``tests/projects/rust-stub`` is a Rust program with no dependencies that
+    maturin packages (``bindings = "bin"``), built offline by cargo. It is told
+    compiled by its backend, and its ``py3-none-linux`` wheel is repaired."""
+    root = sample("rust-stub")
+    result = run_nox(root, "-s", "build")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "compiled project (its build backend is maturin)" in result.stderr
+    (wheel,) = [p.name for p in (root / "dist").glob("*.whl")]
+    assert wheel.startswith("rust_stub-0.1.0-py3-none-manylinux"), wheel
+    shown = (root / "build" / "reports" / f"auditwheel-{wheel}.txt").read_text(encoding="utf-8")
+    assert re.search(r"is consistent\s+with\s+the\s+following\s+platform\s+tag", shown), shown

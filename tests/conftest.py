@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 
 from noxship.build.dist import Distribution
 from noxship.project import Project
-from tests.servers import DevpiServer, IndexUnderTest, pypiserver_index
+from tests.servers import DevpiServer, IndexUnderTest, pypiserver_index, stop_shared
 
 PROJECTS = Path(__file__).parent / "projects"
 REPO_ROOT = Path(__file__).parent.parent
@@ -71,10 +72,42 @@ def run_nox(
 
 
 @pytest.fixture(scope="session")
-def devpi_server() -> Iterator[DevpiServer]:
-    """One devpi-server for the session (it takes about 5 s to start)."""
-    with DevpiServer() as server:
-        yield server
+def devpi_server(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[DevpiServer]:
+    """One devpi-server for the whole run (it takes seconds to start): under
+    pytest-xdist the first worker that needs it starts it, the others use it
+    with clients and index names of their own, and the controller stops it
+    (:func:`pytest_sessionfinish`)."""
+    if worker_id == "master":  # no xdist: this process owns it
+        with DevpiServer() as server:
+            yield server
+        return
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent
+    with FileLock(shared / "devpi.lock"):
+        state_file = shared / DEVPI_STATE
+        if not state_file.is_file():
+            started = DevpiServer().__enter__()
+            state_file.write_text(json.dumps(started.detach()), encoding="utf-8")
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    yield DevpiServer.attach(state, tmp_path_factory.mktemp("devpi-client"), f"{worker_id}-")
+
+
+DEVPI_STATE = "devpi-server.json"
+"""Where the shared devpi-server is described, beside the workers' temporary directories."""
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The xdist controller (or a run without xdist) stops the shared devpi-server."""
+    if hasattr(session.config, "workerinput"):
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)  # pytest's own, for basetemp
+    if factory is None:
+        return
+    state_file = factory.getbasetemp() / DEVPI_STATE
+    if state_file.is_file():
+        stop_shared(json.loads(state_file.read_text(encoding="utf-8")))
+        state_file.unlink()
 
 
 @pytest.fixture(params=["pypiserver", "devpi"])

@@ -20,13 +20,14 @@ import itertools
 import json
 import posixpath
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -73,6 +74,9 @@ class PypiserverIndex:
         return {p.name: [sha256_of(p)] for p in self.index.files()}
 
 
+_DETACHED: list[contextlib.ExitStack] = []
+
+
 class DevpiServer:
     """One devpi-server for the whole test session, as a context manager.
 
@@ -81,14 +85,17 @@ class DevpiServer:
         username: the user that owns the test indexes; its password is random.
     """
 
-    def __init__(self, startup_timeout: float = 60.0) -> None:
+    def __init__(self, startup_timeout: float = 60.0, *, prefix: str = "t") -> None:
         self._stack = contextlib.ExitStack()
         self._timeout = startup_timeout
         self._counter = itertools.count(1)
+        self._prefix = prefix
         self.username = "noxship"
         self.password = Secret(secrets.token_urlsafe(16), "devpi test user")
         self.port = 0
+        self.pid = 0
         self.workdir = Path()
+        self.clientdir = Path()
 
     @property
     def url(self) -> str:
@@ -96,7 +103,7 @@ class DevpiServer:
 
     def _devpi(self, *args: str) -> None:
         subprocess.run(
-            [str(BIN / "devpi"), "--clientdir", str(self.workdir / "client"), *args],
+            [str(BIN / "devpi"), "--clientdir", str(self.clientdir), *args],
             check=True,
             capture_output=True,
             timeout=120,
@@ -106,6 +113,7 @@ class DevpiServer:
         self.workdir = Path(
             self._stack.enter_context(tempfile.TemporaryDirectory(prefix="noxship-devpi-"))
         )
+        self.clientdir = self.workdir / "client"
         root = secrets.token_urlsafe(16)
         serverdir = self.workdir / "server"
         subprocess.run(
@@ -131,6 +139,7 @@ class DevpiServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        self.pid = proc.pid
 
         def stop() -> None:
             proc.terminate()
@@ -159,9 +168,31 @@ class DevpiServer:
         self._devpi("login", self.username, f"--password={self.password.reveal()}")
         return self
 
+    def detach(self) -> dict[str, str]:
+        """Leave the server running after this object is done with (its stop and
+        the removal of its directory become the caller's: :func:`stop_shared`);
+        return what :meth:`attach` needs."""
+        # Kept, never closed: the temporary directory's finaliser would remove the
+        # server's files when the stack is garbage collected.
+        _DETACHED.append(self._stack.pop_all())
+        return {"port": str(self.port), "password": self.password.reveal(),
+                "pid": str(self.pid), "workdir": str(self.workdir)}  # fmt: skip
+
+    @classmethod
+    def attach(cls, state: Mapping[str, str], clientdir: Path, prefix: str) -> DevpiServer:
+        """Use the running server that :meth:`detach` described, with a devpi client
+        directory of one's own; indexes are named ``<prefix><n>``."""
+        server = cls(prefix=prefix)
+        server.port, server.pid = int(state["port"]), int(state["pid"])
+        server.password = Secret(state["password"], "devpi test user")
+        server.workdir, server.clientdir = Path(state["workdir"]), clientdir
+        server._devpi("use", server.url)
+        server._devpi("login", server.username, f"--password={server.password.reveal()}")
+        return server
+
     def new_index(self) -> DevpiIndex:
         """Create a fresh non-volatile index owned by the test user."""
-        name = f"t{next(self._counter)}"
+        name = f"{self._prefix}{next(self._counter)}"
         self._devpi("index", "-c", name, "volatile=False", "bases=")
         return DevpiIndex(self, name)
 
@@ -215,3 +246,13 @@ class DevpiIndex:
 def pypiserver_index() -> Iterator[PypiserverIndex]:
     with LocalIndex() as index:
         yield PypiserverIndex(index)
+
+
+def stop_shared(state: Mapping[str, str]) -> None:
+    """Stop a detached devpi-server (:meth:`DevpiServer.detach`) and remove its directory."""
+    import os
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(int(state["pid"]), signal.SIGTERM)
+    shutil.rmtree(state["workdir"], ignore_errors=True)

@@ -413,7 +413,7 @@ def record_published(report: PublishReport, version: Version | None = None) -> N
         SUMMARY.skipped.append(
             (
                 f"install check on {target.name}",
-                "PyPI's files reach its CDN late: not installed back",
+                "PyPI serves new files through its CDN late: not installed back",
             )
         )
 
@@ -541,8 +541,9 @@ def start_local_index(packages: Path | None = None) -> None:
         return
     index = LocalIndex(packages, wait=False, open_reads=False)
     index.__enter__()
+    if not _STARTED:  # one hook stops every index started ahead and not taken
+        atexit.register(_stop_started)
     _STARTED[packages] = index
-    atexit.register(_stop_started)
 
 
 def _tested_pythons(project: Project, environ: Mapping[str, str]) -> list[str]:

@@ -85,6 +85,20 @@ def _make(venv: Path, interpreter: Interpreter, args: Sequence[str]) -> None:
     uv_install(uv_venv(venv, interpreter.executable, capture=True), args, capture=True)
 
 
+def venv_purelib(python: Path) -> Path:
+    """The site-packages directory (``purelib``) of the venv of ``python``.
+
+    Raises:
+        ToolError: the interpreter could not tell.
+    """
+    out = run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture=True,
+        what="reading the test venv's site-packages",
+    )
+    return Path(out.strip().splitlines()[-1])
+
+
 def pytest_cov_args(purelib: Path) -> list[str]:
     """``--no-cov`` when pytest-cov is installed in ``purelib``: noxship's own
     coverage measures the installed package, and two tracers would leave its
@@ -151,12 +165,7 @@ def _collect(
 
     python = venv_python(venv)
     try:
-        out = run(
-            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture=True,
-            what="reading the test venv's site-packages",
-        )
-        user = [*pytest_cov_args(Path(out.strip().splitlines()[-1])), *pytest_args]
+        user = [*pytest_cov_args(venv_purelib(python)), *pytest_args]
         source = [project.root / "src"] if (project.root / "src").is_dir() else []
         with tempfile.TemporaryDirectory(prefix="noxship-collect-") as scratch:
             suite = collect_suite(project, python, user, Path(scratch), None, source)

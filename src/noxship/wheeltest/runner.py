@@ -60,6 +60,7 @@ from noxship.wheeltest.prepare import (
     take_collected,
     take_prepared,
     venv_dir,
+    venv_purelib,
 )
 from noxship.wheeltest.suite import (
     COLLECTOR,
@@ -240,16 +241,6 @@ def _origins(project: Project, deps: Requirements) -> dict[str, str]:
         except InvalidRequirement:
             continue
     return found
-
-
-def _purelib(python: Path) -> Path:
-    out = run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        env=clean_env(),
-        capture=True,
-        what="reading the test venv's site-packages",
-    )
-    return Path(out.strip().splitlines()[-1])
 
 
 def _copy_test_paths(project: Project, work: Path) -> None:
@@ -630,7 +621,7 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
     deps = r.project.test_dependencies(wheel_metadata(r.wheel.path).provides_extra or ())
     logger.info("test dependencies: %s", deps.source)
     python = _install(r, deps)
-    purelib = state.purelib = _purelib(python)
+    purelib = state.purelib = venv_purelib(python)
     given = [*r.project.config.pytest_args, *pytest_args]
     early = take_collected(r.venv, given) if state.suite is None else None
     tmp = early.tmp if early else Path(tempfile.mkdtemp(prefix="noxship-test_wheel-"))

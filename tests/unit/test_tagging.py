@@ -50,6 +50,20 @@ def test_the_release_notes_say_what_the_wheel_was_tested_with(tmp_path: Path) ->
     )
 
 
+def test_each_platform_brings_its_own_records(tmp_path: Path) -> None:
+    """#28: a compiled project's tag job downloads each runner's reports into a
+    directory of its own; every record reaches the notes, none overwritten."""
+    from noxship.wheeltest.testedwith import tested_with_notes
+
+    for runner in ("ubuntu-latest", "windows-latest"):
+        (tmp_path / f"reports-{runner}").mkdir()
+        (tmp_path / f"reports-{runner}" / "tested-with-py3.12.md").write_text(
+            f"### Tested with Python 3.12.1 (CPython, {runner})\n"
+        )
+    notes = tested_with_notes(tmp_path)
+    assert "(CPython, ubuntu-latest)" in notes and "(CPython, windows-latest)" in notes
+
+
 def test_the_chain_summary_as_markdown_and_for_the_terminal() -> None:
     """#27 part 5: one summary, one row per step, each a sentence; a pipe in a
     value does not break the Markdown table."""

@@ -109,9 +109,10 @@ def start_recording(python: Path, dist: str, reports: Path, tag: str) -> Future[
 
 def tested_with_notes(reports: Path) -> str:
     """The "Tested with" section of the release notes: every Python's record in
-    ``reports``, "" when there is none (the test jobs' reports did not reach
-    this job)."""
-    records = sorted(reports.glob(TESTED_WITH))
+    ``reports`` and its subdirectories (a compiled project's platforms each
+    bring theirs: ``reports/reports-<runner>/``), "" when there is none (the
+    test jobs' reports did not reach this job)."""
+    records = sorted(reports.rglob(TESTED_WITH))
     if not records:
         return ""
     return "## Tested with\n\n" + "\n".join(p.read_text(encoding="utf-8") for p in records)

@@ -101,20 +101,32 @@ def test_a_compiled_project_releases_locally(
     assert published.count("(uploaded)") == 3, published[-3000:]
 
 
+@pytest.mark.parametrize(
+    ("requires", "pythons"), [(">=3.11", ("3.11", "3.12")), (">=3.12", ("3.12", "3.13"))]
+)
 def test_an_abi3_wheel_serves_every_python_and_passes_abi3audit(
-    sample: Callable[..., Path],
+    sample: Callable[..., Path], requires: str, pythons: tuple[str, ...]
 ) -> None:
     """``tests/projects/abi3``: a C extension for the stable ABI (PEP 384,
-    ``cp311-abi3``). One wheel serves 3.11 and 3.12 (no second build), abi3audit
-    checks it after the repair, and test_wheel tests that one wheel on both."""
-    root = sample("abi3")
-    result = run_nox(root, "-s", "build", "test_wheel", env={"NOXSHIP_PYTHONS": " ".join(PYTHONS)})
+    ``cp311-abi3``). One wheel serves every Python tested (no second build),
+    abi3audit checks it after the repair, and test_wheel tests that one wheel on
+    each. With ``requires-python >=3.12`` the nox Python (3.11) is not admitted:
+    the sdist is installed alone with the newest admitted one."""
+    root = sample("abi3", init=False)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('">=3.11"', f'"{requires}"'),
+        encoding="utf-8",
+    )
+    init(root, "1.0.0")
+    result = run_nox(root, "-s", "build", "test_wheel", env={"NOXSHIP_PYTHONS": " ".join(pythons)})
     assert result.returncode == 0, result.stderr[-4000:]
     (wheel,) = [p.name for p in (root / "dist").glob("*.whl")]
     assert "-cp311-abi3-manylinux" in wheel, wheel
-    assert "building the wheel for Python 3.12" not in result.stderr
+    assert "building the wheel for Python" not in result.stderr
     assert "abi3audit" in result.stderr and "abi3 violations" not in result.stderr.lower()
-    for minor in PYTHONS:
+    assert "builds and installs alone" in result.stderr
+    for minor in pythons:
         assert f"testing {wheel} on Python {minor}." in result.stderr
 
 

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -262,16 +263,15 @@ def _platform_wheels(
     logger.info("compiled project (%s): one wheel per Python, repaired for this platform", why)
     (sdist,) = staging.glob("*.tar.gz")
     first = sorted(staging.glob("*.whl"))
-    wanted = [
-        (minor, python)
-        for minor, python in (pythons() if pythons is not None else ())
-        if not any(wheel_fits(w.name, minor) for w in first)
-    ]
+    found = list(pythons()) if pythons is not None else []
+    wanted = [(m, py) for m, py in found if not any(wheel_fits(w.name, m) for w in first)]
+    # The newest Python that requires-python admits installs the sdist alone.
+    newest = found[-1][1] if found else Path(sys.executable)
     reports = project.root / "build" / "reports"
     # Side by side (a compiler mostly uses one core): the other Pythons' wheels,
     # the sdist installed alone, and each repair as soon as its wheel exists.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        alone = pool.submit(install_sdist_alone, sdist, project.name, env)
+        alone = pool.submit(install_sdist_alone, sdist, project.name, newest, env)
         built = [pool.submit(_wheel_for, minor, py, sdist, staging, env) for minor, py in wanted]
         repairs = [
             pool.submit(repair_wheel, w, staging, reports) for w in first if is_platform_wheel(w)

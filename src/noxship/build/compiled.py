@@ -247,8 +247,8 @@ def repair_wheel(wheel: Path, out_dir: Path, reports: Path) -> Path:
     return final
 
 
-def install_sdist_alone(sdist: Path, name: str, env: Mapping[str, str]) -> None:
-    """Install ``sdist`` into a fresh venv of this Python with its own wheels
+def install_sdist_alone(sdist: Path, name: str, python: Path, env: Mapping[str, str]) -> None:
+    """Install ``sdist`` into a fresh venv of ``python`` with its own wheels
     forbidden (``uv pip install --no-binary <name>``): the proof that an
     installer with no wheel for its platform can build it. Its dependencies
     are not installed (``--no-deps``); ``env`` holds no credential.
@@ -257,9 +257,9 @@ def install_sdist_alone(sdist: Path, name: str, env: Mapping[str, str]) -> None:
         ToolError: the sdist does not build or install (the backend's output is shown).
     """
     with tempfile.TemporaryDirectory(prefix="noxship-sdist-alone-") as tmp:
-        python = uv_venv(Path(tmp) / "venv", sys.executable, capture=True)
+        venv_python = uv_venv(Path(tmp) / "venv", python, capture=True)
         uv_install(
-            python,
+            venv_python,
             ["--no-deps", "--no-binary", name, "--refresh-package", name, sdist],
             env=env,
             capture=True,

@@ -16,7 +16,7 @@ from pathlib import Path
 from noxship.environment import Redactor, clean_env
 from noxship.errors import ToolError
 
-__all__ = ["run", "uv_binary", "uv_install", "uv_venv", "venv_python"]
+__all__ = ["run", "uv_binary", "uv_install", "uv_tool", "uv_venv", "venv_python"]
 
 logger = logging.getLogger("noxship")
 
@@ -37,6 +37,15 @@ def uv_binary() -> str:
         return str(find_uv_bin())
     except (ImportError, FileNotFoundError):
         raise ToolError("uv not found: reinstall noxship (it depends on uv)") from None
+
+
+def uv_tool(spec: str, extra: Sequence[str] = ()) -> list[str]:
+    """The arguments after uv's own that run the pinned tool ``spec``
+    (``"auditwheel==6.8.2"``, its command named as its distribution) in an
+    environment of its own, with the requirements ``extra`` beside it
+    (``uv tool run --from``; uv docs, "Tools")."""
+    withs = [arg for requirement in extra for arg in ("--with", requirement)]
+    return ["tool", "run", "--quiet", *withs, "--from", spec, spec.split("==")[0]]
 
 
 def venv_python(venv: Path) -> Path:

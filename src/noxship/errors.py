@@ -128,6 +128,13 @@ class ToolError(NoxshipError):
         self.output = output
         self.returncode = returncode
 
+    @property
+    def last_line(self) -> str:
+        """The last line of the tool's output (where tools print their error),
+        else the message."""
+        lines = self.output.strip().splitlines()
+        return lines[-1] if lines else str(self)
+
 
 def failure_line(exc: BaseException, redact: Callable[[str], str]) -> tuple[str, ExitCode]:
     """Return the one line shown for ``exc`` and the exit code it maps to.

@@ -129,3 +129,24 @@ def test_a_wheel_fits_the_pythons_of_this_machine_its_tags_name(
     if platform.machine() != "x86_64" or platform.system() != "Linux":
         pytest.skip("the tags above are this CI machine's (Linux x86-64)")
     assert wheel_fits(filename, minor) is fits
+
+
+def test_an_abi3_violation_names_the_stable_abi_not_the_libraries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """abi3audit's refusal is one line naming the limited API, apart from
+    auditwheel's refusals (which name the platform's libraries)."""
+    from noxship.build import compiled
+    from noxship.errors import ToolError
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise ToolError(
+            "abi3audit failed", "p.abi3.so uses PyUnicode_AsUTF8 (not abi3 until 3.10)\n"
+        )
+
+    monkeypatch.setattr(compiled, "_tool", refuse)
+    with pytest.raises(ToolError) as caught:
+        compiled._abi3audit(tmp_path / "p-1-cp39-abi3-manylinux_2_17_x86_64.whl")
+    message = str(caught.value)
+    assert "uses more than the stable ABI (PEP 384)" in message
+    assert "PyUnicode_AsUTF8" in message and "older system libraries" not in message

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from noxship._run import run, uv_binary, uv_install, uv_venv
+from noxship._run import run, uv_binary, uv_install, uv_tool, uv_venv
 from noxship.environment import clean_env
 from noxship.errors import DistributionError, ToolError
 from noxship.project import Project
@@ -184,11 +184,9 @@ def wheel_fits(filename: str, minor: str) -> bool:
 
 
 def _tool(spec: str, *args: str | Path, extra: Sequence[str] = (), what: str) -> str:
-    command: list[str | Path] = [uv_binary(), "tool", "run", "--quiet"]
-    for requirement in extra:
-        command += ["--with", requirement]
-    command += ["--from", spec, spec.split("==")[0], *args]
-    return run(command, env=clean_env(), capture=True, what=what)
+    return run(
+        [uv_binary(), *uv_tool(spec, extra), *args], env=clean_env(), capture=True, what=what
+    )
 
 
 def repair_wheel(wheel: Path, out_dir: Path, reports: Path) -> Path:
@@ -227,24 +225,34 @@ def repair_wheel(wheel: Path, out_dir: Path, reports: Path) -> Path:
         reports.mkdir(parents=True, exist_ok=True)
         (reports / f"auditwheel-{repaired.name}.txt").write_text(shown, encoding="utf-8")
         logger.info("auditwheel show %s:\n%s", repaired.name, shown.strip())
-        if any(tag.abi == "abi3" for tag in parse_wheel_filename(repaired.name)[3]):
-            logger.info(
-                "%s", _tool(ABI3AUDIT, "--strict", "--report", repaired, what="abi3audit").strip()
-            )
         final = out_dir / repaired.name
         wheel.unlink()
         shutil.move(repaired, final)
     except ToolError as exc:
-        lines = exc.output.strip().splitlines()
         raise ToolError(
-            f"{wheel.name} cannot be repaired for PyPI ({lines[-1] if lines else exc}): "
+            f"{wheel.name} cannot be repaired for PyPI ({exc.last_line}): "
             "link against older system libraries (build in a manylinux image, as "
             "cibuildwheel does), or vendor the library"
         ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     logger.info("repaired %s -> %s", wheel.name, final.name)
+    if any(tag.abi == "abi3" for tag in parse_wheel_filename(final.name)[3]):
+        _abi3audit(final)
     return final
+
+
+def _abi3audit(wheel: Path) -> None:
+    """abi3audit on the abi3 wheel ``wheel``; its one line of failure names the fix
+    (the stable ABI, not the platform's libraries)."""
+    try:
+        logger.info("%s", _tool(ABI3AUDIT, "--strict", "--report", wheel, what="abi3audit").strip())
+    except ToolError as exc:
+        raise ToolError(
+            f"{wheel.name} is tagged abi3 but uses more than the stable ABI (PEP 384) "
+            f"({exc.last_line}): keep to the limited API (Py_LIMITED_API), "
+            "or build a wheel per Python (drop py_limited_api)"
+        ) from None
 
 
 def install_sdist_alone(sdist: Path, name: str, python: Path, env: Mapping[str, str]) -> None:

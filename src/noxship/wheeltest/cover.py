@@ -448,10 +448,9 @@ def _reports(
             what="coverage combine",
         )
     except ToolError as exc:
-        lines = exc.output.strip().splitlines()
         raise ToolError(
             f"coverage could not combine the data of {len(data)} run(s): "
-            f"{lines[-1] if lines else exc}: set coverage = false in [tool.noxship] "
+            f"{exc.last_line}: set coverage = false in [tool.noxship] "
             "to test without it, and report this"
         ) from None
     *table, last = out.strip().splitlines() or ['{"total": null}']

@@ -24,7 +24,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from noxship._run import run, uv_binary
+from noxship._run import run, uv_binary, uv_tool
 from noxship.errors import ToolError
 
 __all__ = ["TESTED_WITH", "record_tested_with", "start_recording", "tested_with_notes"]
@@ -47,7 +47,7 @@ _INTERPRETER = (
 def _tree(python: Path, dist: str, output: str) -> str:
     """pipdeptree's ``output`` for ``dist`` in the venv of ``python``: from uv's
     cache when the pinned pipdeptree is there (``--offline``), else fetched."""
-    tool = ["tool", "run", "--quiet", "--from", PIPDEPTREE, "pipdeptree"]
+    tool = uv_tool(PIPDEPTREE)
     args = ["--python", str(python), "-p", dist, "-o", output]
     try:
         out = run([uv_binary(), "--offline", *tool, *args], capture=True, show_failure=False)

@@ -6,15 +6,18 @@ pattern against the line test_wheel prints."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
+from noxship.environment import Redactor
 from noxship.project import Project
 from noxship.project.commands import cov_sources, read_commands
 from noxship.wheeltest import cover
@@ -199,3 +202,30 @@ def test_the_reports_are_written_when_the_process_ends_at_once(tmp_path: Path) -
     for name in ("coverage.json", "coverage.xml", "htmlcov/index.html"):
         assert (reports / name).is_file(), name
     assert json.loads((reports / "coverage.json").read_text())["meta"]["branch_coverage"]
+
+
+def test_a_report_that_fails_is_one_line_and_the_others_are_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The total comes first; a report coverage.py cannot write (``htmlcov`` is a
+    file here) gives one warning and leaves the two others written."""
+    (tmp_path / "mod.py").write_text("def f(x):\n    return x\n")
+    reports = tmp_path / "build" / "reports"
+    reports.mkdir(parents=True)
+    (reports / "coverage-settings.json").write_text("{}")
+    (reports / "htmlcov").write_text("in the way")
+    measure = (
+        "import coverage\n"
+        "cov = coverage.Coverage(data_file='build/reports/.coverage.py3.11')\n"
+        "cov.start()\nimport mod\nmod.f(1)\ncov.stop()\ncov.save()\n"
+    )
+    subprocess.run([sys.executable, "-c", measure], cwd=tmp_path, check=True)
+    project = types.SimpleNamespace(root=tmp_path)
+    data = sorted(reports.glob(".coverage.py3.*"))
+    with caplog.at_level(logging.WARNING, logger="noxship"):
+        total = cover._reports(Path(sys.executable), project, reports, data, False, Redactor())  # type: ignore[arg-type]
+        assert total == 100.0
+        assert not cover.reports_written()
+    assert (reports / "coverage.json").is_file() and (reports / "coverage.xml").is_file()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("the coverage html report (htmlcov/)")

@@ -45,6 +45,9 @@ TOP_LEVEL_CATCHES = {
     # The guard imports the package under test in the project's pytest process:
     # any exception there is the finding it reports.
     ("wheeltest/guard.py", "_check"),
+    # The report writer is a script of its own in the test venv: whatever stops one
+    # coverage report (coverage.py's errors, the disk) is that report's one line.
+    ("wheeltest/covreport.py", "_write"),
     # A background import that fails on anything (a module's own import-time
     # error) is only logged: the step that needs the module raises it then.
     ("_preload.py", "_import_all"),

@@ -32,7 +32,6 @@ calibrated (:class:`Gate`).
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -106,8 +105,13 @@ class CoverageSettings(NamedTuple):
         return f"from {Path(self.file).name}" if self.file else "no coverage configuration"
 
 
-@functools.cache
+_READ: dict[tuple[str, str], str] = {}
+"""coverage.py's answer (:mod:`.covconfig`), by test venv Python and project root."""
+
+
 def _read(python: str, root: str) -> str:
+    if (python, root) in _READ:
+        return _READ[(python, root)]
     script = Path(__file__).with_name("covconfig.py")
     import tempfile
 
@@ -119,7 +123,21 @@ def _read(python: str, root: str) -> str:
             capture=True,
             what="reading the coverage configuration",
         )
-    return out.strip().splitlines()[-1]
+    _READ[(python, root)] = answer = out.strip().splitlines()[-1]
+    return answer
+
+
+def read_settings_early(python: Path, project: Project) -> None:
+    """Read the coverage settings ahead (the build's background thread, once the
+    test venv holds the test dependencies), for :func:`read_settings` to find.
+    Nothing is kept when a plugin is missing (the wheel may bring it) or the
+    reading fails: :func:`read_settings` then reads and reports it itself."""
+    try:
+        answer = _read(str(python), str(project.root))
+    except ToolError:
+        return
+    if json.loads(answer).get("missing_plugins"):
+        _READ.pop((str(python), str(project.root)), None)
 
 
 def read_settings(python: Path, project: Project) -> CoverageSettings:
@@ -379,45 +397,68 @@ def _summary(reports: Path, line: str, environ: Mapping[str, str]) -> None:
         logger.warning("%s: the coverage line is above", exc)
 
 
-class _Report(NamedTuple):
-    kind: str
-    proc: subprocess.Popen[bytes]
-    out: IO[bytes]
+class _Reports(NamedTuple):
+    proc: subprocess.Popen[str]
+    err: IO[str]
 
 
-def _start_reports(
-    python: Path, script: Path, settings_file: Path, reports: Path, root: Path
-) -> list[_Report]:
-    """Start the JSON, Cobertura XML and HTML reports, one process each, side by
-    side (the HTML report takes as long as the other two), from the calling
-    thread: a process started this way is not lost when the interpreter shuts
-    down early (a thread pool refuses new work once shutdown begins)."""
-    started = []
-    for kind in ("html", "xml", "json"):
-        argv = [str(a) for a in (python, script, "write", settings_file, reports, kind)]
-        logger.info("$ %s", shlex.join(argv))
-        out = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _wait_reports)
-        proc = subprocess.Popen(argv, env=clean_env(), cwd=root, stdout=out, stderr=out)
-        started.append(_Report(kind, proc, out))
-    return started
+def _start(argv: Sequence[str], root: Path) -> _Reports:
+    """Start :mod:`.covreport` from the calling thread: a process started this way
+    is not lost when the interpreter shuts down early (a thread pool refuses new
+    work once shutdown begins)."""
+    logger.info("$ %s", shlex.join(argv))
+    err = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by the waiter)
+    proc = subprocess.Popen(
+        argv, env=clean_env(), cwd=root, stdout=subprocess.PIPE, stderr=err, text=True
+    )
+    return _Reports(proc, err)
 
 
-def _wait_reports(started: Sequence[_Report], redact: Redactor) -> None:
+def _read_total(started: _Reports, verbose: bool, redact: Redactor, runs: int) -> float | None:
+    """Read :mod:`.covreport`'s output up to its total line; print coverage.py's
+    table when ``verbose``. Raise :class:`ToolError` when it ended without one."""
+    assert started.proc.stdout is not None
+    for line in started.proc.stdout:
+        if line.startswith('{"total":'):
+            total = json.loads(line)["total"]
+            return None if total is None else float(total)
+        if verbose:
+            print(line, end="")
+    started.proc.stdout.close()
+    code = started.proc.wait()
+    started.err.seek(0)
+    lines = redact(started.err.read()).strip().splitlines()
+    started.err.close()
+    raise ToolError(
+        f"coverage could not combine the data of {runs} run(s): "
+        f"{lines[-1] if lines else f'exit code {code}'}: set coverage = false in "
+        "[tool.noxship] to test without it, and report this"
+    )
+
+
+def _wait_reports(started: Sequence[_Reports], redact: Redactor) -> None:
     """Wait for the report processes; log one redacted line per failed report."""
-    for kind, proc, out in started:
+    for proc, err_file in started:
+        assert proc.stdout is not None
+        failures = [json.loads(line) for line in proc.stdout if line.startswith('{"failed":')]
+        proc.stdout.close()
         code = proc.wait()
-        out.seek(0)
-        text = redact(out.read().decode("utf-8", "replace"))
-        out.close()
-        if code != 0:
-            lines = text.strip().splitlines()
+        err_file.seek(0)
+        err = redact(err_file.read()).strip().splitlines()
+        err_file.close()
+        for failure in failures:
             logger.warning(
                 "the coverage %s report (%s) was not written: %s",
-                kind,
-                _REPORT_FILES[kind],
-                lines[-1] if lines else f"exit code {code}",
+                failure["failed"],
+                _REPORT_FILES[failure["failed"]],
+                redact(failure["error"]),
             )
-            _FAILED.append(kind)
+            _FAILED.append(failure["failed"])
+        if code != 0 and not failures:
+            logger.warning(
+                "the coverage reports were not written: %s", err[-1] if err else f"exit code {code}"
+            )
+            _FAILED.append("all")
 
 
 _REPORT_FILES = {"html": "htmlcov/", "xml": "coverage.xml", "json": "coverage.json"}
@@ -432,40 +473,29 @@ def _reports(
     redact: Redactor,
 ) -> float | None:
     """Combine the data and return the total (:mod:`.covreport`), or ``None`` without
-    data; the JSON, Cobertura XML and HTML reports are written in the background."""
+    data. The combining process then writes the JSON and Cobertura XML reports,
+    and a second one the HTML report (it takes as long as the two others), while
+    noxship goes on: only :func:`reports_written` waits for them."""
     for old in (".coverage", "coverage.json", "coverage.xml"):
         (reports / old).unlink(missing_ok=True)
     shutil.rmtree(reports / "htmlcov", ignore_errors=True)
     script = Path(__file__).with_name("covreport.py")
     settings_file = reports / "coverage-settings.json"
-    try:
-        out = run(
-            [python, script, "combine", settings_file, reports, "1" if verbose else "0", *data],
-            env=clean_env(),
-            cwd=project.root,
-            capture=True,
-            show_failure=False,
-            what="coverage combine",
-        )
-    except ToolError as exc:
-        raise ToolError(
-            f"coverage could not combine the data of {len(data)} run(s): "
-            f"{exc.last_line}: set coverage = false in [tool.noxship] "
-            "to test without it, and report this"
-        ) from None
-    *table, last = out.strip().splitlines() or ['{"total": null}']
-    if verbose:
-        print("\n".join(table))
-    total = json.loads(last)["total"]
-    if total is None:
-        return None
-    started = _start_reports(python, script, settings_file, reports, project.root)
+    argv = [str(python), str(script)]
+    mode = "1" if verbose else "0"
+    combining = _start(
+        [*argv, "combine", str(settings_file), str(reports), mode, *map(str, data)], project.root
+    )
+    total = _read_total(combining, verbose, redact, len(data))
+    started = [combining]
+    if total is not None:
+        started.append(_start([*argv, "html", str(settings_file), str(reports)], project.root))
     writer = threading.Thread(
         target=_wait_reports, name="noxship-coverage-reports", args=(started, redact)
     )
     writer.start()
     _WRITERS.append(writer)
-    return float(total)
+    return total
 
 
 _WRITERS: list[threading.Thread] = []

@@ -1,19 +1,22 @@
-"""Combine coverage data files and write the reports.
+"""Combine coverage data files, give the total, then write the reports.
 
 ``test_wheel`` runs this file with a test venv's Python (where coverage.py is
 installed), from the project's root:
 
 - ``python covreport.py combine <settings.json> <reports dir> <verbose 0|1> <data file>...``
   combines the data (coverage.py's ``Coverage.combine``, with the ``[paths]``
-  mapping of the settings) into ``<reports>/.coverage`` and prints the total as
-  its last line, ``{"total": <percent>}`` (after coverage.py's per-file table
-  when verbose); no data at all prints ``{"total": null}``;
-- ``python covreport.py write <settings.json> <reports dir>`` writes
-  ``coverage.json``, ``coverage.xml`` and ``htmlcov/`` from that combined data
-  (noxship runs it in the background: only the end of the process waits for it).
+  mapping of the settings) into ``<reports>/.coverage``; prints the total as one
+  line, ``{"total": <percent>}`` (after coverage.py's per-file table when
+  verbose), and flushes it (no data at all prints ``{"total": null}`` and ends
+  there); then writes ``coverage.json`` and ``coverage.xml`` from the combined
+  data, the source files analysed once for the total and both reports;
+- ``python covreport.py html <settings.json> <reports dir>`` writes ``htmlcov/``
+  from the combined data (noxship starts it once the total is printed).
 
-The settings are set through coverage's API (:mod:`.covrun`). It imports
-nothing from noxship.
+A report that cannot be written prints ``{"failed": <kind>, "error": <last
+line>}`` and the process exits 1. noxship reads the total as soon as it is
+printed; only the end of its process waits for the reports. The settings are set
+through coverage's API (:mod:`.covrun`). It imports nothing from noxship.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import io
 import json
 import os
 import sys
+from collections.abc import Callable
 
 import coverage
 
@@ -29,18 +33,25 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from covrun import configured  # type: ignore[import-not-found]
 
 
-def main(mode: str, settings: str, reports: str, *rest: str) -> None:
+def _write(writers: dict[str, Callable[[], object]]) -> int:
+    failed = 0
+    for kind, write in writers.items():
+        try:
+            write()
+        except Exception as exc:  # one report's failure leaves the others to be written
+            lines = str(exc).strip().splitlines() or [type(exc).__name__]
+            print(json.dumps({"failed": kind, "error": lines[-1]}), flush=True)
+            failed = 1
+    return failed
+
+
+def main(mode: str, settings: str, reports: str, *rest: str) -> int:
     cov = configured(settings, os.path.join(reports, ".coverage"))
-    if mode == "write":  # rest: the reports to write (json, xml, html), default all
+    if mode == "html":
         cov.load()
-        kinds = rest or ("json", "xml", "html")
-        if "json" in kinds:
-            cov.json_report(outfile=os.path.join(reports, "coverage.json"))
-        if "xml" in kinds:
-            cov.xml_report(outfile=os.path.join(reports, "coverage.xml"))
-        if "html" in kinds:
-            cov.html_report(directory=os.path.join(reports, "htmlcov"))
-        return
+        return _write({"html": lambda: cov.html_report(directory=os.path.join(reports, "htmlcov"))})
+    if mode != "combine":
+        raise SystemExit(f"covreport.py: unknown mode {mode!r}: use combine or html")
     verbose, *data = rest
     cov.combine(list(data), keep=True)
     cov.save()
@@ -49,8 +60,16 @@ def main(mode: str, settings: str, reports: str, *rest: str) -> None:
     except coverage.CoverageException as exc:  # "No data to report."
         sys.stderr.write(f"{exc}\n")
         total = None
-    print(json.dumps({"total": total}))
+    print(json.dumps({"total": total}), flush=True)
+    if total is None:
+        return 0
+    return _write(
+        {
+            "json": lambda: cov.json_report(outfile=os.path.join(reports, "coverage.json")),
+            "xml": lambda: cov.xml_report(outfile=os.path.join(reports, "coverage.xml")),
+        }
+    )
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    sys.exit(main(*sys.argv[1:]))

@@ -39,6 +39,7 @@ from noxship._run import run, uv_install, uv_venv, venv_python
 from noxship.context import Context
 from noxship.errors import NoxshipError, ToolError
 from noxship.project import Project, Requirements
+from noxship.wheeltest.cover import read_settings_early
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters
 from noxship.wheeltest.suite import Suite, collect_suite, copy_likely
 
@@ -82,7 +83,35 @@ def self_requirements(project: Project, deps: Requirements) -> tuple[list[str], 
 
 
 def _make(venv: Path, interpreter: Interpreter, args: Sequence[str]) -> None:
-    uv_install(uv_venv(venv, interpreter.executable, capture=True), args, capture=True)
+    python = uv_venv(venv, interpreter.executable, capture=True)
+    uv_install(python, args, capture=True)
+    compile_tools(python)
+
+
+TOOL_PACKAGES = ("_pytest", "pytest", "pluggy", "iniconfig", "packaging", "coverage", "tomli")
+"""The import packages every test venv process loads: pytest's, coverage.py's and
+their dependencies' (``tomli`` before Python 3.11)."""
+
+
+def compile_tools(python: Path) -> None:
+    """Compile :data:`TOOL_PACKAGES` to bytecode in the venv of ``python``
+    (``compileall``, one process per core).
+
+    uv installs without bytecode (its ``--compile-bytecode`` would compile every
+    test dependency, mypy and Sphinx included), and with ``PYTHONDONTWRITEBYTECODE``
+    set (as many CI images set it) no process writes any: each of ``test_wheel``'s
+    processes (collection, coverage's configuration, the run, the combine, the
+    HTML report) would then compile pytest and coverage.py again, about 0.4 s
+    each. A failure only costs that time: it is logged at debug level.
+    """
+    purelib = venv_purelib(python)
+    found = [str(purelib / n) for n in TOOL_PACKAGES if (purelib / n).is_dir()]
+    if not found:
+        return
+    try:
+        run([python, "-m", "compileall", "-q", "-j", "0", *found], capture=True, what="compileall")
+    except ToolError as exc:
+        logger.debug("the test tools were not compiled to bytecode: %s", exc.last_line)
 
 
 def venv_purelib(python: Path) -> Path:
@@ -174,6 +203,8 @@ def _collect(
         return None
     if suite.errors:
         return None
+    if project.config.coverage:
+        read_settings_early(python, project)
     tmp = Path(tempfile.mkdtemp(prefix="noxship-test_wheel-"))
     _UNTAKEN.add(tmp)
     (tmp / "work").mkdir()

@@ -55,6 +55,7 @@ from noxship.wheeltest.interpreters import Interpreter, find_interpreters, no_in
 from noxship.wheeltest.prepare import (
     TOOLS,
     Early,
+    compile_tools,
     pytest_cov_args,
     self_requirements,
     take_collected,
@@ -191,6 +192,9 @@ def _install(r: _Run, deps: Requirements) -> Path:
     else:
         uv_venv(r.venv, r.interpreter.executable)
         args = [wheel_req, *deps.install_args(), *TOOLS]
+        uv_install(python, args)
+        compile_tools(python)
+        return python
     uv_install(python, args)
     return python
 
@@ -621,6 +625,8 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
     deps = r.project.test_dependencies(wheel_metadata(r.wheel.path).provides_extra or ())
     logger.info("test dependencies: %s", deps.source)
     python = _install(r, deps)
+    # The venv is complete: its record is made on the other core while the tests run.
+    state.records.append(start_recording(python, r.wheel.name, r.reports, r.tag))
     purelib = state.purelib = venv_purelib(python)
     given = [*r.project.config.pytest_args, *pytest_args]
     early = take_collected(r.venv, given) if state.suite is None else None
@@ -652,7 +658,6 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
         imported, count = _judge(r, state, tmp / "plugins", ended, deps)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    state.records.append(start_recording(python, r.wheel.name, r.reports, r.tag))
     return WheelTestResult(r.interpreter.version, r.junit, r.coverage_xml, imported, count)
 
 

@@ -1,6 +1,7 @@
 """What a release was tested with, for whoever must reproduce a test run.
 
-After the tests pass against the installed wheel, ``test_wheel`` records, per
+Once the wheel is installed, while the tests run (also when they fail: the
+record then helps to reproduce the failure), ``test_wheel`` records, per
 Python, in ``build/reports/``:
 
 - ``tested-with-py3.X.txt``: every distribution installed in the test venv with
@@ -100,7 +101,7 @@ def record_tested_with(python: Path, dist: str, reports: Path, tag: str) -> Path
 
 def start_recording(python: Path, dist: str, reports: Path, tag: str) -> Future[Path | None]:
     """:func:`record_tested_with` in a background thread (pipdeptree takes about
-    half a second): the next Python's run, or the coverage combine, goes on."""
+    half a second): the tests run meanwhile."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="noxship-tested-with")
     future = pool.submit(record_tested_with, python, dist, reports, tag)
     pool.shutdown(wait=False)

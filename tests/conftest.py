@@ -36,6 +36,15 @@ def git_repo(path: Path) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the package registry or a checker tool from it is also
+    ``slow``: the fast lane (``-m "not slow"``) is what runs offline, in seconds,
+    against local servers and hand-made wheels."""
+    for item in items:
+        if item.get_closest_marker("network") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def sample(tmp_path: Path) -> object:
     """Return a function that copies ``tests/projects/<name>`` into a new git repo."""

@@ -11,6 +11,7 @@ requirements with uv itself, in :func:`~noxship.environment.clean_env`.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Collection
 from pathlib import Path
@@ -39,6 +40,11 @@ class CleanIsolatedEnv(DefaultIsolatedEnv):
     ) -> None:
         """Install PEP 508 ``requirements`` (with ``constraints``) into the environment.
 
+        Under ``PYTHONDONTWRITEBYTECODE`` (``sys.flags.dont_write_bytecode``), uv
+        compiles them to bytecode (``--compile-bytecode``): each of the backend's
+        hooks runs in a process of its own, and would otherwise compile the
+        backend (setuptools, poetry-core, hatchling) from source again.
+
         Raises:
             ToolError: uv failed (its output is shown).
         """
@@ -48,6 +54,8 @@ class CleanIsolatedEnv(DefaultIsolatedEnv):
         env = clean_env({"VIRTUAL_ENV": str(python.parent.parent)})
         env.pop("PYTHONPATH", None)
         argv = [uv_binary(), "pip", "install", "--quiet", "--python", str(python), *requirements]
+        if sys.flags.dont_write_bytecode:
+            argv.insert(3, "--compile-bytecode")
         with tempfile.TemporaryDirectory(prefix="noxship-constraints-") as tmp:
             if constraints:
                 path = os.path.join(tmp, "constraints.txt")

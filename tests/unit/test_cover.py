@@ -229,3 +229,27 @@ def test_a_report_that_fails_is_one_line_and_the_others_are_written(
     assert (reports / "coverage.json").is_file() and (reports / "coverage.xml").is_file()
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and warnings[0].startswith("the coverage html report (htmlcov/)")
+
+
+def test_no_data_gives_no_total_and_no_report_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Data that measured no file: the total is ``None`` and the HTML report,
+    started once the data is saved, ends without a warning."""
+    reports = tmp_path / "build" / "reports"
+    reports.mkdir(parents=True)
+    (reports / "coverage-settings.json").write_text("{}")
+    measure = (
+        "import coverage\n"
+        "cov = coverage.Coverage(data_file='build/reports/.coverage.py3.11', source=['absent'])\n"
+        "cov.start()\ncov.stop()\ncov.save()\n"
+    )
+    subprocess.run([sys.executable, "-c", measure], cwd=tmp_path, check=True, capture_output=True)
+    project = types.SimpleNamespace(root=tmp_path)
+    data = sorted(reports.glob(".coverage.py3.*"))
+    with caplog.at_level(logging.WARNING, logger="noxship"):
+        total = cover._reports(Path(sys.executable), project, reports, data, False, Redactor())  # type: ignore[arg-type]
+        assert total is None
+        assert cover.reports_written()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not (reports / "htmlcov").exists()

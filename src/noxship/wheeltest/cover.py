@@ -40,7 +40,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -414,12 +414,17 @@ def _start(argv: Sequence[str], root: Path) -> _Reports:
     return _Reports(proc, err)
 
 
-def _read_total(started: _Reports, verbose: bool, redact: Redactor, runs: int) -> float | None:
-    """Read :mod:`.covreport`'s output up to its total line; print coverage.py's
-    table when ``verbose``. Raise :class:`ToolError` when it ended without one."""
+def _read_total(
+    started: _Reports, verbose: bool, redact: Redactor, runs: int, on_saved: Callable[[], None]
+) -> float | None:
+    """Read :mod:`.covreport`'s output up to its total line; call ``on_saved`` once
+    the combined data is saved; print coverage.py's table when ``verbose``.
+    Raise :class:`ToolError` when it ended without a total."""
     assert started.proc.stdout is not None
     for line in started.proc.stdout:
-        if line.startswith('{"total":'):
+        if line.startswith('{"saved":'):
+            on_saved()
+        elif line.startswith('{"total":'):
             total = json.loads(line)["total"]
             return None if total is None else float(total)
         if verbose:
@@ -474,7 +479,8 @@ def _reports(
 ) -> float | None:
     """Combine the data and return the total (:mod:`.covreport`), or ``None`` without
     data. The combining process then writes the JSON and Cobertura XML reports,
-    and a second one the HTML report (it takes as long as the two others), while
+    and a second one, started once the combined data is saved, the HTML report
+    (it takes as long as the two others), while
     noxship goes on: only :func:`reports_written` waits for them."""
     for old in (".coverage", "coverage.json", "coverage.xml"):
         (reports / old).unlink(missing_ok=True)
@@ -486,10 +492,12 @@ def _reports(
     combining = _start(
         [*argv, "combine", str(settings_file), str(reports), mode, *map(str, data)], project.root
     )
-    total = _read_total(combining, verbose, redact, len(data))
     started = [combining]
-    if total is not None:
+
+    def html() -> None:
         started.append(_start([*argv, "html", str(settings_file), str(reports)], project.root))
+
+    total = _read_total(combining, verbose, redact, len(data), html)
     writer = threading.Thread(
         target=_wait_reports, name="noxship-coverage-reports", args=(started, redact)
     )

@@ -5,13 +5,14 @@ installed), from the project's root:
 
 - ``python covreport.py combine <settings.json> <reports dir> <verbose 0|1> <data file>...``
   combines the data (coverage.py's ``Coverage.combine``, with the ``[paths]``
-  mapping of the settings) into ``<reports>/.coverage``; prints the total as one
+  mapping of the settings) into ``<reports>/.coverage`` and prints
+  ``{"saved": true}`` (noxship then starts the HTML report); prints the total as one
   line, ``{"total": <percent>}`` (after coverage.py's per-file table when
   verbose), and flushes it (no data at all prints ``{"total": null}`` and ends
   there); then writes ``coverage.json`` and ``coverage.xml`` from the combined
   data, the source files analysed once for the total and both reports;
 - ``python covreport.py html <settings.json> <reports dir>`` writes ``htmlcov/``
-  from the combined data (noxship starts it once the total is printed).
+  from the combined data.
 
 A report that cannot be written prints ``{"failed": <kind>, "error": <last
 line>}`` and the process exits 1. noxship reads the total as soon as it is
@@ -49,12 +50,15 @@ def main(mode: str, settings: str, reports: str, *rest: str) -> int:
     cov = configured(settings, os.path.join(reports, ".coverage"))
     if mode == "html":
         cov.load()
+        if not cov.get_data().measured_files():  # the total is null: no report to write
+            return 0
         return _write({"html": lambda: cov.html_report(directory=os.path.join(reports, "htmlcov"))})
     if mode != "combine":
         raise SystemExit(f"covreport.py: unknown mode {mode!r}: use combine or html")
     verbose, *data = rest
     cov.combine(list(data), keep=True)
     cov.save()
+    print(json.dumps({"saved": True}), flush=True)  # the HTML report can start
     try:
         total = cov.report(file=sys.stdout if verbose == "1" else io.StringIO())
     except coverage.CoverageException as exc:  # "No data to report."

@@ -95,7 +95,7 @@ their dependencies' (``tomli`` before Python 3.11)."""
 
 def compile_tools(python: Path) -> None:
     """Compile :data:`TOOL_PACKAGES` to bytecode in the venv of ``python``
-    (``compileall``, one process per core).
+    (``compileall``, in one process: the build runs on the other core).
 
     uv installs without bytecode (its ``--compile-bytecode`` would compile every
     test dependency, mypy and Sphinx included), and with ``PYTHONDONTWRITEBYTECODE``
@@ -109,7 +109,7 @@ def compile_tools(python: Path) -> None:
     if not found:
         return
     try:
-        run([python, "-m", "compileall", "-q", "-j", "0", *found], capture=True, what="compileall")
+        run([python, "-m", "compileall", "-q", *found], capture=True, what="compileall")
     except ToolError as exc:
         logger.debug("the test tools were not compiled to bytecode: %s", exc.last_line)
 

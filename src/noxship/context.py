@@ -9,7 +9,6 @@ sees, as twine's ``Settings`` does for twine.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,19 +17,35 @@ from types import MappingProxyType
 __all__ = ["Context"]
 
 
-@dataclasses.dataclass(frozen=True)
 class Context:
     """An immutable snapshot of the environment a run reads.
 
     Build it with :meth:`from_environ` at the edge (``Context.from_environ(os.environ)``);
     later changes to the process environment do not reach it. Its ``repr``
     names how many variables it holds and never a value (tokens live there).
-
-    Attributes:
-        environ: the variables, read-only (CI variables, credentials, ``PATH``).
     """
 
-    environ: Mapping[str, str] = dataclasses.field(repr=False)
+    __slots__ = ("_environ",)
+    _environ: Mapping[str, str]
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        object.__setattr__(self, "_environ", environ)
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """The variables, read-only (CI variables, credentials, ``PATH``)."""
+        return self._environ
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Context is immutable: {name} cannot be set")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Context is immutable: {name} cannot be deleted")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Context) and dict(self.environ) == dict(other.environ)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by contents, which may change
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Context:

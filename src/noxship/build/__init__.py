@@ -12,20 +12,42 @@ May import: :mod:`noxship.project`, :mod:`noxship.environment`,
 
 from __future__ import annotations
 
-from noxship.build.builder import CHECK_MODULES, build, source_date_epoch
-from noxship.build.dist import (
-    CHECKSUMS_NAME,
-    DistKind,
-    Distribution,
-    find_distributions,
-    sha256_of,
-    verify_checksums,
-    wheel_files,
-    wheel_metadata,
-    wheel_top_level,
-    write_checksums,
-)
-from noxship.build.scan import CREDENTIAL_FILES, ScanReport, scan_distributions
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from noxship.build.builder import CHECK_MODULES, build, source_date_epoch
+    from noxship.build.dist import (
+        CHECKSUMS_NAME,
+        DistKind,
+        Distribution,
+        find_distributions,
+        sha256_of,
+        verify_checksums,
+        wheel_files,
+        wheel_metadata,
+        wheel_top_level,
+        write_checksums,
+    )
+    from noxship.build.scan import CREDENTIAL_FILES, ScanReport, scan_distributions
+
+_HOMES = {
+    **dict.fromkeys(("CHECK_MODULES", "build", "source_date_epoch"), "builder"),
+    **dict.fromkeys(("CREDENTIAL_FILES", "ScanReport", "scan_distributions"), "scan"),
+}
+
+
+def __getattr__(name: str) -> object:
+    """The package's names, imported from their module on first use (PEP 562):
+    ``noxship plan`` asks :mod:`.compiled` whether a project is compiled, and
+    must not pay for the ``build`` library that :mod:`.builder` imports."""
+    if name not in __all__:
+        raise AttributeError(f"module 'noxship.build' has no attribute {name!r}")
+    module = importlib.import_module(f"noxship.build.{_HOMES.get(name, 'dist')}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CHECKSUMS_NAME",
@@ -45,3 +67,9 @@ __all__ = [
     "wheel_top_level",
     "write_checksums",
 ]
+
+
+def __dir__() -> list[str]:
+    """The module's names and the lazily imported ones (PEP 562), for ``dir()``
+    and the tools that list a module's members by it (Sphinx's autodoc)."""
+    return sorted({*globals(), *__all__})

@@ -23,7 +23,6 @@ as pinned tools with ``uv tool run``. Repairs for macOS (delocate) and Windows
 from __future__ import annotations
 
 import ast
-import email.parser
 import logging
 import shutil
 import sys
@@ -140,6 +139,8 @@ def is_platform_wheel(wheel: Path) -> bool:
             text = zf.read(name).decode("utf-8")
     except (OSError, zipfile.BadZipFile, StopIteration, UnicodeDecodeError) as exc:
         raise DistributionError(f"{wheel.name} is not a readable wheel ({exc})") from None
+    import email.parser  # here: noxship plan imports this module and never parses a wheel
+
     wheel_file = email.parser.Parser().parsestr(text)
     return (wheel_file.get("Root-Is-Purelib") or "true").strip().lower() == "false"
 

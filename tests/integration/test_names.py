@@ -12,6 +12,7 @@ import pytest
 
 from noxship.errors import ConfigError, IndexConflictError
 from noxship.publish import LocalIndex, Target
+from noxship.publish.index import project_page_exists
 from noxship.publish.names import check_name, require_free_name, ultranormalize
 from tests.wheels import make_wheel
 
@@ -88,3 +89,26 @@ def test_the_first_release_checks_the_name(
         "the first release cannot be registered: 'good-sample' is the name of a "
         "standard-library module, which testpypi refuses: rename the project; nothing was uploaded"
     )
+
+
+def test_a_first_release_does_not_ask_for_the_project_page_again(
+    index: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first release's check has just read that the index has no page of the
+    project (``no_page``): the name check asks only for the names (rule 5)."""
+    from noxship.publish import names
+
+    asked: list[str] = []
+    real = project_page_exists
+
+    def counting(target: Target, name: str) -> bool:
+        asked.append(name)
+        return real(target, name)
+
+    monkeypatch.setattr(names, "project_page_exists", counting)
+    require_free_name("fresh-name", [index], no_page=True)
+    with pytest.raises(IndexConflictError, match="too similar to 'oidc-helper'"):
+        require_free_name("0idc-he1per", [index], no_page=True)
+    assert asked == []
+    require_free_name("fresh-name", [index])
+    assert asked == ["fresh-name"]

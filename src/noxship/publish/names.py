@@ -128,7 +128,12 @@ def _page(target: Target, name: str) -> str:
 
 
 def check_name(
-    name: str, target: Target, *, similar: bool = True, cache_home: Path | None = None
+    name: str,
+    target: Target,
+    *,
+    similar: bool = True,
+    cache_home: Path | None = None,
+    no_page: bool = False,
 ) -> NameVerdict:
     """Tell whether a new project called ``name`` can be registered on ``target``
     (the rules of the module docstring, in PyPI's order).
@@ -142,6 +147,8 @@ def check_name(
         cache_home: the user's cache directory (``~/.cache``), where PyPI's and
             TestPyPI's names are kept for a day (``noxship/project-names-*.json``);
             ``None``: no cache, the names are read each time.
+        no_page: the caller has just read that ``target`` has no page of the
+            project (a first release): rule 3's page is not asked for again.
 
     Raises:
         IndexUnavailableError: the index could not be read.
@@ -164,7 +171,7 @@ def check_name(
             f"{name!r} is the name of a standard-library module, which {target.name} refuses: "
             "rename the project",
         )
-    if project_page_exists(target, canonical):
+    if not no_page and project_page_exists(target, canonical):
         page = _page(target, name)
         return NameVerdict(target.name, False, f"{name!r} is taken on {target.name}: {page}", page)
     known = _similar_names(target, similar, cache_home)
@@ -188,9 +195,12 @@ def check_name(
     return NameVerdict(target.name, True, f"{name!r} is free on {target.name}")
 
 
-def require_free_name(name: str, targets: Iterable[Target], cache_home: Path | None = None) -> None:
+def require_free_name(
+    name: str, targets: Iterable[Target], cache_home: Path | None = None, *, no_page: bool = False
+) -> None:
     """Raise on the first target where a new project ``name`` cannot be registered
-    (:func:`check_name`, its names cached under ``cache_home``).
+    (:func:`check_name`, its names cached under ``cache_home``; ``no_page``: the
+    caller has just read that no target has a page of the project).
 
     Raises:
         ConfigError: the name is not valid, or is a standard-library module's.
@@ -198,7 +208,7 @@ def require_free_name(name: str, targets: Iterable[Target], cache_home: Path | N
         IndexUnavailableError: an index could not be read.
     """
     for target in targets:
-        verdict = check_name(name, target, cache_home=cache_home)
+        verdict = check_name(name, target, cache_home=cache_home, no_page=no_page)
         if verdict.free:
             continue
         if verdict.page is None:

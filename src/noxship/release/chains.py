@@ -393,7 +393,7 @@ def _check_first_release(project: Project, target: Target, cache_home: Path) -> 
         "first release of %s on %s: checking the name as PyPI will", project.name, target.name
     )
     try:
-        require_free_name(project.name, [target], cache_home)
+        require_free_name(project.name, [target], cache_home, no_page=True)
     except (ConfigError, IndexConflictError) as exc:
         raise type(exc)(
             f"the first release cannot be registered: {exc}; nothing was uploaded"

@@ -381,7 +381,6 @@ def _pytest(
         if (plugins / ".coverage").is_file():
             shutil.copy2(plugins / ".coverage", data)
     return _Exit(0, "")
-    return None
 
 
 _MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")

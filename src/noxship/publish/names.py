@@ -127,6 +127,29 @@ def _page(target: Target, name: str) -> str:
     return f"{target.index_url}{canonicalize_name(name)}/"
 
 
+def _refused_offline(name: str, target: Target) -> NameVerdict | None:
+    """Rules 1 and 2, which need no index: the verdict of a refused name, else ``None``."""
+    from packaging.utils import InvalidName, canonicalize_name
+
+    try:
+        canonical = canonicalize_name(name, validate=True)
+    except InvalidName:
+        return NameVerdict(
+            target.name,
+            False,
+            f"{name!r} is not a valid project name (core metadata: letters, digits, '.', '_' "
+            "and '-', a letter or digit at both ends): rename the project",
+        )
+    if canonical in stdlib_prohibited():
+        return NameVerdict(
+            target.name,
+            False,
+            f"{name!r} is the name of a standard-library module, which {target.name} refuses: "
+            "rename the project",
+        )
+    return None
+
+
 def check_name(
     name: str,
     target: Target,
@@ -153,24 +176,12 @@ def check_name(
     Raises:
         IndexUnavailableError: the index could not be read.
     """
-    from packaging.utils import InvalidName, canonicalize_name
+    from packaging.utils import canonicalize_name
 
-    try:
-        canonical = canonicalize_name(name, validate=True)
-    except InvalidName:
-        return NameVerdict(
-            target.name,
-            False,
-            f"{name!r} is not a valid project name (core metadata: letters, digits, '.', '_' "
-            "and '-', a letter or digit at both ends): rename the project",
-        )
-    if canonical in stdlib_prohibited():
-        return NameVerdict(
-            target.name,
-            False,
-            f"{name!r} is the name of a standard-library module, which {target.name} refuses: "
-            "rename the project",
-        )
+    refused = _refused_offline(name, target)
+    if refused is not None:
+        return refused
+    canonical = canonicalize_name(name)
     if not no_page and project_page_exists(target, canonical):
         page = _page(target, name)
         return NameVerdict(target.name, False, f"{name!r} is taken on {target.name}: {page}", page)

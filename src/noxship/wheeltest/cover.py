@@ -383,6 +383,8 @@ def _summary(reports: Path, line: str, environ: Mapping[str, str]) -> None:
     rows = []
     import xml.etree.ElementTree as ET
 
+    for writer in _RUN_WRITERS:  # each Python's figure comes from its run's report
+        writer.join()
     for xml in sorted(reports.glob("coverage-py3.*.xml")):
         try:
             rate = ET.parse(xml).getroot().get("line-rate")
@@ -455,7 +457,7 @@ def _wait_reports(started: Sequence[_Reports], redact: Redactor) -> None:
             logger.warning(
                 "the coverage %s report (%s) was not written: %s",
                 failure["failed"],
-                _REPORT_FILES[failure["failed"]],
+                failure.get("file") or _REPORT_FILES[failure["failed"]],
                 redact(failure["error"]),
             )
             _FAILED.append(failure["failed"])
@@ -506,7 +508,41 @@ def _reports(
     return total
 
 
+def write_run_xml(
+    python: Path, plugins: Path, data: Path, out: Path, tmp: Path, redact: Redactor
+) -> bool:
+    """Start writing one run's Cobertura XML report (``coverage-py3.X.xml``) from its
+    data file ``data``, with the run's settings (``plugins/coverage.json``) and from
+    its directory (``tmp/work``: the copied tests it may name), in the background;
+    a failure is one warning, through ``redact``.
+
+    Returns:
+        ``True`` when the writer was started: it owns ``tmp`` and removes it when
+        done; ``False`` when there is nothing to write (coverage off, or no data).
+    """
+    settings = plugins / "coverage.json"
+    if not (settings.is_file() and data.is_file()):
+        return False
+    script = Path(__file__).with_name("covreport.py")
+    started = _start(
+        [str(python), str(script), "xml", str(settings), str(data), str(out)], tmp / "work"
+    )
+
+    def wait() -> None:
+        try:
+            _wait_reports([started], redact)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    writer = threading.Thread(target=wait, name="noxship-coverage-run-xml")
+    writer.start()
+    _WRITERS.append(writer)
+    _RUN_WRITERS.append(writer)
+    return True
+
+
 _WRITERS: list[threading.Thread] = []
+_RUN_WRITERS: list[threading.Thread] = []
 _FAILED: list[str] = []
 
 
@@ -515,6 +551,7 @@ def reports_written() -> bool:
     whether every one was written."""
     while _WRITERS:
         _WRITERS.pop().join()
+    _RUN_WRITERS.clear()
     failed = bool(_FAILED)
     _FAILED.clear()
     return not failed

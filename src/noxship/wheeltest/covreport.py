@@ -12,7 +12,10 @@ installed), from the project's root:
   there); then writes ``coverage.json`` and ``coverage.xml`` from the combined
   data, the source files analysed once for the total and both reports;
 - ``python covreport.py html <settings.json> <reports dir>`` writes ``htmlcov/``
-  from the combined data.
+  from the combined data;
+- ``python covreport.py xml <run settings.json> <data file> <report.xml>`` writes
+  one run's Cobertura XML (``coverage-py3.X.xml``: the installed package's paths),
+  from that run's directory, after the run.
 
 A report that cannot be written prints ``{"failed": <kind>, "error": <last
 line>}`` and the process exits 1. noxship reads the total as soon as it is
@@ -34,19 +37,30 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from covrun import configured  # type: ignore[import-not-found]
 
 
-def _write(writers: dict[str, Callable[[], object]]) -> int:
+def _write(writers: dict[str, Callable[[], object]], file: str = "") -> int:
     failed = 0
     for kind, write in writers.items():
         try:
             write()
         except Exception as exc:  # one report's failure leaves the others to be written
             lines = str(exc).strip().splitlines() or [type(exc).__name__]
-            print(json.dumps({"failed": kind, "error": lines[-1]}), flush=True)
+            failure = {"failed": kind, "error": lines[-1]}
+            if file:
+                failure["file"] = file
+            print(json.dumps(failure), flush=True)
             failed = 1
     return failed
 
 
 def main(mode: str, settings: str, reports: str, *rest: str) -> int:
+    if mode == "xml":  # one run's report: the data file (in place of the reports
+        # directory) and the report's path
+        (out,) = rest
+        cov = configured(settings, reports)
+        cov.load()
+        if not cov.get_data().measured_files():  # no data: noxship says so in one line
+            return 0
+        return _write({"xml": lambda: cov.xml_report(outfile=out)}, os.path.basename(out))
     cov = configured(settings, os.path.join(reports, ".coverage"))
     if mode == "html":
         cov.load()
@@ -54,7 +68,7 @@ def main(mode: str, settings: str, reports: str, *rest: str) -> int:
             return 0
         return _write({"html": lambda: cov.html_report(directory=os.path.join(reports, "htmlcov"))})
     if mode != "combine":
-        raise SystemExit(f"covreport.py: unknown mode {mode!r}: use combine or html")
+        raise SystemExit(f"covreport.py: unknown mode {mode!r}: use combine, html or xml")
     verbose, *data = rest
     cov.combine(list(data), keep=True)
     cov.save()

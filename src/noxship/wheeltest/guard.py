@@ -10,9 +10,6 @@ reads. It is configured by environment variables:
   must be installed there, and its version.
 - ``NOXSHIP_GUARD_REPORT``: a JSON file written at the end: where each guarded
   module was imported from, and any violation.
-- ``NOXSHIP_GUARD_COVERAGE_XML``: when the run is under ``coverage run``, the
-  Cobertura XML report to write at the end, from this process (saving the
-  start-up of a second ``coverage xml`` process).
 
 When a guarded module is imported from outside the venv (the source tree, say),
 the run stops with exit code 9 (:data:`EXIT_CODE`: outside pytest's own exit
@@ -122,26 +119,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _check("after collection")
 
 
-def _coverage_xml() -> None:
-    path = os.environ.get("NOXSHIP_GUARD_COVERAGE_XML")
-    if not path:
-        return
-    try:
-        import coverage
-    except ImportError:
-        return
-    cov = coverage.Coverage.current()
-    if cov is None:
-        return
-    cov.stop()
-    cov.save()
-    try:
-        cov.xml_report(outfile=path)
-    except coverage.CoverageException:  # no data: noxship says so in one line
-        return
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _check("at the end")
     _write_report()
-    _coverage_xml()

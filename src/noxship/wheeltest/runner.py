@@ -35,7 +35,7 @@ from noxship.build.dist import (
     wheel_top_level,
 )
 from noxship.context import Context
-from noxship.environment import clean_env
+from noxship.environment import clean_env, redactor_for
 from noxship.errors import DistributionError, ToolError, WheelTestError
 from noxship.project import Project, Requirements
 from noxship.project.commands import cov_sources, read_commands
@@ -49,6 +49,7 @@ from noxship.wheeltest.cover import (
     measuring_core,
     read_settings,
     run_settings,
+    write_run_xml,
 )
 from noxship.wheeltest.diagnosis import IGNORED_DIRS, missing_from_wheel
 from noxship.wheeltest.interpreters import Interpreter, find_interpreters, no_interpreter
@@ -210,7 +211,6 @@ def _guard_env(r: _Run, guard_dir: Path) -> dict[str, str]:
             "NOXSHIP_GUARD_DIST": meta.name,
             "NOXSHIP_GUARD_VERSION": str(meta.version),
             "NOXSHIP_GUARD_REPORT": str(guard_dir / "report.json"),
-            "NOXSHIP_GUARD_COVERAGE_XML": str(r.coverage_xml),
             "COVERAGE_FILE": str(guard_dir / ".coverage"),
             "VIRTUAL_ENV": str(r.venv),
         }
@@ -298,7 +298,6 @@ def _coverage_argv(
     """The start of the command line: pytest under coverage, configured as the
     project measures (:mod:`.cover`), or plain pytest."""
     if not r.project.config.coverage:
-        env.pop("NOXSHIP_GUARD_COVERAGE_XML", None)
         return [python, "-m", "pytest"]
     if state.settings is None:
         pending = state.pending_settings
@@ -630,6 +629,7 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
     given = [*r.project.config.pytest_args, *pytest_args]
     early = take_collected(r.venv, given) if state.suite is None else None
     tmp = early.tmp if early else Path(tempfile.mkdtemp(prefix="noxship-test_wheel-"))
+    handed = False
     try:
         work = tmp / "work"
         work.mkdir(exist_ok=True)
@@ -654,9 +654,15 @@ def _run_one(r: _Run, pytest_args: Sequence[str], state: _State) -> WheelTestRes
             mapping = placement.mapping
         _copy_test_paths(r.project, work)  # data the tests read, beside what place() copied
         ended = _pytest(r, state, python, tmp, args, mapping)
+        # The run's own Cobertura XML is written in the background, from the run's
+        # directory, which the writer removes when it is done.
+        data = r.reports / f".coverage.{r.tag}"
+        redact = redactor_for(r.context.environ)
+        handed = write_run_xml(python, tmp / "plugins", data, r.coverage_xml, tmp, redact)
         imported, count = _judge(r, state, tmp / "plugins", ended, deps)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not handed:
+            shutil.rmtree(tmp, ignore_errors=True)
     return WheelTestResult(r.interpreter.version, r.junit, r.coverage_xml, imported, count)
 
 

@@ -18,6 +18,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from noxship.environment import Redactor
+from noxship.errors import ToolError
 from noxship.project import Project
 from noxship.project.commands import cov_sources, read_commands
 from noxship.wheeltest import cover
@@ -169,21 +170,30 @@ def test_the_gitlab_coverage_pattern_matches_the_printed_line() -> None:
     assert found is not None and found.group(1) == "100"
 
 
+def _measured(root: Path, settings: str, options: str = "", body: str = "") -> Path:
+    """``root/build/reports`` holding ``settings`` as the combined settings and one
+    Python's data file (``.coverage.py3.11``): ``body`` run under coverage.py with
+    ``options`` (``Coverage(...)`` keyword arguments), from ``root``."""
+    reports = root / "build" / "reports"
+    reports.mkdir(parents=True)
+    (reports / "coverage-settings.json").write_text(settings)
+    measure = (
+        "import coverage\n"
+        f"cov = coverage.Coverage(data_file='build/reports/.coverage.py3.11'{options})\n"
+        f"cov.start()\n{body}cov.stop()\ncov.save()\n"
+    )
+    subprocess.run([sys.executable, "-c", measure], cwd=root, check=True, capture_output=True)
+    return reports
+
+
 def test_the_reports_are_written_when_the_process_ends_at_once(tmp_path: Path) -> None:
     """The reports start in the background and the process ends right after the
     combine, as nox does after test_wheel: they are written all the same (a
     thread pool started during interpreter shutdown refused them, and the CI run
     of 2026-12-03 lost pluggy's coverage.json that way)."""
     (tmp_path / "mod.py").write_text("def f(x):\n    if x:\n        return 1\n    return 2\n")
-    reports = tmp_path / "build" / "reports"
-    reports.mkdir(parents=True)
-    (reports / "coverage-settings.json").write_text('{"options": {"run:branch": true}}')
-    measure = (
-        "import coverage\n"
-        "cov = coverage.Coverage(data_file='build/reports/.coverage.py3.11', branch=True)\n"
-        "cov.start()\nimport mod\nmod.f(1)\ncov.stop()\ncov.save()\n"
-    )
-    subprocess.run([sys.executable, "-c", measure], cwd=tmp_path, check=True)
+    settings = '{"options": {"run:branch": true}}'
+    reports = _measured(tmp_path, settings, ", branch=True", "import mod\nmod.f(1)\n")
     child = (
         "import sys, types\nfrom pathlib import Path\nfrom noxship.wheeltest import cover\n"
         "root = Path(sys.argv[1])\nreports = root / 'build' / 'reports'\n"
@@ -210,16 +220,8 @@ def test_a_report_that_fails_is_one_line_and_the_others_are_written(
     """The total comes first; a report coverage.py cannot write (``htmlcov`` is a
     file here) gives one warning and leaves the two others written."""
     (tmp_path / "mod.py").write_text("def f(x):\n    return x\n")
-    reports = tmp_path / "build" / "reports"
-    reports.mkdir(parents=True)
-    (reports / "coverage-settings.json").write_text("{}")
+    reports = _measured(tmp_path, "{}", body="import mod\nmod.f(1)\n")
     (reports / "htmlcov").write_text("in the way")
-    measure = (
-        "import coverage\n"
-        "cov = coverage.Coverage(data_file='build/reports/.coverage.py3.11')\n"
-        "cov.start()\nimport mod\nmod.f(1)\ncov.stop()\ncov.save()\n"
-    )
-    subprocess.run([sys.executable, "-c", measure], cwd=tmp_path, check=True)
     project = types.SimpleNamespace(root=tmp_path)
     data = sorted(reports.glob(".coverage.py3.*"))
     with caplog.at_level(logging.WARNING, logger="noxship"):
@@ -236,15 +238,7 @@ def test_no_data_gives_no_total_and_no_report_warning(
 ) -> None:
     """Data that measured no file: the total is ``None`` and the HTML report,
     started once the data is saved, ends without a warning."""
-    reports = tmp_path / "build" / "reports"
-    reports.mkdir(parents=True)
-    (reports / "coverage-settings.json").write_text("{}")
-    measure = (
-        "import coverage\n"
-        "cov = coverage.Coverage(data_file='build/reports/.coverage.py3.11', source=['absent'])\n"
-        "cov.start()\ncov.stop()\ncov.save()\n"
-    )
-    subprocess.run([sys.executable, "-c", measure], cwd=tmp_path, check=True, capture_output=True)
+    reports = _measured(tmp_path, "{}", ", source=['absent']")
     project = types.SimpleNamespace(root=tmp_path)
     data = sorted(reports.glob(".coverage.py3.*"))
     with caplog.at_level(logging.WARNING, logger="noxship"):
@@ -252,4 +246,19 @@ def test_no_data_gives_no_total_and_no_report_warning(
         assert total is None
         assert cover.reports_written()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not (reports / "htmlcov").exists()
+
+
+def test_a_combine_that_fails_is_one_error_line(tmp_path: Path) -> None:
+    """The combining process ends without a total (its settings cannot be read
+    here): one ToolError ending with the process's last line, nothing left
+    running, no report written."""
+    reports = _measured(tmp_path, "{not json")
+    project = types.SimpleNamespace(root=tmp_path)
+    data = sorted(reports.glob(".coverage.py3.*"))
+    with pytest.raises(
+        ToolError, match=r"^coverage could not combine the data of 1 run\(s\): .*JSON"
+    ):
+        cover._reports(Path(sys.executable), project, reports, data, True, Redactor())  # type: ignore[arg-type]
+    assert cover.reports_written()
     assert not (reports / "htmlcov").exists()

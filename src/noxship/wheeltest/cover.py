@@ -426,7 +426,8 @@ def _read_total(
     for line in started.proc.stdout:
         if line.startswith('{"saved":'):
             on_saved()
-        elif line.startswith('{"total":'):
+            continue
+        if line.startswith('{"total":'):
             total = json.loads(line)["total"]
             return None if total is None else float(total)
         if verbose:
@@ -499,7 +500,14 @@ def _reports(
     def html() -> None:
         started.append(_start([*argv, "html", str(settings_file), str(reports)], project.root))
 
-    total = _read_total(combining, verbose, redact, len(data), html)
+    try:
+        total = _read_total(combining, verbose, redact, len(data), html)
+    except ToolError:  # no combined total: the HTML report it started is not wanted
+        for proc, err in started[1:]:
+            proc.kill()
+            proc.communicate()
+            err.close()
+        raise
     writer = threading.Thread(
         target=_wait_reports, name="noxship-coverage-reports", args=(started, redact)
     )

@@ -181,7 +181,8 @@ def _install(r: _Run, deps: Requirements) -> Path:
     wheel_req = str(r.wheel.path)
     if deps.extras:
         wheel_req = f"{r.wheel.path}[{','.join(deps.extras)}]"
-    if take_prepared(r.venv, deps.source):
+    prepared = take_prepared(r.venv, deps.source)
+    if prepared:
         logger.info(
             "Python %s: the test venv was made during the build; installing the wheel",
             r.interpreter.version,
@@ -193,10 +194,9 @@ def _install(r: _Run, deps: Requirements) -> Path:
     else:
         uv_venv(r.venv, r.interpreter.executable)
         args = [wheel_req, *deps.install_args(), *TOOLS]
-        uv_install(python, args)
-        compile_tools(python)
-        return python
     uv_install(python, args)
+    if not prepared:  # a prepared venv's tools were compiled when it was made
+        compile_tools(python)
     return python
 
 

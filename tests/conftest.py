@@ -36,13 +36,35 @@ def git_repo(path: Path) -> Path:
     return path
 
 
+LONGEST_FIRST = (
+    "test_real_projects.py",  # packaging's 62,000 tests under coverage: 2.5 minutes
+    "test_compiled_projects.py",  # cytoolz and Levenshtein, compiled three times each
+    "test_secrets_sessions.py",  # thirteen nox runs in one test
+    "test_compiled_act.py",
+)
+"""The modules whose tests take 30 s or more each."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that needs the package registry or a checker tool from it is also
     ``slow``: the fast lane (``-m "not slow"``) is what runs offline, in seconds,
-    against local servers and hand-made wheels."""
+    against local servers and hand-made wheels.
+
+    The tests then start longest first (:data:`LONGEST_FIRST`, the other slow
+    tests, the fast ones), so that the pytest-xdist workers end together: with
+    the collection's order, packaging's suite and the secrets test started in
+    the last third of the run. The sort is stable, so each module's tests stay together and a
+    module-scoped fixture is made at most twice per worker."""
     for item in items:
         if item.get_closest_marker("network") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+
+    def start(item: pytest.Item) -> int:
+        if not item.get_closest_marker("slow"):
+            return 2
+        return 0 if item.path.name in LONGEST_FIRST else 1
+
+    items.sort(key=start)
 
 
 @pytest.fixture

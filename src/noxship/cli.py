@@ -273,11 +273,12 @@ DEFAULT_NAMES = ("pypi", "testpypi")
 
 
 def _check_version(args: argparse.Namespace) -> None:
+    from noxship.context import Context
     from noxship.project import Project
     from noxship.release import check_request_version
 
     project = Project.load(args.project, check_requires_python=False)
-    print(check_request_version(project, os.environ))
+    print(check_request_version(Context.from_environ(os.environ, project=project)))
 
 
 def _bump(args: argparse.Namespace) -> None:
@@ -337,6 +338,7 @@ def _plan(args: argparse.Namespace) -> None:
 def _with_credentials(args: argparse.Namespace, redactor: Redactor) -> None:
     """``build``, ``publish`` and ``tag``: the commands that see credentials (the
     environment with the project's ``.env``), each of whose values is masked."""
+    from noxship.context import Context
     from noxship.environment import credential_environment
     from noxship.log import configure_logging
     from noxship.project import Project
@@ -347,17 +349,18 @@ def _with_credentials(args: argparse.Namespace, redactor: Redactor) -> None:
     environ = credential_environment(project.root, os.environ)
     redactor.add_all(redactor_for(environ))
     configure_logging(environ)
+    context = Context.from_environ(environ, project=project)
     if args.command == "build":
         from noxship.release import build_planned
 
-        for dist in build_planned(project, environ):
+        for dist in build_planned(context):
             print(f"built {dist.filename}  sha256 {dist.sha256}")
     elif args.command == "tag":
-        tag_planned(project, environ)
+        tag_planned(context)
     elif args.target:
-        publish_to(project, args.target, environ, verbose=args.verbose)
+        publish_to(context, args.target, verbose=args.verbose)
     else:
-        publish_planned(project, environ, only=args.only, verbose=args.verbose, tag=not args.no_tag)
+        publish_planned(context, only=args.only, verbose=args.verbose, tag=not args.no_tag)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

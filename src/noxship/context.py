@@ -1,8 +1,9 @@
 """What a run reads from outside noxship, read once at the edge.
 
-The nox sessions and the command line build one :class:`Context` from the
-process environment when they start; every module below them takes what it
-needs from that object (or from a mapping the edge hands down) and none reads
+The nox sessions and the command line build one :class:`Context` when they
+start: the process environment and the project they run in. The release chains
+(:mod:`noxship.release.chains`) take that one object; the modules below them take
+what they need from it (or from the mapping the edge hands down) and none reads
 ``os.environ`` itself, so a test or an embedding program decides what noxship
 sees, as twine's ``Settings`` does for twine.
 """
@@ -13,28 +14,56 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from noxship.plan.providers import CIContext
+    from noxship.project import Project
 
 __all__ = ["Context"]
 
 
 class Context:
-    """An immutable snapshot of the environment a run reads.
+    """An immutable snapshot of what a run reads: the environment, and the project.
 
-    Build it with :meth:`from_environ` at the edge (``Context.from_environ(os.environ)``);
-    later changes to the process environment do not reach it. Its ``repr``
-    names how many variables it holds and never a value (tokens live there).
+    Build it with :meth:`from_environ` at the edge
+    (``Context.from_environ(os.environ, project=Project.load(root))``); later
+    changes to the process environment do not reach it. Its ``repr`` names the
+    project and how many variables it holds, never a value (tokens live there).
     """
 
-    __slots__ = ("_environ",)
+    __slots__ = ("_environ", "_project")
     _environ: Mapping[str, str]
+    _project: Project | None
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
+    def __init__(self, environ: Mapping[str, str], project: Project | None = None) -> None:
         object.__setattr__(self, "_environ", environ)
+        object.__setattr__(self, "_project", project)
 
     @property
     def environ(self) -> Mapping[str, str]:
         """The variables, read-only (CI variables, credentials, ``PATH``)."""
         return self._environ
+
+    @property
+    def project(self) -> Project:
+        """The project the run builds, tests or publishes.
+
+        Raises:
+            ValueError: the context was built without one (a caller's mistake:
+                the release chains need it).
+        """
+        if self._project is None:
+            raise ValueError("this Context holds no project: build it with project=")
+        return self._project
+
+    @property
+    def ci(self) -> CIContext:
+        """The CI provider and event these variables describe
+        (:func:`noxship.plan.providers.detect`: GitLab CI, GitHub Actions, else a laptop)."""
+        from noxship.plan.providers import detect
+
+        return detect(self._environ)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Context is immutable: {name} cannot be set")
@@ -43,17 +72,22 @@ class Context:
         raise AttributeError(f"Context is immutable: {name} cannot be deleted")
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Context) and dict(self.environ) == dict(other.environ)
+        return (
+            isinstance(other, Context)
+            and dict(self.environ) == dict(other.environ)
+            and self._project is other._project
+        )
 
     __hash__ = None  # type: ignore[assignment]  # equal by contents, which may change
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Context:
-        """Return a context holding a read-only copy of ``environ``."""
-        return cls(MappingProxyType(dict(environ)))
+    def from_environ(cls, environ: Mapping[str, str], *, project: Project | None = None) -> Context:
+        """Return a context holding a read-only copy of ``environ``, and ``project``."""
+        return cls(MappingProxyType(dict(environ)), project)
 
     def __repr__(self) -> str:
-        return f"Context(<{len(self.environ)} variables>)"
+        name = f"{self._project.name}, " if self._project is not None else ""
+        return f"Context({name}<{len(self.environ)} variables>)"
 
     @property
     def cache_home(self) -> Path:

@@ -177,9 +177,10 @@ def _project() -> Project:
     return Project.load(Path.cwd())
 
 
-def _context() -> Context:
-    """The process environment, read here (a session is an edge) and handed down."""
-    return Context.from_environ(os.environ)
+def _context(project: Project | None = None) -> Context:
+    """The process environment, read here (a session is an edge) and handed down,
+    with the project when the callee needs it."""
+    return Context.from_environ(os.environ, project=project)
 
 
 def _options(session: nox.Session) -> SessionOptions:
@@ -379,7 +380,7 @@ def build(session: nox.Session) -> None:
         from noxship.wheeltest import prepare_venvs
 
         prepare_venvs(project, _pythons(opts), opts.rest, context=_context())
-    for dist in build_planned(project, _credentials_env(project), _pythons(opts)):
+    for dist in build_planned(_release_context(project), _pythons(opts)):
         logger.info("built %s  sha256 %s", dist.filename, dist.sha256)
         SUMMARY.built[dist.filename] = dist.sha256
 
@@ -411,7 +412,7 @@ def test_wheel(session: nox.Session) -> None:
         project,
         pythons=_pythons(opts),
         pytest_args=opts.rest,
-        version=planned_version(project, os.environ),
+        version=planned_version(_context(project)),
         verbose=opts.verbose,
         full_matrix=publishes,
         context=_context(),
@@ -469,8 +470,10 @@ def clean(session: nox.Session) -> None:
             shutil.rmtree(path)
 
 
-def _credentials_env(project: Project) -> dict[str, str]:
-    return credential_environment(project.root, os.environ)
+def _release_context(project: Project) -> Context:
+    """The project, and the process environment with the project's ``.env`` merged
+    (a laptop's credentials; :func:`~noxship.environment.credential_environment`)."""
+    return Context.from_environ(credential_environment(project.root, os.environ), project=project)
 
 
 @_session(venv_backend="none")
@@ -486,12 +489,11 @@ def publish(session: nox.Session) -> None:
 
     opts = _options(session)
     check_options(opts.target, opts.only)
-    project = _project()
-    environ = _credentials_env(project)
+    context = _release_context(_project())
     if opts.target:
-        publish_to(project, opts.target, environ, verbose=opts.verbose)
+        publish_to(context, opts.target, verbose=opts.verbose)
     else:
-        publish_planned(project, environ, only=opts.only, verbose=opts.verbose, tag=not opts.no_tag)
+        publish_planned(context, only=opts.only, verbose=opts.verbose, tag=not opts.no_tag)
     _show_summary("publish")
 
 
@@ -502,8 +504,7 @@ def tag(session: nox.Session) -> None:
     from noxship.release import tag_planned
 
     _options(session)
-    project = _project()
-    tag_planned(project, _credentials_env(project))
+    tag_planned(_release_context(_project()))
     _show_summary("tag")
 
 
@@ -515,8 +516,7 @@ def check_version(session: nox.Session) -> None:
     from noxship.release import check_request_version
 
     _options(session)
-    project = _project()
-    session.log(check_request_version(project, _credentials_env(project)))
+    session.log(check_request_version(_release_context(_project())))
 
 
 def _check_credentials(session: nox.Session, targets: Sequence[str]) -> None:
@@ -524,7 +524,7 @@ def _check_credentials(session: nox.Session, targets: Sequence[str]) -> None:
 
     _options(session)
     project = _project()
-    resolved = resolve_targets(project, targets, _credentials_env(project))
+    resolved = resolve_targets(_release_context(project), targets)
     check_public_version(project, [target for target, _ in resolved])
 
 
@@ -553,10 +553,8 @@ def release_local(session: nox.Session) -> None:
 
     opts = _options(session)
     keep = os.environ.get("NOXSHIP_LOCAL_INDEX_DIR")
-    project = _project()
     publish_local(
-        project,
-        _credentials_env(project),
+        _release_context(_project()),
         Path(keep).resolve() if keep else None,
         _pythons(opts),
     )
@@ -573,8 +571,7 @@ def release_test(session: nox.Session) -> None:
     from noxship.release import publish_to
 
     _options(session)
-    project = _project()
-    publish_to(project, ["testpypi"], _credentials_env(project))
+    publish_to(_release_context(_project()), ["testpypi"])
     _show_summary("release_test")
 
 
@@ -585,8 +582,7 @@ def release_prod(session: nox.Session) -> None:
     from noxship.release import publish_to
 
     _options(session)
-    project = _project()
-    publish_to(project, ["pypi"], _credentials_env(project))
+    publish_to(_release_context(_project()), ["pypi"])
     _show_summary("release_prod")
 
 

@@ -12,7 +12,8 @@ from noxship.build.dist import Distribution
 from noxship.errors import ConfigError, CredentialsError, IndexConflictError, PublishError
 from noxship.project import Project
 from noxship.publish import RetryPolicy, publish, resolve_credentials, resolve_target
-from noxship.publish.gitlab import api_credentials, create_release
+from noxship.publish.gitlab import api_credentials
+from noxship.release.forges.gitlab import create_release
 from tests.fake_gitlab import FakeGitLab, Package, PackageFile
 
 # Builds, installs or npm tools: needs the package registries (README.md).

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from noxship.context import Context
 from noxship.errors import ConfigError, IndexConflictError
 from noxship.publish import LocalIndex, Target
 from noxship.publish.index import project_page_exists
@@ -84,7 +85,7 @@ def test_the_first_release_checks_the_name(
         "noxship.publish.names.stdlib_prohibited", lambda: frozenset({"good-sample"})
     )
     with pytest.raises(ConfigError) as refused:
-        publish_to(project, ["testpypi"], env)
+        publish_to(Context.from_environ(env, project=project), ["testpypi"])
     assert str(refused.value) == (
         "the first release cannot be registered: 'good-sample' is the name of a "
         "standard-library module, which testpypi refuses: rename the project; nothing was uploaded"

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from noxship.build.dist import Distribution, sha256_of
+from noxship.context import Context
 from noxship.errors import CredentialsError, PublishError
 from noxship.plan import plan_from_environment
 from noxship.project import Project
@@ -56,7 +57,7 @@ def state(index: LocalIndex, gitlab: FakeGitLab) -> tuple[dict[str, str], list[s
 def rerun(project: Project, env: dict[str, str]) -> tuple[list[str], dict[str, tuple[str, ...]]]:
     """The re-run: the plan's reasons, then what each target's publish uploaded."""
     plan = plan_from_environment(project, env, history_reader(project, env))
-    reports = publish_planned(project, env)
+    reports = publish_planned(Context.from_environ(env, project=project))
     return list(plan.reasons), {r.target.name: r.uploaded for r in reports}
 
 
@@ -66,7 +67,9 @@ def test_testpypi_done_and_gitlab_failed(
     index, gitlab = world
     project, dists = good_release
     with pytest.raises(CredentialsError):  # the gitlab upload is refused: a revoked token
-        publish_planned(project, release_job(index, gitlab, token="revoked"))
+        publish_planned(
+            Context.from_environ(release_job(index, gitlab, token="revoked"), project=project)
+        )
     testpypi_files, gitlab_files, releases = state(index, gitlab)
     assert len(testpypi_files) == 2 and gitlab_files == [] and releases == set()
     reasons, uploaded = rerun(project, release_job(index, gitlab))
@@ -84,7 +87,7 @@ def test_every_target_done_and_the_tag_failed(
     project, _ = good_release
     gitlab.fail_releases = 100  # GitLab fails every release creation of the first run
     with pytest.raises(PublishError):
-        publish_planned(project, release_job(index, gitlab))
+        publish_planned(Context.from_environ(release_job(index, gitlab), project=project))
     before = state(index, gitlab)
     assert before[2] == set() and gitlab.tags == {}
     gitlab.fail_releases = 0
@@ -101,7 +104,7 @@ def test_the_tag_exists_and_the_release_does_not(
     index, gitlab = world
     project, _ = good_release
     env = release_job(index, gitlab)
-    publish_to(project, ["testpypi", "gitlab"], env)
+    publish_to(Context.from_environ(env, project=project), ["testpypi", "gitlab"])
     gitlab.tags["v0.3.0"] = SHA  # tagged by hand, or by a job that died before the Release
     before = state(index, gitlab)
     reasons, uploaded = rerun(project, env)

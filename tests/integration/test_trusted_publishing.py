@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from noxship.build.dist import Distribution
+from noxship.context import Context
 from noxship.errors import CredentialsError
 from noxship.project import Project
 from noxship.publish import trusted
@@ -63,14 +64,14 @@ def test_one_exchange_serves_every_upload_and_the_retry(
     env = job_env(fake)
     fake.faults = Faults(skip=1, fail=1)  # the second file's first upload fails: 503
     caplog.set_level(logging.INFO, logger="noxship")
-    (report,) = publish_to(project, ["testpypi"], env)
+    (report,) = publish_to(Context.from_environ(env, project=project), ["testpypi"])
     assert sorted(report.uploaded) == sorted(d.filename for d in dists)
     assert len(fake.mints) == 1, fake.mints
     (minted,) = fake.minted
     assert fake.uploads == ["200", "503", "200"]
     assert fake.upload_tokens == [minted, minted, minted]
     # A re-run in the same job: nothing to upload, no second exchange.
-    (again,) = publish_to(project, ["testpypi"], env)
+    (again,) = publish_to(Context.from_environ(env, project=project), ["testpypi"])
     assert again.uploaded == () and len(fake.mints) == 1
     logged = caplog.text
     assert minted not in logged and env["TESTPYPI_ID_TOKEN"] not in logged
@@ -97,7 +98,7 @@ def test_a_refused_exchange_is_one_line_naming_the_code(
     url = f"http://127.0.0.1:{fake.port}/_/oidc/mint-token"
     requests.post(url, json={"token": env["TESTPYPI_ID_TOKEN"]}, timeout=10)
     with pytest.raises(CredentialsError) as caught:
-        publish_to(project, ["testpypi"], env)
+        publish_to(Context.from_environ(env, project=project), ["testpypi"])
     assert str(caught.value) == (
         "testpypi refused the trusted-publishing exchange (invalid-reuse-token: invalid token: "
         "already used): check the trusted publisher on the index against the job (project, "
@@ -131,7 +132,7 @@ def test_claims_that_cannot_match_stop_before_the_build(
         str(claims.get("aud", "testpypi")), **{"environment": "testpypi", **claims}
     )
     with pytest.raises(CredentialsError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        resolve_targets(Project.load(tmp_path), ["testpypi"], env)
+        resolve_targets(Context.from_environ(env, project=Project.load(tmp_path)), ["testpypi"])
     assert fake.mints == []  # nothing was exchanged
 
 
@@ -158,7 +159,7 @@ def test_attestations_go_with_their_files_by_default_with_trusted_publishing(
 ) -> None:
     project, dists = good_release
     env = {**job_env(fake), "NOXSHIP_ATTESTATIONS": "auto"}  # the default
-    (report,) = publish_to(project, ["testpypi"], env)
+    (report,) = publish_to(Context.from_environ(env, project=project), ["testpypi"])
     assert len(report.uploaded) == 2
     assert sorted(fake.attestations) == sorted(d.filename for d in dists)
     for dist in dists:
@@ -175,7 +176,7 @@ def test_attestations_off(
 ) -> None:
     project, _ = good_release
     env = {**job_env(fake), "NOXSHIP_ATTESTATIONS": "false"}
-    (report,) = publish_to(project, ["testpypi"], env)
+    (report,) = publish_to(Context.from_environ(env, project=project), ["testpypi"])
     assert len(report.uploaded) == 2 and fake.attestations == {}
 
 
@@ -191,8 +192,9 @@ def test_attestations_are_refused_for_other_targets_and_need_an_identity(
              "NOXSHIP_TARGET_MIRROR_PASSWORD": "x", "NOXSHIP_ATTESTATIONS": "true"}  # fmt: skip
     with pytest.raises(ConfigError, match="accepted only by PyPI and TestPyPI, not by target "
                        "mirror: set NOXSHIP_ATTESTATIONS=false for its job"):  # fmt: skip
-        publish_to(project, ["mirror"], other)
+        publish_to(Context.from_environ(other, project=project), ["mirror"])
     # No attestation in dist/ and no Sigstore identity in the job: stop before uploading.
     with pytest.raises(ConfigError, match="needs the CI's identity for Sigstore"):
-        publish_to(project, ["testpypi"], {**job_env(fake), "NOXSHIP_ATTESTATIONS": "auto"})
+        auto = {**job_env(fake), "NOXSHIP_ATTESTATIONS": "auto"}
+        publish_to(Context.from_environ(auto, project=project), ["testpypi"])
     assert fake.upload_tokens == [] and fake.mints == []

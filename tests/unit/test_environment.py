@@ -134,3 +134,23 @@ def test_a_context_is_a_snapshot_that_never_shows_a_value() -> None:
         context.environ["PATH"] = "/x"  # type: ignore[index]
     with pytest.raises(AttributeError):
         context.environ = {}  # type: ignore[misc]
+
+
+def test_a_context_carries_the_project_and_the_ci_provider(tmp_path: Path) -> None:
+    """The release chains take one Context: the environment, the project and the
+    CI provider its variables describe; a context without a project says so."""
+    from noxship.context import Context
+    from noxship.project import Project
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "1.0"\n', encoding="utf-8"
+    )
+    project = Project.load(tmp_path)
+    gitlab = {"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "push", "CI_JOB_TOKEN": "glcbt-secret"}
+    context = Context.from_environ(gitlab, project=project)
+    assert context.project is project
+    assert context.ci.provider == "gitlab"
+    assert repr(context) == "Context(demo, <3 variables>)"
+    assert Context.from_environ({}).ci.provider == "local"
+    with pytest.raises(ValueError, match="holds no project"):
+        _ = Context.from_environ({}).project

@@ -18,7 +18,6 @@ SRC = Path(noxship.__file__).resolve().parent  # the package under test, install
 # The flow, bottom to top: a module may import only from its own rank or below.
 RANKS = {
     "errors": 0,
-    "context": 0,
     "environment": 0,
     "_run": 1,
     "_isolated": 1,
@@ -28,6 +27,7 @@ RANKS = {
     "options": 1,
     "project": 2,
     "plan": 3,
+    "context": 3,  # holds a project and names the CI provider its variables describe
     "build": 4,
     "wheeltest": 5,
     "publish": 6,

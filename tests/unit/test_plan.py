@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from noxship.context import Context
 from noxship.errors import ConfigError, ExitCode, PlanError
 from noxship.plan import (
     CIContext,
@@ -573,8 +574,9 @@ def test_later_jobs_take_the_handed_over_plan(project: Project, no_sockets: None
     from noxship.release import planned_version
 
     env = {**GL_MR, "NOXSHIP_PLAN_KIND": "preview", "NOXSHIP_PLAN_VERSION": "1.4.1.dev123"}
-    assert str(planned_version(project, env)) == "1.4.1.dev123"
-    assert planned_version(project, {**GL_MR, "NOXSHIP_PLAN_KIND": "none"}) is None
+    assert str(planned_version(Context.from_environ(env, project=project))) == "1.4.1.dev123"
+    handed = {**GL_MR, "NOXSHIP_PLAN_KIND": "none"}
+    assert planned_version(Context.from_environ(handed, project=project)) is None
 
 
 @pytest.mark.parametrize(

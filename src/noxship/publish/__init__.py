@@ -3,7 +3,7 @@ upload and settling, verification, GitLab, and the embedded local index.
 
 Owns: :mod:`.targets` (kinds of target, their URLs and credentials),
 :mod:`.credentials`, :mod:`.index` and :mod:`.gitlab` (what a target holds;
-GitLab Releases), :mod:`.lookup`, :mod:`.upload` (one file at a time, judged by
+GitLab's API client), :mod:`.lookup`, :mod:`.upload` (one file at a time, judged by
 HTTP status), :mod:`.verify` (index and install checks), :mod:`.publisher`
 (the three steps together) and :mod:`.local_index` (pypiserver on 127.0.0.1).
 May import: :mod:`noxship.build`, the base modules and libraries; nothing

@@ -1,11 +1,11 @@
 """The GitLab side of publishing, through python-gitlab: which files a project's
-PyPI package registry already holds, and the Release that tags a version.
+PyPI package registry already holds, and the API client that the Release which
+tags a version uses (:mod:`noxship.release.forges.gitlab`).
 
 GitLab docs used: Packages API (``GET /projects/:id/packages`` with
 ``package_type=pypi``, ``package_name``, ``package_version``; ``GET
 /projects/:id/packages/:package_id/package_files``, each with ``file_sha256``);
-Releases API (``POST /projects/:id/releases`` with ``tag_name`` and ``ref``
-creates the tag; job tokens may call it). ``package_name`` matches fuzzily, so
+``package_name`` matches fuzzily, so
 names are compared after PEP 503 normalisation here. A job token authenticates
 with the ``JOB-TOKEN`` header, any other token with ``PRIVATE-TOKEN``.
 """
@@ -13,7 +13,7 @@ with the ``JOB-TOKEN`` header, any other token with ``PRIVATE-TOKEN``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import requests
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from gitlab import Gitlab
     from gitlab.v4.objects import Project as GitLabProject
 
-__all__ = ["api_credentials", "create_release", "list_package_files"]
+__all__ = ["api_credentials", "api_project", "list_package_files"]
 
 logger = logging.getLogger("noxship")
 
@@ -75,7 +75,14 @@ def _client(credentials: Credentials, environ: Mapping[str, str]) -> Gitlab:
     return gitlab.Gitlab(server, private_token=token, timeout=30)
 
 
-def _project(credentials: Credentials, environ: Mapping[str, str]) -> GitLabProject:
+def api_project(credentials: Credentials, environ: Mapping[str, str]) -> GitLabProject:
+    """The pipeline's GitLab project (``CI_PROJECT_ID``) on the server of
+    ``CI_API_V4_URL``, as python-gitlab's lazy ``Project`` (no request is made yet).
+
+    Raises:
+        ConfigError: ``CI_API_V4_URL`` or ``CI_PROJECT_ID`` is not set.
+        CredentialsError: ``credentials`` is a deploy token, which the REST API refuses.
+    """
     project_id = environ.get("CI_PROJECT_ID")
     if not project_id:
         raise ConfigError("target gitlab needs CI_PROJECT_ID: run in GitLab CI, or set it")
@@ -120,7 +127,7 @@ def list_package_files(
     wanted = canonicalize_name(project_name)
     files: dict[str, IndexFile] = {}
     try:
-        project = _project(credentials, environ)
+        project = api_project(credentials, environ)
         for package in project.packages.list(
             package_type="pypi", package_name=project_name, iterator=True
         ):
@@ -146,89 +153,3 @@ def list_package_files(
             f"{type(exc).__name__}; check CI_API_V4_URL and the network"
         ) from None
     return files
-
-
-def create_release(
-    credentials: Credentials,
-    environ: Mapping[str, str],
-    *,
-    tag: str,
-    ref: str,
-    name: str,
-    description: str,
-    links: Sequence[tuple[str, str]] = (),
-) -> bool:
-    """Create a GitLab Release, and with it the tag ``tag`` on ``ref``.
-
-    Args:
-        credentials: a job token or an access token with ``api`` scope.
-        environ: gives ``CI_API_V4_URL`` and ``CI_PROJECT_ID``.
-        tag: the tag name, ``v1.4.0``.
-        ref: the commit SHA the tag points to.
-        name: the release title.
-        description: Markdown text.
-        links: (name, URL) pairs shown as release assets.
-
-    Returns:
-        ``True`` when this call created the release, ``False`` when it already
-        existed for ``ref`` (a re-run job; GitLab answers 409).
-
-    Raises:
-        PublishError: the API refused the request (the message gives the
-            status), or the tag's release exists for another commit.
-    """
-    import gitlab.exceptions
-
-    project = _project(credentials, environ)
-    try:
-        release = project.releases.create(
-            {
-                "name": name,
-                "tag_name": tag,
-                "ref": ref,
-                "description": description,
-                "assets": {"links": [{"name": n, "url": u} for n, u in links]},
-            }
-        )
-    except gitlab.exceptions.GitlabError as exc:
-        if exc.response_code == 409:
-            # A re-run of a release job: the release exists. Fine when it is
-            # for the same commit; anything else needs a person.
-            _existing_release(project, tag, ref)
-            return False
-        error = CredentialsError if exc.response_code in (401, 403) else PublishError
-        raise error(
-            f"GitLab refused to create release {tag} (HTTP {exc.response_code}): "
-            "check that the token may create releases (job token, or api scope)"
-        ) from None
-    except requests.RequestException as exc:
-        raise PublishError(
-            f"cannot reach the GitLab API to create release {tag}: {type(exc).__name__}; "
-            "check CI_API_V4_URL and the network, then re-run the job"
-        ) from None
-    logger.info("created GitLab release %s (tag on %s)", release.tag_name, ref[:12])
-    return True
-
-
-def _existing_release(project: GitLabProject, tag: str, ref: str) -> None:
-    import gitlab.exceptions
-
-    try:
-        existing = project.releases.get(tag)
-    except gitlab.exceptions.GitlabError as exc:
-        raise PublishError(
-            f"GitLab says release {tag} exists but cannot show it (HTTP {exc.response_code}): "
-            "look at the project's releases, then re-run"
-        ) from None
-    except requests.RequestException as exc:
-        raise IndexUnavailableError(
-            f"GitLab says release {tag} exists, then could not be reached to show it "
-            f"({type(exc).__name__}): re-run when it answers"
-        ) from None
-    commit = (getattr(existing, "commit", None) or {}).get("id", "")
-    if ref and commit and not (commit.startswith(ref) or ref.startswith(commit)):
-        raise PublishError(
-            f"release {tag} already exists for commit {commit[:12]}, not {ref[:12]}: "
-            "a version is released once; bump the version"
-        )
-    logger.info("release %s already exists for this commit: nothing to create", tag)

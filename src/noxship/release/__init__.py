@@ -2,7 +2,8 @@
 targets, and the tag after the last target.
 
 Owns: :mod:`.chains` (publish to the plan's targets, to named targets, or to
-the embedded index; the report) and :mod:`.tagging` (one tagger per CI provider).
+the embedded index; the report), :mod:`.tagging` (one tagger per CI provider)
+and :mod:`.forges` (GitLab's and GitHub's releases, one module each).
 May import: every stage before it (project, plan, build, publish) and the base
 modules; only :mod:`noxship.sessions` and :mod:`noxship.cli` import it.
 """

@@ -30,7 +30,6 @@ from noxship.errors import (
     UsageError,
 )
 from noxship.plan.planner import Plan, PlanKind, plan_from_environment
-from noxship.plan.providers import detect
 from noxship.project import Project
 from noxship.project.version_source import VCS_KINDS
 from noxship.publish.complete import Matrix, check_complete
@@ -64,14 +63,23 @@ __all__ = [
 logger = logging.getLogger("noxship")
 
 
-def planned_version(project: Project, environ: Mapping[str, str]) -> Version | None:
+def planned_version(context: Context) -> Version | None:
     """The version this pipeline's plan builds (a release's, or a preview's
     ``.devN``), else ``None`` (then a build gives the project's own).
 
     A job after the one that planned takes the plan it handed over
     (``NOXSHIP_PLAN_KIND`` and ``NOXSHIP_PLAN_VERSION``, the dotenv report) and
     reads no index; otherwise the plan is made here, reading the release history
-    only for a preview's version (a release's comes from its message or tag)."""
+    only for a preview's version (a release's comes from its message or tag).
+
+    Args:
+        context: the project, and the environment (CI variables, the hand-off).
+
+    Raises:
+        PlanError: the handed-over version is not a PEP 440 version, or the CI
+            variables are inconsistent (exit 2).
+    """
+    project, environ = context.project, context.environ
     kind, handed = environ.get("NOXSHIP_PLAN_KIND"), environ.get("NOXSHIP_PLAN_VERSION")
     if kind == PlanKind.NONE.value:
         return None
@@ -93,7 +101,7 @@ def planned_version(project: Project, environ: Mapping[str, str]) -> Version | N
     return Version(plan.version) if plan.kind is not PlanKind.NONE and plan.version else None
 
 
-def check_request_version(project: Project, environ: Mapping[str, str]) -> str:
+def check_request_version(context: Context) -> str:
     """The version check (``noxship check-version``, the ``check_version`` session).
 
     In a merge or pull request it asks what merging would release: only when the
@@ -101,6 +109,9 @@ def check_request_version(project: Project, environ: Mapping[str, str]) -> str:
     base (:func:`noxship.plan.merging_releases`), must the version be free;
     otherwise it says that merging releases nothing, and reads no index.
     Elsewhere (a laptop, a push) it checks the project's version.
+
+    Args:
+        context: the project, and the CI variables that say what runs.
 
     Returns:
         The line to print.
@@ -112,7 +123,8 @@ def check_request_version(project: Project, environ: Mapping[str, str]) -> str:
     from noxship.plan import Policy, check_version, merging_releases
     from noxship.release.history import gather_released, version_at
 
-    ctx = detect(environ)
+    project, environ = context.project, context.environ
+    ctx = context.ci
     policy = Policy.from_config(project.config, environ)
     if ctx.event in ("merge_request", "pull_request"):
         base = version_at(project, ctx.base_sha, environ) if ctx.base_sha else None
@@ -170,17 +182,14 @@ def warn_dirty(project: Project) -> list[str]:
     return changed
 
 
-def build_planned(
-    project: Project, environ: Mapping[str, str], pythons: Sequence[str] | None = None
-) -> list[Distribution]:
+def build_planned(context: Context, pythons: Sequence[str] | None = None) -> list[Distribution]:
     """Build the version this pipeline's plan builds (a release's, or a preview's
     ``.devN``; else the project's own) into ``<root>/dist``
     (:func:`noxship.build.build`).
 
     Args:
-        project: the project.
-        environ: the environment, with the project's ``.env`` merged: its
-            credentials' values are what no archive may hold.
+        context: the project, and the environment with the project's ``.env``
+            merged: its credentials' values are what no archive may hold.
         pythons: for a compiled project, the feature versions to build wheels
             for (``["3.12"]``); default as ``test_wheel`` chooses (``[tool.noxship]
             pythons``, else every Python here that ``requires-python`` admits).
@@ -194,7 +203,8 @@ def build_planned(
     """
     from noxship.build import build
 
-    version = planned_version(project, environ)
+    project, environ = context.project, context.environ
+    version = planned_version(context)
     if version is None and project.version_source.is_vcs:
         warn_dirty(project)
     if version is not None and version != project.version:
@@ -208,18 +218,16 @@ def build_planned(
         version=version,
         secrets=secret_values(environ),
         epoch=environ.get("SOURCE_DATE_EPOCH") or None,
-        pythons=lambda: _wheel_pythons(project, pythons, environ),
+        pythons=lambda: _wheel_pythons(context, pythons),
     )
 
 
-def _wheel_pythons(
-    project: Project, wanted: Sequence[str] | None, environ: Mapping[str, str]
-) -> list[tuple[str, Path]]:
+def _wheel_pythons(context: Context, wanted: Sequence[str] | None) -> list[tuple[str, Path]]:
     """The Pythons a compiled project's wheels are built for: those ``test_wheel``
     tests (:func:`noxship.wheeltest.find_interpreters`)."""
     from noxship.wheeltest.interpreters import find_interpreters
 
-    found = find_interpreters(project, wanted, context=Context.from_environ(environ))
+    found = find_interpreters(context.project, wanted, context=context)
     return [(i.minor, i.executable) for i in found]
 
 
@@ -247,16 +255,16 @@ def _check_handed_digests(dists: Sequence[Distribution], expected: str) -> None:
     logger.info("dist/ matches the %d digests the build job handed over", len(handed))
 
 
-def checked_distributions(
-    project: Project, version: Version | None, environ: Mapping[str, str]
-) -> list[Distribution]:
+def checked_distributions(context: Context, version: Version | None) -> list[Distribution]:
     """Return ``dist/``'s distributions once they pass the pre-flight checks:
-    regular files of this project and version, each matching ``dist/SHA256SUMS``,
-    and no archive member that is a credential file or holds a secret of ``environ``.
+    regular files of the context's project and of ``version``, each matching
+    ``dist/SHA256SUMS``, and no archive member that is a credential file or holds
+    a secret of the context's environment.
 
     Raises:
         DistributionError: one of the checks failed; nothing is published.
     """
+    project, environ = context.project, context.environ
     dist_dir = project.root / "dist"
     dists = find_distributions(dist_dir, project.name, version)
     verify_checksums(dists, dist_dir / CHECKSUMS_NAME)
@@ -279,9 +287,7 @@ def print_report(report: PublishReport, label: str | None = None) -> None:
         print(f"  {digest}  {filename}  ({state})")
 
 
-def resolve_targets(
-    project: Project, targets: Sequence[str], environ: Mapping[str, str]
-) -> list[tuple[Target, Credentials]]:
+def resolve_targets(context: Context, targets: Sequence[str]) -> list[tuple[Target, Credentials]]:
     """Resolve every target and its credentials, before anything is uploaded.
 
     Raises:
@@ -289,6 +295,7 @@ def resolve_targets(
         CredentialsError: a target has no credentials, or a trusted-publishing ID
             token whose claims cannot match (exit 3).
     """
+    project, environ = context.project, context.environ
     resolved = []
     for name in targets:
         target = resolve_target(name, environ, project.name)
@@ -320,9 +327,8 @@ def check_public_version(project: Project, targets: Sequence[Target]) -> None:
 
 
 def publish_to(
-    project: Project,
+    context: Context,
     targets: Sequence[str],
-    environ: Mapping[str, str],
     *,
     verbose: bool = False,
     version: str | None = None,
@@ -330,9 +336,9 @@ def publish_to(
     """Publish ``<project>/dist`` to ``targets``, in order.
 
     Args:
-        project: the project whose ``dist/`` is published.
+        context: the project whose ``dist/`` is published, and the environment
+            (with ``.env`` merged on a laptop).
         targets: target names (``pypi``, ``testpypi``, ``gitlab``, user-defined).
-        environ: the environment (with ``.env`` merged on a laptop).
         verbose: run twine with ``--verbose``.
         version: the version ``dist/`` must hold; default the project's.
 
@@ -347,17 +353,18 @@ def publish_to(
         IndexConflictError: a file name is taken with other content (exit 4).
         PublishError: an upload or the verification failed (exit 1).
     """
-    resolved = resolve_targets(project, targets, environ)
+    project = context.project
+    resolved = resolve_targets(context, targets)
     expected = Version(version) if version else project.version
-    dists = checked_distributions(project, expected, environ)
+    dists = checked_distributions(context, expected)
     matrix = release_matrix(project)
     check_complete([d.filename for d in dists], (), matrix)  # before the first target
     for target, _ in resolved:
-        _check_first_release(project, target, Context.from_environ(environ).cache_home)
+        _check_first_release(project, target, context.cache_home)
     reports = []
     for target, credentials in resolved:
         report = publish(
-            dists, target, credentials, environ=environ, verbose=verbose, matrix=matrix
+            dists, target, credentials, environ=context.environ, verbose=verbose, matrix=matrix
         )
         print_report(report)
         record_published(report, dists[0].version)
@@ -429,8 +436,7 @@ def record_tag(tag: str, provider: str, environ: Mapping[str, str]) -> None:
 
 
 def publish_planned(
-    project: Project,
-    environ: Mapping[str, str],
+    context: Context,
     *,
     only: Sequence[str] = (),
     verbose: bool = False,
@@ -439,8 +445,7 @@ def publish_planned(
     """Do what ``noxship plan`` says: publish to its targets, then tag.
 
     Args:
-        project: the project.
-        environ: the CI variables and credentials.
+        context: the project, and the CI variables and credentials.
         only: publish to these of the plan's targets alone (one CI job per
             target); the tag is made only when the plan's last target is among them.
         verbose: twine's verbose output.
@@ -455,13 +460,14 @@ def publish_planned(
             on no release branch (exit 2; nothing is published); and as
             :func:`publish_to` and :func:`tag_release`.
     """
+    project, environ = context.project, context.environ
     plan = plan_from_environment(
         project,
         environ,
         history_reader(project, environ),
         lambda sha: version_at(project, sha, environ),
     )
-    _check_reviewed(project, plan, environ)
+    _check_reviewed(context, plan)
     for reason in plan.reasons:
         logger.info("plan: %s", reason)
     if not plan.targets:
@@ -478,25 +484,29 @@ def publish_planned(
                 ", ".join(plan.targets),
             )
             return []
-    reports = publish_to(project, planned, environ, verbose=verbose, version=plan.version)
+    reports = publish_to(context, planned, verbose=verbose, version=plan.version)
     if tag and plan.tag and planned[-1] == plan.targets[-1]:
         tag_release(project, environ, plan.provider, plan.tag, plan.version or "", plan.targets)
         record_tag(plan.tag, plan.provider, environ)
     return reports
 
 
-def _check_reviewed(project: Project, plan: Plan, environ: Mapping[str, str]) -> None:
+def _check_reviewed(context: Context, plan: Plan) -> None:
     """A tag (or a GitHub release) publishes only a commit of a release branch."""
+    project, environ = context.project, context.environ
     if plan.kind is PlanKind.RELEASE and plan.event in ("tag", "release") and plan.version:
-        ctx = detect(environ)
+        ctx = context.ci
         extra = environ.get("NOXSHIP_RELEASE_BRANCHES")
         branches = extra.replace(",", " ").split() if extra else project.config.release_branches
         allowed = [ctx.default_branch or "", *branches]
         check_reviewed(project.root, f"v{plan.version}", ctx.sha, allowed, environ)
 
 
-def tag_planned(project: Project, environ: Mapping[str, str]) -> str | None:
+def tag_planned(context: Context) -> str | None:
     """Make the tag the plan names, after its targets were published by other jobs.
+
+    Args:
+        context: the project, and the CI variables and credentials.
 
     Returns:
         The tag, or ``None`` when the plan makes none.
@@ -504,11 +514,12 @@ def tag_planned(project: Project, environ: Mapping[str, str]) -> str | None:
     Raises:
         As :func:`tag_release`; PlanError as :func:`publish_planned`.
     """
+    project, environ = context.project, context.environ
     plan = plan_from_environment(project, environ)
     if not plan.tag:
         logger.info("the plan makes no tag")
         return None
-    _check_reviewed(project, plan, environ)
+    _check_reviewed(context, plan)
     tag_release(project, environ, plan.provider, plan.tag, plan.version or "", plan.targets)
     record_tag(plan.tag, plan.provider, environ)
     return plan.tag
@@ -546,9 +557,9 @@ def start_local_index(packages: Path | None = None) -> None:
     _STARTED[packages] = index
 
 
-def _tested_pythons(project: Project, environ: Mapping[str, str]) -> list[str]:
+def _tested_pythons(context: Context) -> list[str]:
     """The Pythons ``test_wheel`` tests here by default."""
-    return [minor for minor, _ in _wheel_pythons(project, None, environ)]
+    return [minor for minor, _ in _wheel_pythons(context, None)]
 
 
 def _stop_started() -> None:
@@ -558,8 +569,7 @@ def _stop_started() -> None:
 
 
 def publish_local(
-    project: Project,
-    environ: Mapping[str, str],
+    context: Context,
     packages: Path | None = None,
     pythons: Sequence[str] | None = None,
 ) -> PublishReport:
@@ -568,8 +578,8 @@ def publish_local(
     (the Pythons tested here; :func:`release_matrix`).
 
     Args:
-        project: the project.
-        environ: the run's environment (the secrets no archive may hold).
+        context: the project, and the run's environment (the secrets no archive
+            may hold).
         packages: where the index keeps its files; default a temporary directory
             (``NOXSHIP_LOCAL_INDEX_DIR`` in the session).
 
@@ -584,13 +594,14 @@ def publish_local(
             stack.callback(index.__exit__, None, None, None)
         else:
             index = stack.enter_context(LocalIndex(packages, wait=False, open_reads=False))
-        dists = checked_distributions(project, project.version, environ)
+        project = context.project
+        dists = checked_distributions(context, project.version)
         index.wait()  # the checks above ran while the server started
         logger.info("embedded index: %s", index.simple_url)
         target = Target("local", index.url, index.simple_url)
         credentials = Credentials(index.username, index.password, "the embedded index's user")
-        matrix = release_matrix(project, pythons or _tested_pythons(project, environ))
-        report = publish(dists, target, credentials, environ=environ, matrix=matrix)
+        matrix = release_matrix(project, pythons or _tested_pythons(context))
+        report = publish(dists, target, credentials, environ=context.environ, matrix=matrix)
         print_report(report, "the embedded index")
         record_published(report)
     logger.info("stopped the embedded index")

@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from noxship.errors import ConfigError, PublishError
 from noxship.plan.providers import GitHub, GitLab, Local
 from noxship.project import Project
-from noxship.publish.gitlab import api_credentials, create_release
+from noxship.publish.gitlab import api_credentials
 from noxship.publish.targets import resolve_target
 from noxship.release.changelog import CHANGELOG, section_of
+from noxship.release.forges.github import create_release as create_github_release
+from noxship.release.forges.gitlab import create_release
 from noxship.release.git import git
-
-if TYPE_CHECKING:
-    import requests
 
 __all__ = ["TAGGERS", "tag_release"]
 
@@ -103,52 +101,9 @@ def _tag_github(
     else:
         git(["tag", tag, sha], environ, cwd=project.root, what="git tag")
     git(["push", "origin", f"refs/tags/{tag}"], environ, cwd=project.root, what="git push")
-    _github_release(environ, tag, f"{project.name} {version}", _notes(project, version, targets))
-
-
-def _github_release(environ: Mapping[str, str], tag: str, name: str, notes: str) -> None:
-    import requests
-
-    token, repository = environ.get("GITHUB_TOKEN"), environ.get("GITHUB_REPOSITORY")
-    if not token or not repository:
-        logger.warning(
-            "no GITHUB_TOKEN or GITHUB_REPOSITORY: tag %s pushed, no GitHub release", tag
-        )
-        return
-    api = environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/vnd.github+json",
-        "X-GitHub-Api-Version": "2022-11-28",
-    }
-    body = {"tag_name": tag, "name": name, "body": notes}
-    try:
-        response = requests.post(
-            f"{api}/repos/{repository}/releases", json=body, headers=headers, timeout=30
-        )
-    except requests.RequestException as exc:
-        raise PublishError(
-            f"cannot reach the GitHub API ({type(exc).__name__}) to create the "
-            f"release of {tag}: re-run the tag job"
-        ) from None
-    codes = {e.get("code") for e in _errors(response)}
-    if response.status_code == 422 and "already_exists" in codes:
-        logger.info("the GitHub release of %s exists: nothing to do", tag)
-        return
-    if response.status_code != 201:
-        raise PublishError(
-            f"the GitHub API answered HTTP {response.status_code} to the release "
-            f"of {tag}: give the job `permissions: contents: write`, then re-run"
-        )
-    logger.info("created the GitHub release of %s", tag)
-
-
-def _errors(response: requests.Response) -> list[dict[str, object]]:
-    try:
-        errors = response.json().get("errors", [])
-    except (ValueError, AttributeError):
-        return []
-    return [e for e in errors if isinstance(e, dict)]
+    create_github_release(
+        environ, tag, f"{project.name} {version}", _notes(project, version, targets)
+    )
 
 
 def _tag_local(

@@ -227,9 +227,11 @@ def _history(project: Project) -> HistoryReader:
     request): the release layer's imports stay off `noxship plan`'s start-up."""
 
     def read(targets: tuple[str, ...], preview: bool) -> ReleaseHistory:
+        from noxship.context import Context
         from noxship.release.history import gather_released
 
-        return gather_released(project, targets, os.environ, preview=preview)
+        context = Context.from_environ(os.environ, project=project)
+        return gather_released(context, targets, preview=preview)
 
     return read
 
@@ -238,9 +240,10 @@ def _base(project: Project) -> Callable[[str], str | None]:
     """Read the version at a merge request's base only when a plan needs it."""
 
     def read(sha: str) -> str | None:
+        from noxship.context import Context
         from noxship.release.history import version_at
 
-        return version_at(project, sha, os.environ)
+        return version_at(Context.from_environ(os.environ, project=project), sha)
 
     return read
 

@@ -56,7 +56,9 @@ def state(index: LocalIndex, gitlab: FakeGitLab) -> tuple[dict[str, str], list[s
 
 def rerun(project: Project, env: dict[str, str]) -> tuple[list[str], dict[str, tuple[str, ...]]]:
     """The re-run: the plan's reasons, then what each target's publish uploaded."""
-    plan = plan_from_environment(project, env, history_reader(project, env))
+    plan = plan_from_environment(
+        project, env, history_reader(Context.from_environ(env, project=project))
+    )
     reports = publish_planned(Context.from_environ(env, project=project))
     return list(plan.reasons), {r.target.name: r.uploaded for r in reports}
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from noxship.build.dist import Distribution
+from noxship.context import Context
 from noxship.errors import IndexConflictError, IndexUnavailableError
 from noxship.plan import check_version
 from noxship.project import Project
@@ -45,7 +46,7 @@ def test_a_version_on_the_index_is_taken_and_a_free_one_passes(
     project, dists = good_release
     publish(dists, index.target(), index.credentials(), check_install=False)
     env = env_for(index)
-    released = gather_released(project, ["mirror"], env)
+    released = gather_released(Context.from_environ(env, project=project), ["mirror"])
     assert released.places == {"0.3.0": ("mirror",)}
     assert "the simple index of mirror" in released.consulted
     # no remote: the local tags are read, and the reasons say so
@@ -56,7 +57,7 @@ def test_a_version_on_the_index_is_taken_and_a_free_one_passes(
     # the same project at a free version, in a copy (good_release is shared)
     subprocess.run(["git", "clone", "-q", str(project.root), str(tmp_path / "c")], check=True)
     free = with_version(Project.load(tmp_path / "c"), "0.4.0")
-    said = check_version(free, gather_released(free, ["mirror"], env))
+    said = check_version(free, gather_released(Context.from_environ(env, project=free), ["mirror"]))
     assert said.startswith("version check: 0.4.0 is not released yet (read ")
 
 
@@ -70,7 +71,7 @@ def test_an_unreachable_index_does_not_pass(
     env = {"NOXSHIP_TARGET_MIRROR_UPLOAD_URL": f"http://127.0.0.1:{port}/",
            "NOXSHIP_TARGET_MIRROR_INDEX_URL": f"http://127.0.0.1:{port}/simple/",
            "NOXSHIP_RETRY_DELAY": "0"}  # fmt: skip
-    released = gather_released(project, ["mirror"], env)
+    released = gather_released(Context.from_environ(env, project=project), ["mirror"])
     assert (
         released.unreachable
         and "cannot reach the index of target mirror" in (released.unreachable[0])
@@ -120,7 +121,7 @@ def test_a_shallow_clone_asks_the_remote_for_its_tags(tmp_path: Path) -> None:
     git(tmp_path, "clone", "-q", "--depth", "1", "--no-tags", f"file://{origin}", str(clone))
     assert git(clone, "tag", "--list") == ""
     project = Project.load(clone)
-    released = gather_released(project, [], {})
+    released = gather_released(Context.from_environ({}, project=project), [])
     assert sorted(released.places) == ["1.0.0", "1.1.0", "1.2.0"]
     assert released.consulted == ("the tags of origin (git ls-remote)",)
     with pytest.raises(IndexConflictError, match=r"\(tag v1\.2\.0\): bump it .* from 1\.2\.1 up"):
@@ -161,7 +162,7 @@ def test_preview_next_auto_reads_the_commits_in_a_shallow_clone(tmp_path: Path) 
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", "--no-tags", f"file://{origin}", str(clone))
     project = Project.load(clone)
-    released = gather_released(project, [], {}, preview=True)
+    released = gather_released(Context.from_environ({}, project=project), [], preview=True)
     assert released.level == "minor"
     assert released.consulted[-1] == (
         "3 commits since v1.2.0 ask for a minor bump; the shallow clone was deepened "
@@ -192,7 +193,9 @@ def test_commits_that_cannot_be_read_are_listed_not_raised(tmp_path: Path) -> No
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))
     git(clone, "remote", "set-url", "origin", str(tmp_path / "gone"))
-    released = gather_released(Project.load(clone), [], {}, preview=True)
+    released = gather_released(
+        Context.from_environ({}, project=Project.load(clone)), [], preview=True
+    )
     assert released.level is None
     (failed,) = released.unreachable
     assert failed.startswith('the commits for preview-next = "auto": git fetch --unshallow')

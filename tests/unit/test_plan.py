@@ -565,7 +565,9 @@ def test_plans_that_publish_nothing_read_no_socket(
     from noxship.release.history import history_reader
 
     environ = {**env, "NOXSHIP_TARGET_PYPI_INDEX_URL": "https://192.0.2.1/simple/"}
-    plan = plan_from_environment(project, environ, history_reader(project, environ))
+    plan = plan_from_environment(
+        project, environ, history_reader(Context.from_environ(environ, project=project))
+    )
     assert plan.kind.value == "none"
 
 

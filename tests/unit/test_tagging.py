@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from noxship.context import Context
 from noxship.errors import ConfigError
 from noxship.project import Project
 from noxship.release.tagging import tag_release
@@ -25,7 +26,13 @@ def test_tag_without_the_commit_variable_is_refused(
     """Review 3: the literal "HEAD" was sent as the ref when the variable was missing."""
     project = project_with(tmp_path, '[project]\nname = "p"\nversion = "1.0"\n')
     with pytest.raises(ConfigError, match=f"{variable} is not set"):
-        tag_release(project, {"CI_JOB_TOKEN": "x"}, provider, "v1.0", "1.0", ["pypi"])
+        tag_release(
+            Context.from_environ({"CI_JOB_TOKEN": "x"}, project=project),
+            provider,
+            "v1.0",
+            "1.0",
+            ["pypi"],
+        )
 
 
 def test_the_release_notes_say_what_the_wheel_was_tested_with(tmp_path: Path) -> None:

@@ -94,8 +94,8 @@ def planned_version(context: Context) -> Version | None:
     plan = plan_from_environment(
         project,
         environ,
-        history_reader(project, environ),
-        lambda sha: version_at(project, sha, environ),
+        history_reader(context),
+        lambda sha: version_at(context, sha),
         steps=False,
     )
     return Version(plan.version) if plan.kind is not PlanKind.NONE and plan.version else None
@@ -127,7 +127,7 @@ def check_request_version(context: Context) -> str:
     ctx = context.ci
     policy = Policy.from_config(project.config, environ)
     if ctx.event in ("merge_request", "pull_request"):
-        base = version_at(project, ctx.base_sha, environ) if ctx.base_sha else None
+        base = version_at(context, ctx.base_sha) if ctx.base_sha else None
         why = merging_releases(ctx, project, policy, base)
         if why is None:
             kind = "merge request" if ctx.event == "merge_request" else "pull request"
@@ -137,7 +137,7 @@ def check_request_version(context: Context) -> str:
                 "be free"
             )
         logger.info("merging releases %s: %s", project.version, why)
-    released = gather_released(project, policy.release_targets, environ)
+    released = gather_released(context, policy.release_targets)
     current = None if project.version_source.kind in VCS_KINDS else project.resolved_version()
     return check_version(project, released, current)
 
@@ -464,8 +464,8 @@ def publish_planned(
     plan = plan_from_environment(
         project,
         environ,
-        history_reader(project, environ),
-        lambda sha: version_at(project, sha, environ),
+        history_reader(context),
+        lambda sha: version_at(context, sha),
     )
     _check_reviewed(context, plan)
     for reason in plan.reasons:
@@ -486,7 +486,7 @@ def publish_planned(
             return []
     reports = publish_to(context, planned, verbose=verbose, version=plan.version)
     if tag and plan.tag and planned[-1] == plan.targets[-1]:
-        tag_release(project, environ, plan.provider, plan.tag, plan.version or "", plan.targets)
+        tag_release(context, plan.provider, plan.tag, plan.version or "", plan.targets)
         record_tag(plan.tag, plan.provider, environ)
     return reports
 
@@ -520,7 +520,7 @@ def tag_planned(context: Context) -> str | None:
         logger.info("the plan makes no tag")
         return None
     _check_reviewed(context, plan)
-    tag_release(project, environ, plan.provider, plan.tag, plan.version or "", plan.targets)
+    tag_release(context, plan.provider, plan.tag, plan.version or "", plan.targets)
     record_tag(plan.tag, plan.provider, environ)
     return plan.tag
 

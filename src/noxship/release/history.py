@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
+from noxship.context import Context
 from noxship.errors import (
     ConfigError,
     CredentialsError,
@@ -140,16 +141,15 @@ def _index(
 
 
 def gather_released(
-    project: Project, targets: Sequence[str], environ: Mapping[str, str], *, preview: bool = False
+    context: Context, targets: Sequence[str], *, preview: bool = False
 ) -> ReleaseHistory:
-    """Read the release history of ``project``: its ``v*`` tags and what each
-    release target holds (see the module docstring).
+    """Read the release history of the context's project: its ``v*`` tags and what
+    each release target holds (see the module docstring).
 
     Args:
-        project: the project (its root is the git checkout).
+        context: the project (its root is the git checkout), and the environment
+            (target URLs, credentials, ``GITHUB_TOKEN`` for a private GitHub remote).
         targets: the release targets' names.
-        environ: the environment (target URLs, credentials, ``GITHUB_TOKEN``
-            for a private GitHub remote).
         preview: a preview's ``<next>`` is wanted: with ``preview-next = "auto"``
             the commits since the newest release reachable from ``HEAD`` are
             read too (a shallow clone is deepened first, ``git fetch --unshallow``).
@@ -161,6 +161,7 @@ def gather_released(
     A target that is unknown or lacks the variables it needs (``ConfigError``)
     is listed as not read, with the reason.
     """
+    project, environ = context.project, context.environ
     found: _Found = {}
     consulted: list[str] = []
     unreachable: list[str] = []
@@ -215,15 +216,17 @@ def _commit_level(project: Project, environ: Mapping[str, str]) -> tuple[str | N
     return (level if level in ("minor", "major") else None), said
 
 
-def version_at(project: Project, sha: str, environ: Mapping[str, str]) -> str | None:
-    """The project's version at commit ``sha`` (a merge request's base), read from
-    the file that holds it (``[project] version`` or Poetry's, or the version
-    file), or ``None`` when the version comes from git or cannot be read. A
-    commit missing from a shallow clone is fetched first (``git fetch --depth=1``)."""
+def version_at(context: Context, sha: str) -> str | None:
+    """The context's project's version at commit ``sha`` (a merge request's base),
+    read from the file that holds it (``[project] version`` or Poetry's, or the
+    version file), or ``None`` when the version comes from git or cannot be read.
+    A commit missing from a shallow clone is fetched first (``git fetch --depth=1``,
+    with the context's environment)."""
     import tomllib
 
     from noxship.project.version_source import _assigned_version
 
+    project, environ = context.project, context.environ
     source = project.version_source
     if source.kind == "static":
         rel = "pyproject.toml"
@@ -277,7 +280,7 @@ def _has_commit(project: Project, sha: str, environ: Mapping[str, str]) -> bool:
     return True
 
 
-def history_reader(project: Project, environ: Mapping[str, str]) -> HistoryReader:
+def history_reader(context: Context) -> HistoryReader:
     """The ``history`` argument of :func:`noxship.plan.plan_from_environment`:
-    :func:`gather_released` for ``project`` with ``environ``."""
-    return lambda targets, preview: gather_released(project, targets, environ, preview=preview)
+    :func:`gather_released` for the context's project and environment."""
+    return lambda targets, preview: gather_released(context, targets, preview=preview)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
+from noxship.context import Context
 from noxship.errors import ConfigError, PublishError
 from noxship.plan.providers import GitHub, GitLab, Local
 from noxship.project import Project
@@ -46,13 +47,12 @@ def _commit(environ: Mapping[str, str], variable: str) -> str:
     return sha
 
 
-Tagger = Callable[[Project, Mapping[str, str], str, str, Sequence[str]], None]
+Tagger = Callable[[Context, str, str, Sequence[str]], None]
 """Makes the tag ``tag`` of ``version`` after ``targets``, on one CI provider."""
 
 
-def _tag_gitlab(
-    project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
-) -> None:
+def _tag_gitlab(context: Context, tag: str, version: str, targets: Sequence[str]) -> None:
+    project, environ = context.project, context.environ
     ref = _commit(environ, "CI_COMMIT_SHA")
     links = []
     for name in targets:
@@ -84,9 +84,8 @@ def _notes(project: Project, version: str, targets: Sequence[str]) -> str:
     return "\n\n".join(p.strip() for p in parts if p)
 
 
-def _tag_github(
-    project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
-) -> None:
+def _tag_github(context: Context, tag: str, version: str, targets: Sequence[str]) -> None:
+    project, environ = context.project, context.environ
     sha = _commit(environ, "GITHUB_SHA")
     if git(["tag", "--list", tag], environ, cwd=project.root, what="git tag").strip():
         tagged = git(
@@ -106,9 +105,7 @@ def _tag_github(
     )
 
 
-def _tag_local(
-    project: Project, environ: Mapping[str, str], tag: str, version: str, targets: Sequence[str]
-) -> None:
+def _tag_local(context: Context, tag: str, version: str, targets: Sequence[str]) -> None:
     print(f"to tag this release: git tag {tag} && git push origin {tag}")
 
 
@@ -121,8 +118,7 @@ TAGGERS: Mapping[str, Tagger] = {
 
 
 def tag_release(
-    project: Project,
-    environ: Mapping[str, str],
+    context: Context,
     provider: str,
     tag: str,
     version: str,
@@ -130,10 +126,17 @@ def tag_release(
 ) -> None:
     """Create the release tag after the last target.
 
+    Args:
+        context: the project, and the CI variables and credentials.
+        provider: the CI provider's name (a key of :data:`TAGGERS`).
+        tag: the tag name, ``v1.4.0``.
+        version: the released PEP 440 version.
+        targets: the targets it was published to, named in the release notes.
+
     Raises:
         ConfigError: the commit variable (``CI_COMMIT_SHA``, ``GITHUB_SHA``) is missing.
         CredentialsError: on GitLab, neither ``GITLAB_TOKEN`` nor ``CI_JOB_TOKEN``.
         PublishError: the API refused, or the tag exists for another commit.
         ToolError: git failed.
     """
-    TAGGERS[provider](project, environ, tag, version, targets)
+    TAGGERS[provider](context, tag, version, targets)

@@ -41,14 +41,8 @@ def test_the_tag_job_pushes_the_tag_and_creates_the_release_with_its_notes(
     with FakeGitHub(token) as github:
         env = {"GITHUB_SHA": sha, "GITHUB_TOKEN": token, "GITHUB_REPOSITORY": "acme/demo",
                "GITHUB_API_URL": github.api_url}  # fmt: skip
-        project = Project.load(root)
-        tag_release(
-            Context.from_environ(env, project=project),
-            "github",
-            "v1.5.0",
-            "1.5.0",
-            ["testpypi", "pypi"],
-        )
+        context = Context.from_environ(env, project=Project.load(root))
+        tag_release(context, "github", "v1.5.0", "1.5.0", ["testpypi", "pypi"])
         assert git(origin, "rev-parse", "refs/tags/v1.5.0").strip() == sha
         assert github.releases["v1.5.0"] == {
             "tag_name": "v1.5.0",
@@ -56,11 +50,5 @@ def test_the_tag_job_pushes_the_tag_and_creates_the_release_with_its_notes(
             "body": "### Fixed\n\n- a crash\n\nPublished to testpypi, pypi by noxship.",
         }
         # The re-run of a failed job: the tag and the release exist; both count as done.
-        tag_release(
-            Context.from_environ(env, project=project),
-            "github",
-            "v1.5.0",
-            "1.5.0",
-            ["testpypi", "pypi"],
-        )
+        tag_release(context, "github", "v1.5.0", "1.5.0", ["testpypi", "pypi"])
         assert len(github.releases) == 1

@@ -8,7 +8,7 @@ import datetime
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from noxship.errors import ConfigError
 from noxship.project import Project
@@ -142,7 +142,7 @@ class NoxfileChange:
     """
 
     path: Path
-    action: str
+    action: Literal["wrote", "added", "kept"]
     renamed: tuple[str, ...] = ()
 
 

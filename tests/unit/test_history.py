@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from hypothesis import given, settings
@@ -190,6 +191,8 @@ def test_a_later_job_keeps_the_preview_an_earlier_job_planned(tmp_path: Path) ->
 
 @pytest.mark.parametrize(("level", "expected"), [(None, "1.4.1"), ("minor", "1.5.0"),
                                                  ("major", "2.0.0")])  # fmt: skip
-def test_next_version_after_the_commits_level(level: str | None, expected: str) -> None:
+def test_next_version_after_the_commits_level(
+    level: Literal["minor", "major"] | None, expected: str
+) -> None:
     history = ReleaseHistory.from_sources({"pypi": ["1.4.0"]})._replace(level=level)
     assert next_version(Version("1.4.0"), history)[0] == Version(expected)

@@ -45,7 +45,7 @@ from noxship.environment import clean_env
 from noxship.errors import ConfigError, DistributionError, ToolError
 from noxship.project import Project
 from noxship.project.metadata import backend_warnings
-from noxship.project.version_source import TAG_KINDS
+from noxship.project.version_source import TAG_KINDS, VersionSourceKind
 
 __all__ = ["CHECK_MODULES", "build", "check_built_version", "source_date_epoch"]
 
@@ -156,7 +156,7 @@ def _source_for(
     source = project.version_source
     if version is None or version == project.version:
         return project.root, {}
-    if source.kind in ("static", "file"):
+    if source.kind in (VersionSourceKind.STATIC, VersionSourceKind.FILE):
         return _with_version(project, version, tmp / "src"), {}
     env = source.pretend_env(version, project.name)
     if env:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from noxship.project.cpython import RELEASES, admits, end_of_life_admitted, supported_pythons
 
@@ -44,7 +44,7 @@ class Finding(NamedTuple):
         message: one line: what disagrees, and the fix.
     """
 
-    check: str
+    check: Literal["classifier", "requires-python", "wheel tag"]
     message: str
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ Rules (PEP 440 ordering, as :class:`packaging.version.Version` implements it):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
@@ -48,7 +48,7 @@ class ReleaseHistory(NamedTuple):
     places: Mapping[str, tuple[str, ...]] = {}
     consulted: tuple[str, ...] = ()
     unreachable: tuple[str, ...] = ()
-    level: str | None = None
+    level: Literal["minor", "major"] | None = None
 
     @classmethod
     def from_sources(

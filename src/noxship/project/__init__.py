@@ -18,7 +18,7 @@ from noxship.project.pyproject import PyProject, load_toml
 from noxship.project.python_requirement import requires_python_text, specifier_set
 from noxship.project.testdeps import Requirements, find_test_dependencies
 from noxship.project.version import static_version
-from noxship.project.version_source import VersionSource, detect_version_source
+from noxship.project.version_source import VersionSource, VersionSourceKind, detect_version_source
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -34,6 +34,7 @@ __all__ = [
     "PyProject",
     "Requirements",
     "VersionSource",
+    "VersionSourceKind",
     "load_toml",
 ]
 

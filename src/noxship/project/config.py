@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from noxship.errors import ConfigError
 
@@ -140,7 +140,7 @@ class NoxshipConfig(NamedTuple):
     lint_tools: tuple[str, ...] | None = None
     release_lint: bool = True
     check_version: bool = True
-    preview_next: str = "patch"
+    preview_next: Literal["patch", "auto"] = "patch"
     coverage: bool = True
     docs_dependencies: tuple[str, ...] | None = None
     docs_linkcheck: bool = False
@@ -192,7 +192,7 @@ class NoxshipConfig(NamedTuple):
             lint_tools=_str_list(table, "lint-tools"),
             release_lint=release_lint,
             check_version=check_version,
-            preview_next=str(preview_next),
+            preview_next="auto" if preview_next == "auto" else "patch",
             coverage=_bool(table, "coverage"),
             docs_dependencies=_str_list(table, "docs-dependencies"),
             docs_linkcheck=_bool(table, "docs-linkcheck", default=False),

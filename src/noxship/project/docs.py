@@ -16,7 +16,7 @@ added when none of them names it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from noxship.errors import ConfigError
 from noxship.project.config import NoxshipConfig
@@ -48,7 +48,7 @@ class DocsSite(NamedTuple):
             to the project.
     """
 
-    kind: str
+    kind: Literal["sphinx", "mkdocs"]
     config: str
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, MutableMapping
+from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,13 +42,28 @@ from packaging.version import InvalidVersion, Version
 from noxship.errors import ConfigError
 from noxship.project.pyproject import PyProject, TomlTable, table
 
-__all__ = ["VersionSource", "detect_version_source"]
+__all__ = ["VersionSource", "VersionSourceKind", "detect_version_source"]
 
 _ASSIGN = re.compile(
     r"""(?im)^(?:__version__|VERSION)\s*(?::\s*str\s*)?=\s*(['"])v?(?P<version>[^'"]+)\1"""
 )
 """hatch's default version pattern (``hatchling.version.source.regex``), also
 flit's and pdm's ``__version__ = "1.2.3"``."""
+
+
+class VersionSourceKind(StrEnum):
+    """The kinds of version source (the module docstring's table). Members are
+    strings: ``VersionSourceKind.STATIC == "static"``, and JSON and logs show the value."""
+
+    STATIC = "static"
+    FILE = "file"
+    BUILT = "built"
+    SETUPTOOLS_SCM = "setuptools_scm"
+    HATCH_VCS = "hatch-vcs"
+    PDM_SCM = "pdm-scm"
+    PBR = "pbr"
+    VERSIONINGIT = "versioningit"
+    SETUPTOOLS_GIT_VERSIONING = "setuptools-git-versioning"
 
 
 class VersionSource(NamedTuple):
@@ -61,7 +77,7 @@ class VersionSource(NamedTuple):
             whole file is the version.
     """
 
-    kind: str
+    kind: VersionSourceKind
     detail: str
     path: Path | None = None
     literal: bool = False
@@ -78,7 +94,7 @@ class VersionSource(NamedTuple):
             ConfigError: the file is missing, assigns no version literal, or
                 it is not a PEP 440 version.
         """
-        if self.kind != "file" or self.path is None:
+        if self.kind is not VersionSourceKind.FILE or self.path is None:
             return None
         try:
             text = self.path.read_text(encoding="utf-8")
@@ -100,7 +116,7 @@ class VersionSource(NamedTuple):
     def pretend_env(self, version: Version, dist_name: str) -> dict[str, str]:
         """The environment that makes the build backend produce ``version``
         (VCS plugins that read one; empty for the others)."""
-        if self.kind in ("setuptools_scm", "hatch-vcs"):
+        if self.kind in (VersionSourceKind.SETUPTOOLS_SCM, VersionSourceKind.HATCH_VCS):
             # The named variable, and the plain one for plugins that do not pass
             # the distribution name to setuptools_scm (hatch-vcs).
             key = re.sub(r"[-_.]+", "_", dist_name).upper()  # setuptools_scm's rule
@@ -108,9 +124,9 @@ class VersionSource(NamedTuple):
                 f"SETUPTOOLS_SCM_PRETEND_VERSION_FOR_{key}": str(version),
                 "SETUPTOOLS_SCM_PRETEND_VERSION": str(version),
             }
-        if self.kind == "pdm-scm":
+        if self.kind is VersionSourceKind.PDM_SCM:
             return {"PDM_BUILD_SCM_VERSION": str(version)}
-        if self.kind == "pbr":
+        if self.kind is VersionSourceKind.PBR:
             return {"PBR_VERSION": str(version)}  # pbr's docs, "Version"
         return {}
 
@@ -125,10 +141,10 @@ class VersionSource(NamedTuple):
             ConfigError: the copy's pyproject.toml has no static version, or its
                 version file holds no version literal.
         """
-        if self.kind == "static":
+        if self.kind is VersionSourceKind.STATIC:
             _rewrite_pyproject(copy / "pyproject.toml", version)
             return
-        if self.kind != "file" or self.path is None:
+        if self.kind is not VersionSourceKind.FILE or self.path is None:
             return
         path = copy / self.path.relative_to(original)
         text = path.read_text(encoding="utf-8")
@@ -159,9 +175,16 @@ def _rewrite_pyproject(path: Path, version: Version) -> None:
 
 
 VCS_KINDS = frozenset(
-    {"setuptools_scm", "hatch-vcs", "pdm-scm", "versioningit", "setuptools-git-versioning", "pbr"}
+    {
+        VersionSourceKind.SETUPTOOLS_SCM,
+        VersionSourceKind.HATCH_VCS,
+        VersionSourceKind.PDM_SCM,
+        VersionSourceKind.VERSIONINGIT,
+        VersionSourceKind.SETUPTOOLS_GIT_VERSIONING,
+        VersionSourceKind.PBR,
+    }
 )
-TAG_KINDS = frozenset({"versioningit", "setuptools-git-versioning"})
+TAG_KINDS = frozenset({VersionSourceKind.VERSIONINGIT, VersionSourceKind.SETUPTOOLS_GIT_VERSIONING})
 """VCS plugins without a documented override: a build gets a version from a tag."""
 
 
@@ -223,8 +246,8 @@ def _attr_source(root: Path, attr: str, detail: str) -> VersionSource:
     module, _, _name = attr.rpartition(".")
     path = _module_file(root, module) if module else None
     if path is None:
-        return VersionSource("built", f"{detail} (module {module} not found)")
-    return VersionSource("file", detail, path)
+        return VersionSource(VersionSourceKind.BUILT, f"{detail} (module {module} not found)")
+    return VersionSource(VersionSourceKind.FILE, detail, path)
 
 
 def _setuptools(pyproject: PyProject, root: Path) -> VersionSource | None:
@@ -238,7 +261,10 @@ def _setuptools(pyproject: PyProject, root: Path) -> VersionSource | None:
         first = files[0] if isinstance(files, list) and files else files
         if isinstance(first, str):
             return VersionSource(
-                "file", "[tool.setuptools.dynamic] version file", root / first, literal=True
+                VersionSourceKind.FILE,
+                "[tool.setuptools.dynamic] version file",
+                root / first,
+                literal=True,
             )
     return _setup_cfg(pyproject)
 
@@ -250,7 +276,7 @@ def _setup_cfg(pyproject: PyProject) -> VersionSource | None:
         return _attr_source(root, value.removeprefix("attr:").strip(), "setup.cfg version attr:")
     if value.startswith("file:"):
         return VersionSource(
-            "file",
+            VersionSourceKind.FILE,
             "setup.cfg version file:",
             root / value.removeprefix("file:").strip(),
             literal=True,
@@ -262,25 +288,29 @@ def _hatch(tool: TomlTable, root: Path) -> VersionSource:
     version = table(tool, "hatch", "version")
     source = version.get("source", "regex")
     if source == "vcs":
-        return VersionSource("hatch-vcs", "[tool.hatch.version] source = 'vcs'")
+        return VersionSource(VersionSourceKind.HATCH_VCS, "[tool.hatch.version] source = 'vcs'")
     if source == "versioningit":
-        return VersionSource("versioningit", "[tool.hatch.version] source = 'versioningit'")
+        return VersionSource(
+            VersionSourceKind.VERSIONINGIT, "[tool.hatch.version] source = 'versioningit'"
+        )
     path = version.get("path")
     if source == "regex" and isinstance(path, str):
-        return VersionSource("file", "[tool.hatch.version] path", root / path)
-    return VersionSource("built", f"[tool.hatch.version] source = {source!r}")
+        return VersionSource(VersionSourceKind.FILE, "[tool.hatch.version] path", root / path)
+    return VersionSource(VersionSourceKind.BUILT, f"[tool.hatch.version] source = {source!r}")
 
 
 def _pdm(tool: TomlTable, root: Path) -> VersionSource:
     version = table(tool, "pdm", "version")
     source = version.get("source")
     if source == "scm":
-        return VersionSource("pdm-scm", "[tool.pdm.version] source = 'scm'")
+        return VersionSource(VersionSourceKind.PDM_SCM, "[tool.pdm.version] source = 'scm'")
     if source == "file" and isinstance(version.get("path"), str):
         return VersionSource(
-            "file", "[tool.pdm.version] source = 'file'", root / str(version["path"])
+            VersionSourceKind.FILE,
+            "[tool.pdm.version] source = 'file'",
+            root / str(version["path"]),
         )
-    return VersionSource("built", f"[tool.pdm.version] source = {source!r}")
+    return VersionSource(VersionSourceKind.BUILT, f"[tool.pdm.version] source = {source!r}")
 
 
 def _flit(pyproject: PyProject, root: Path) -> VersionSource:
@@ -288,15 +318,21 @@ def _flit(pyproject: PyProject, root: Path) -> VersionSource:
     name = str(module) if isinstance(module, str) else pyproject.name.replace("-", "_")
     path = _module_file(root, name)
     if path is None:
-        return VersionSource("built", f"flit's __version__ of module {name} (not found)")
+        return VersionSource(
+            VersionSourceKind.BUILT, f"flit's __version__ of module {name} (not found)"
+        )
     text = path.read_text(encoding="utf-8", errors="replace")
     if _assigned_version(text) is not None:
-        return VersionSource("file", "flit's __version__", path)
+        return VersionSource(VersionSourceKind.FILE, "flit's __version__", path)
     origin = _reexported_version(path, text)
     if origin is not None:  # `from .package_data import __version__` (idna)
-        return VersionSource("file", f"flit's __version__ (in {origin.name})", origin)
+        return VersionSource(
+            VersionSourceKind.FILE, f"flit's __version__ (in {origin.name})", origin
+        )
     # flit imports the module when the AST holds no literal (flit docs, "pyproject.toml").
-    return VersionSource("built", f"flit's __version__ of module {name} (set on import)")
+    return VersionSource(
+        VersionSourceKind.BUILT, f"flit's __version__ of module {name} (set on import)"
+    )
 
 
 def _reexported_version(init: Path, text: str) -> Path | None:
@@ -335,14 +371,18 @@ def detect_version_source(pyproject: PyProject) -> VersionSource:
     root = pyproject.root
     project = pyproject.project
     if "version" in project or (not project and "version" in pyproject.poetry):
-        return VersionSource("static", "[project] version" if project else "[tool.poetry] version")
+        return VersionSource(
+            VersionSourceKind.STATIC, "[project] version" if project else "[tool.poetry] version"
+        )
     tool = table(pyproject.data, "tool")
     backend = str(table(pyproject.data, "build-system").get("build-backend", ""))
     requires = _requires(pyproject)
     if "versioningit" in tool:
-        return VersionSource("versioningit", "[tool.versioningit]")
+        return VersionSource(VersionSourceKind.VERSIONINGIT, "[tool.versioningit]")
     if "setuptools-git-versioning" in tool:
-        return VersionSource("setuptools-git-versioning", "[tool.setuptools-git-versioning]")
+        return VersionSource(
+            VersionSourceKind.SETUPTOOLS_GIT_VERSIONING, "[tool.setuptools-git-versioning]"
+        )
     if backend.startswith("hatchling"):
         return _hatch(tool, root)
     if backend.startswith("pdm.backend"):
@@ -350,12 +390,16 @@ def detect_version_source(pyproject: PyProject) -> VersionSource:
     if backend.startswith("flit_core"):
         return _flit(pyproject, root)
     if backend.startswith("pbr") or "pbr" in requires:
-        return VersionSource("pbr", "pbr (from git)")
+        return VersionSource(VersionSourceKind.PBR, "pbr (from git)")
     if "setuptools_scm" in tool:
-        return VersionSource("setuptools_scm", "[tool.setuptools_scm]")
+        return VersionSource(VersionSourceKind.SETUPTOOLS_SCM, "[tool.setuptools_scm]")
     found = _setuptools(pyproject, root)
     if found is not None:
         return found
     if "setuptools-scm" in requires:
-        return VersionSource("setuptools_scm", "setuptools_scm in [build-system] requires")
-    return VersionSource("built", f"the build backend {backend or 'setuptools (legacy)'}")
+        return VersionSource(
+            VersionSourceKind.SETUPTOOLS_SCM, "setuptools_scm in [build-system] requires"
+        )
+    return VersionSource(
+        VersionSourceKind.BUILT, f"the build backend {backend or 'setuptools (legacy)'}"
+    )

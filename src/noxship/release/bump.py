@@ -29,7 +29,7 @@ from packaging.version import InvalidVersion, Version
 from noxship.errors import ConfigError, ToolError, UsageError
 from noxship.plan.planner import Policy, release_version
 from noxship.project import Project
-from noxship.project.version_source import VCS_KINDS
+from noxship.project.version_source import VCS_KINDS, VersionSourceKind
 from noxship.release.changelog import (
     CHANGELOG,
     Commit,
@@ -157,9 +157,9 @@ def _version_files(project: Project) -> tuple[str, ...]:
     source = project.version_source
     if source.kind in VCS_KINDS:
         return ()
-    if source.kind == "static":
+    if source.kind is VersionSourceKind.STATIC:
         return ("pyproject.toml",)
-    if source.kind == "file" and source.path is not None:
+    if source.kind is VersionSourceKind.FILE and source.path is not None:
         return (source.path.relative_to(project.root).as_posix(),)
     raise ConfigError(
         f"the version comes from {source.detail}, which noxship cannot edit: set it by hand "

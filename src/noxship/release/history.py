@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 from noxship.context import Context
 from noxship.errors import (
@@ -184,7 +185,9 @@ def gather_released(
     return released
 
 
-def _commit_level(project: Project, environ: Mapping[str, str]) -> tuple[str | None, str]:
+def _commit_level(
+    project: Project, environ: Mapping[str, str]
+) -> tuple[Literal["minor", "major"] | None, str]:
     """The bump the commits since the newest release ask for, and what was read."""
     from noxship.release.bump import commits_since, last_release
     from noxship.release.changelog import bump_kind
@@ -213,7 +216,9 @@ def _commit_level(project: Project, environ: Mapping[str, str]) -> tuple[str | N
     level = bump_kind(commits, major_version_zero=version.major == 0)
     since = tag or "the first commit"
     said = f"{len(commits)} commits since {since} ask for a {level or 'no'} bump{deepened}"
-    return (level if level in ("minor", "major") else None), said
+    if level == "major":
+        return "major", said
+    return ("minor" if level == "minor" else None), said
 
 
 def version_at(context: Context, sha: str) -> str | None:
@@ -224,13 +229,13 @@ def version_at(context: Context, sha: str) -> str | None:
     with the context's environment)."""
     import tomllib
 
-    from noxship.project.version_source import _assigned_version
+    from noxship.project.version_source import VersionSourceKind, _assigned_version
 
     project, environ = context.project, context.environ
     source = project.version_source
-    if source.kind == "static":
+    if source.kind is VersionSourceKind.STATIC:
         rel = "pyproject.toml"
-    elif source.kind == "file" and source.path is not None:
+    elif source.kind is VersionSourceKind.FILE and source.path is not None:
         rel = source.path.relative_to(project.root).as_posix()
     else:
         return None
@@ -254,7 +259,7 @@ def version_at(context: Context, sha: str) -> str | None:
     except ToolError:
         logger.info("the version at the merge request's base %s cannot be read", sha[:12])
         return None
-    if source.kind == "file":
+    if source.kind is VersionSourceKind.FILE:
         return text.strip() if source.literal else _assigned_version(text)
     try:
         data = tomllib.loads(text)

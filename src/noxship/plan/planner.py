@@ -36,7 +36,7 @@ from packaging.version import InvalidVersion, Version
 
 from noxship.errors import ConfigError, IndexConflictError, IndexUnavailableError, PlanError
 from noxship.plan.history import HistoryReader, ReleaseHistory, next_version, taken_by
-from noxship.plan.providers import CIContext, Local, detect
+from noxship.plan.providers import CIContext, Local, ProviderName, detect
 from noxship.project import NoxshipConfig, Project
 from noxship.project.config import DEFAULT_PREVIEW_TARGETS, DEFAULT_RELEASE_TARGETS
 
@@ -88,7 +88,7 @@ class Plan(NamedTuple):
         reasons: one sentence per decision.
     """
 
-    provider: str
+    provider: ProviderName
     event: str
     kind: PlanKind
     version: str | None

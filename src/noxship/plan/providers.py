@@ -10,11 +10,15 @@ touches ``os.environ``: the caller passes the environment in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
 from noxship.errors import PlanError
 
 __all__ = ["PROVIDERS", "CIContext", "GitHub", "GitLab", "Local", "Provider", "detect"]
+
+
+ProviderName = Literal["gitlab", "github", "local"]
+"""The CI providers noxship knows: GitLab CI, GitHub Actions, and a laptop."""
 
 
 class CIContext(NamedTuple):
@@ -40,7 +44,7 @@ class CIContext(NamedTuple):
         target_branch: the branch it merges into.
     """
 
-    provider: str
+    provider: ProviderName
     event: str
     branch: str | None = None
     default_branch: str | None = None
@@ -62,7 +66,7 @@ def _title(message: str | None) -> str | None:
 class Provider:
     """A CI system: how to detect it and read its variables."""
 
-    name: ClassVar[str]
+    name: ClassVar[ProviderName]
     variables: ClassVar[tuple[str, ...]] = ()
 
     @staticmethod
@@ -83,7 +87,7 @@ class Provider:
 class GitLab(Provider):
     """GitLab CI/CD, detected by ``GITLAB_CI=true``."""
 
-    name = "gitlab"
+    name: ClassVar[ProviderName] = "gitlab"
     variables = (
         "CI_PIPELINE_SOURCE",
         "CI_DEFAULT_BRANCH",
@@ -158,7 +162,7 @@ def _text(value: object) -> str | None:
 class GitHub(Provider):
     """GitHub Actions, detected by ``GITHUB_ACTIONS=true``."""
 
-    name = "github"
+    name: ClassVar[ProviderName] = "github"
     variables = (
         "GITHUB_EVENT_NAME",
         "GITHUB_REF",
@@ -246,7 +250,7 @@ class GitHub(Provider):
 class Local(Provider):
     """No CI: a laptop. Nothing is published by plan; sessions name targets."""
 
-    name = "local"
+    name: ClassVar[ProviderName] = "local"
 
     @staticmethod
     def detect(env: Mapping[str, str]) -> bool:

@@ -60,7 +60,12 @@ class Context:
     @property
     def ci(self) -> CIContext:
         """The CI provider and event these variables describe
-        (:func:`noxship.plan.providers.detect`: GitLab CI, GitHub Actions, else a laptop)."""
+        (:func:`noxship.plan.providers.detect`: GitLab CI, GitHub Actions, else a laptop).
+
+        Raises:
+            PlanError: the CI variables are inconsistent (a merge request event
+                without its number, an unreadable GitHub event payload).
+        """
         from noxship.plan.providers import detect
 
         return detect(self._environ)

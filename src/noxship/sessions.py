@@ -402,6 +402,7 @@ def test_wheel(session: nox.Session) -> None:
     preload(CLIENT_MODULES)  # a release chain publishes next
     opts = _options(session)
     project = _project()
+    context = _context(project)
     if _runs_later(session, "release_local"):  # its index starts while the tests run
         from noxship.release import start_local_index
 
@@ -412,10 +413,10 @@ def test_wheel(session: nox.Session) -> None:
         project,
         pythons=_pythons(opts),
         pytest_args=opts.rest,
-        version=planned_version(_context(project)),
+        version=planned_version(context),
         verbose=opts.verbose,
         full_matrix=publishes,
-        context=_context(),
+        context=context,
     ):
         logger.info(
             "Python %s: %d test(s) passed against the installed wheel; reports %s, %s",

@@ -285,18 +285,20 @@ def _check_version(args: argparse.Namespace) -> None:
 
 
 def _bump(args: argparse.Namespace) -> None:
+    from noxship.context import Context
     from noxship.project import Project
     from noxship.release.bump import apply_bump, plan_bump
 
     project = Project.load(args.project, check_requires_python=False)
-    plan = plan_bump(project, args.how, os.environ)
+    context = Context.from_environ(os.environ, project=project)
+    plan = plan_bump(context, args.how)
     print(f"version {plan.current} -> {plan.new} ({plan.reason})")
     print(f"files: {', '.join(plan.files)}")
     print(f"commit title: {plan.title}\n\n{plan.section}")
     if args.dry_run:
         print("dry run: nothing changed")
         return
-    sha = apply_bump(project, plan, os.environ)
+    sha = apply_bump(context, plan)
     print(
         f"committed {sha[:12]} (not pushed): push it, and the default branch's pipeline "
         f"releases {plan.new}"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from noxship.context import Context
 from noxship.errors import ConfigError, UsageError
 from noxship.plan import release_version
 from noxship.project import Project
@@ -71,19 +72,19 @@ def test_the_bump_the_commits_ask_for(messages: list[str], zero: bool, kind: str
 )
 def test_bump_levels(tmp_path: Path, how: str, version: str, expected: str) -> None:
     project = repo(tmp_path, STATIC.replace("1.4.0", version), "feat: x")
-    plan = plan_bump(project, how, {}, today="2026-12-01")
+    plan = plan_bump(Context.from_environ({}, project=project), how, today="2026-12-01")
     assert plan.new == Version(expected)
     assert release_version(plan.title) == expected  # a release message the planner accepts
 
 
 def test_auto_bump_writes_pyproject_keeping_its_formatting(tmp_path: Path) -> None:
     project = repo(tmp_path, STATIC, "feat(cli): a flag", "fix: a crash", "docs: typo")
-    plan = plan_bump(project, "auto", {}, today="2026-12-01")
+    plan = plan_bump(Context.from_environ({}, project=project), "auto", today="2026-12-01")
     assert (str(plan.new), plan.files) == ("1.5.0", ("pyproject.toml", "CHANGELOG.md"))
     assert plan.section == (
         "## [1.5.0] - 2026-12-01\n\n### Added\n\n- **cli:** a flag\n\n### Fixed\n\n- a crash\n"
     )
-    apply_bump(project, plan, ENV)
+    apply_bump(Context.from_environ(ENV, project=project), plan)
     assert (tmp_path / "pyproject.toml").read_text() == STATIC.replace("1.4.0", "1.5.0")
     assert git(tmp_path, "log", "-1", "--format=%s").strip() == "1.5.0"
     assert git(tmp_path, "status", "--porcelain") == ""
@@ -102,10 +103,10 @@ def test_a_version_file_and_uv_lock(tmp_path: Path) -> None:
     project = repo(tmp_path, '[build-system]\nrequires = ["flit_core"]\n'
                    'build-backend = "flit_core.buildapi"\n[project]\nname = "demo"\n'
                    'dynamic = ["version"]\n', "feat!: drop the old API", tag="v0.3.0")  # fmt: skip
-    plan = plan_bump(project, "auto", {})
+    plan = plan_bump(Context.from_environ({}, project=project), "auto")
     assert str(plan.new) == "0.4.0"  # breaking before 1.0.0: minor
     assert plan.files == ("demo/__init__.py", "uv.lock", "CHANGELOG.md")
-    apply_bump(project, plan, ENV)
+    apply_bump(Context.from_environ(ENV, project=project), plan)
     assert '__version__ = "0.4.0"' in (tmp_path / "demo" / "__init__.py").read_text()
     lock = (tmp_path / "uv.lock").read_text()
     assert (
@@ -117,24 +118,27 @@ def test_a_version_from_git_edits_nothing_but_the_changelog(tmp_path: Path) -> N
     project = repo(tmp_path, '[build-system]\nrequires = ["setuptools", "setuptools_scm"]\n'
                    'build-backend = "setuptools.build_meta"\n[project]\nname = "demo"\n'
                    'dynamic = ["version"]\n[tool.setuptools_scm]\n', "fix: y", tag="v2.1.0")  # fmt: skip
-    plan = plan_bump(project, "auto", {})
+    plan = plan_bump(Context.from_environ({}, project=project), "auto")
     assert (str(plan.current), str(plan.new), plan.files) == ("2.1.0", "2.1.1", ("CHANGELOG.md",))
 
 
 def test_refusals(tmp_path: Path) -> None:
     project = repo(tmp_path, STATIC, "docs: only docs")
     with pytest.raises(UsageError, match=r"no feat, fix, perf or breaking commit since v1\.4\.0"):
-        plan_bump(project, "auto", {})
+        plan_bump(Context.from_environ({}, project=project), "auto")
     with pytest.raises(UsageError, match=r"must be above 1\.4\.0"):
-        plan_bump(project, "1.3.0", {})
+        plan_bump(Context.from_environ({}, project=project), "1.3.0")
     with pytest.raises(UsageError, match="is not major, minor, patch, auto or a PEP 440"):
-        plan_bump(project, "huge", {})
+        plan_bump(Context.from_environ({}, project=project), "huge")
     (tmp_path / "pyproject.toml").write_text(STATIC + "# edited\n")
     with pytest.raises(UsageError, match="uncommitted changes"):
-        apply_bump(project, plan_bump(project, "patch", {}), ENV)
+        apply_bump(
+            Context.from_environ(ENV, project=project),
+            plan_bump(Context.from_environ({}, project=project), "patch"),
+        )
     odd = {"NOXSHIP_RELEASE_PATTERN": r"^ship it (?P<version>\S+)$"}
     with pytest.raises(ConfigError, match="accepts none of 1.4.1"):
-        plan_bump(project, "patch", odd)
+        plan_bump(Context.from_environ(odd, project=project), "patch")
 
 
 def test_a_setup_py_version_cannot_be_edited(tmp_path: Path) -> None:
@@ -144,7 +148,7 @@ def test_a_setup_py_version_cannot_be_edited(tmp_path: Path) -> None:
     project = repo(tmp_path, '[build-system]\nrequires = ["setuptools"]\n'
                    'build-backend = "setuptools.build_meta"\n', "fix: y")  # fmt: skip
     with pytest.raises(ConfigError, match="which noxship cannot edit"):
-        plan_bump(project, "patch", {})
+        plan_bump(Context.from_environ({}, project=project), "patch")
 
 
 def test_the_changelog_keeps_unreleased_on_top() -> None:
@@ -162,9 +166,9 @@ def test_a_refused_commit_leaves_the_tree_as_it_was(tmp_path: Path) -> None:
     hook = tmp_path / ".git" / "hooks" / "pre-commit"
     hook.write_text("#!/bin/sh\necho refused by the hook >&2\nexit 1\n")
     hook.chmod(0o755)
-    plan = plan_bump(project, "auto", {}, today="2026-12-01")
+    plan = plan_bump(Context.from_environ({}, project=project), "auto", today="2026-12-01")
     with pytest.raises(ToolError) as info:
-        apply_bump(project, plan, ENV)
+        apply_bump(Context.from_environ(ENV, project=project), plan)
     assert "The bump's files are restored as they were (pyproject.toml, CHANGELOG.md)" in str(
         info.value
     )

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
+from noxship.context import Context
 from noxship.errors import ConfigError, ToolError, UsageError
 from noxship.plan.planner import Policy, release_version
 from noxship.project import Project
@@ -70,11 +71,18 @@ class BumpPlan(NamedTuple):
     files: tuple[str, ...]
 
 
-def last_release(project: Project, environ: Mapping[str, str]) -> tuple[str | None, Version]:
-    """The newest ``v<version>`` tag reachable from ``HEAD`` and its version
-    (``None`` and 0.0.0 without one)."""
+def last_release(context: Context) -> tuple[str | None, Version]:
+    """The newest ``v<version>`` tag reachable from ``HEAD`` in the context's project
+    and its version (``None`` and 0.0.0 without one).
+
+    Raises:
+        ToolError: git failed.
+    """
     out = git(
-        ["tag", "--merged", "HEAD", "--list", "v*"], environ, cwd=project.root, what="git tag"
+        ["tag", "--merged", "HEAD", "--list", "v*"],
+        context.environ,
+        cwd=context.project.root,
+        what="git tag",
     )
     found: list[tuple[Version, str]] = []
     for tag in out.split():
@@ -88,10 +96,16 @@ def last_release(project: Project, environ: Mapping[str, str]) -> tuple[str | No
     return tag, version
 
 
-def commits_since(project: Project, since: str | None, environ: Mapping[str, str]) -> list[Commit]:
-    """The commits after tag ``since`` up to ``HEAD`` (all of them without a tag), newest first."""
+def commits_since(context: Context, since: str | None) -> list[Commit]:
+    """The commits of the context's project after tag ``since`` up to ``HEAD`` (all
+    of them without a tag), newest first.
+
+    Raises:
+        ToolError: git failed.
+    """
     span = f"{since}..HEAD" if since else "HEAD"
-    out = git(["log", "--format=%H%x1f%B%x1e", span], environ, cwd=project.root, what="git log")
+    root = context.project.root
+    out = git(["log", "--format=%H%x1f%B%x1e", span], context.environ, cwd=root, what="git log")
     commits = []
     for record in out.split("\x1e"):
         sha, sep, message = record.strip().partition("\x1f")
@@ -142,8 +156,8 @@ def _next(
     return wanted, f"version {wanted}, as asked"
 
 
-def _title(project: Project, new: Version, environ: Mapping[str, str]) -> str:
-    pattern = Policy.from_config(project.config, environ).release_pattern
+def _title(context: Context, new: Version) -> str:
+    pattern = Policy.from_config(context.project.config, context.environ).release_pattern
     for title in (str(new), f"release {new}", f"v{new}"):
         if release_version(title, pattern) == str(new):
             return title
@@ -167,15 +181,13 @@ def _version_files(project: Project) -> tuple[str, ...]:
     )
 
 
-def plan_bump(
-    project: Project, how: str, environ: Mapping[str, str], today: str | None = None
-) -> BumpPlan:
+def plan_bump(context: Context, how: str, today: str | None = None) -> BumpPlan:
     """Decide the bump (see the module docstring); nothing is changed.
 
     Args:
-        project: the project (a git checkout).
+        context: the project (a git checkout), and the environment
+            (``NOXSHIP_RELEASE_PATTERN``).
         how: ``major``, ``minor``, ``patch``, ``auto`` or a PEP 440 version.
-        environ: the environment (``NOXSHIP_RELEASE_PATTERN``).
         today: the release date (ISO 8601); default today, UTC.
 
     Raises:
@@ -185,10 +197,11 @@ def plan_bump(
             release pattern accepts no title.
         ToolError: git failed.
     """
-    since, released = last_release(project, environ)
+    project = context.project
+    since, released = last_release(context)
     vcs = project.version_source.kind in VCS_KINDS
     current = released if vcs else project.resolved_version()
-    commits = commits_since(project, since, environ)
+    commits = commits_since(context, since)
     new, reason = _next(current, how, commits, since)
     date = today or datetime.datetime.now(datetime.UTC).date().isoformat()
     files = (*_version_files(project), *_lock_files(project), CHANGELOG)
@@ -196,7 +209,7 @@ def plan_bump(
         current,
         new,
         reason,
-        _title(project, new, environ),
+        _title(context, new),
         changelog_section(str(new), date, commits),
         files,
     )
@@ -234,8 +247,8 @@ def _write_version(project: Project, new: Version) -> None:
         (project.root / "uv.lock").write_text(tomlkit.dumps(lock), encoding="utf-8")
 
 
-def apply_bump(project: Project, plan: BumpPlan, environ: Mapping[str, str]) -> str:
-    """Write the files of ``plan`` and commit them (never push).
+def apply_bump(context: Context, plan: BumpPlan) -> str:
+    """Write the files of ``plan`` into the context's project and commit them (never push).
 
     Returns:
         The new commit's id.
@@ -245,6 +258,7 @@ def apply_bump(project: Project, plan: BumpPlan, environ: Mapping[str, str]) -> 
             must hold the bump alone).
         ToolError: git failed (a hook that refused the commit, for example).
     """
+    project, environ = context.project, context.environ
     dirty = git(
         ["status", "--porcelain", "--untracked-files=no"],
         environ,

@@ -177,7 +177,7 @@ def gather_released(
     released = ReleaseHistory.from_sources(found, consulted, unreachable)
     if preview and project.config.preview_next == "auto":
         try:
-            level, read = _commit_level(project, environ)
+            level, read = _commit_level(context)
         except (ToolError, UsageError) as exc:
             failed = f'the commits for preview-next = "auto": {exc}'
             return released._replace(unreachable=(*released.unreachable, failed))
@@ -185,13 +185,12 @@ def gather_released(
     return released
 
 
-def _commit_level(
-    project: Project, environ: Mapping[str, str]
-) -> tuple[Literal["minor", "major"] | None, str]:
+def _commit_level(context: Context) -> tuple[Literal["minor", "major"] | None, str]:
     """The bump the commits since the newest release ask for, and what was read."""
     from noxship.release.bump import commits_since, last_release
     from noxship.release.changelog import bump_kind
 
+    project, environ = context.project, context.environ
     deepened = ""
     shallow = (
         git(
@@ -211,8 +210,8 @@ def _commit_level(
             timeout=_TIMEOUT * 5,
         )
         deepened = "; the shallow clone was deepened (git fetch --unshallow)"
-    tag, version = last_release(project, environ)
-    commits = commits_since(project, tag, environ)
+    tag, version = last_release(context)
+    commits = commits_since(context, tag)
     level = bump_kind(commits, major_version_zero=version.major == 0)
     since = tag or "the first commit"
     said = f"{len(commits)} commits since {since} ask for a {level or 'no'} bump{deepened}"

@@ -42,7 +42,7 @@ LONGEST_FIRST = (
     "test_secrets_sessions.py",  # thirteen nox runs in one test
     "test_compiled_act.py",
 )
-"""The modules whose tests take 30 s or more each."""
+"""The modules that hold a test of 30 s or more."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -53,8 +53,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     The tests then start longest first (:data:`LONGEST_FIRST`, the other slow
     tests, the fast ones), so that the pytest-xdist workers end together: with
     the collection's order, packaging's suite and the secrets test started in
-    the last third of the run. The sort is stable, so each module's tests stay together and a
-    module-scoped fixture is made at most twice per worker."""
+    the last third of the run. The sort is stable, so each module's tests stay
+    together and a module-scoped fixture is made at most twice per worker."""
     for item in items:
         if item.get_closest_marker("network") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)

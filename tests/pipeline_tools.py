@@ -131,7 +131,7 @@ def init_gitlab_project(root: Path, sample: str = "good") -> Path:
     git repository on branch main with a GitLab remote, the component seeded."""
     shutil.copytree(PROJECTS / sample, root)
     subprocess.run(
-        [sys.executable, "-m", "noxship", "init", str(root), "--ci", "gitlab"],
+        [sys.executable, "-m", "noxship", "init", "--no-name-check", str(root), "--ci", "gitlab"],
         check=True,
         capture_output=True,
     )

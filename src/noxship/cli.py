@@ -121,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
         help="also write .gitlab-ci.yml (the noxship component) or "
         ".github/workflows/release.yml (the noxship action)",
     )
+    init.add_argument(
+        "--no-name-check",
+        action="store_true",
+        help="skip the check of the project's name on PyPI and TestPyPI (offline, or in scripts)",
+    )
     plan = _project_command(sub, common, "plan", "print what this pipeline publishes, and why")
     plan.add_argument("--format", choices=["text", "json", "dotenv", "github"], default="text")
     plan.add_argument(
@@ -188,7 +193,8 @@ def _init(args: argparse.Namespace) -> None:
             )
     if ignore_dotenv(args.directory):
         print(f"added .env to {args.directory / '.gitignore'} (it holds credentials)")
-    _init_name_check(args.directory)
+    if not args.no_name_check:
+        _init_name_check(args.directory)
 
 
 def _init_name_check(directory: Path) -> None:

@@ -155,7 +155,8 @@ def checkout(cache: pytest.Cache, real: Real, dest: Path) -> Path:
         with (root / "pyproject.toml").open("a", encoding="utf-8") as f:
             f.write(f"\n[tool.noxship]\n{real.settings}\n")
     if not (root / ".gitignore").exists():  # every repository has one; few sdists ship it
-        ignored = ["build/", "dist/", "*.egg-info/", ".nox/", *written_version_files(root)]
+        ignored = ["build/", "dist/", "*.egg-info/", ".nox/", "__pycache__/",
+                   *written_version_files(root)]  # fmt: skip
         (root / ".gitignore").write_text("".join(f"/{p}\n" if "/" in p.rstrip("/") else f"{p}\n"
                                                  for p in ignored), encoding="utf-8")  # fmt: skip
     git(root, "init", "-q")
@@ -188,7 +189,7 @@ def git(root: Path, *args: str) -> str:
 
 def init(root: Path, version: str) -> None:
     """``noxship init``, committed; the release tag moves to that commit."""
-    subprocess.run([sys.executable, "-m", "noxship", "init", str(root)], check=True,
+    subprocess.run([sys.executable, "-m", "noxship", "init", "--no-name-check", str(root)], check=True,
                    capture_output=True)  # fmt: skip
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "noxship")
@@ -388,10 +389,6 @@ def test_plugins_without_an_override_build_the_planned_version(tmp_path: Path, p
     (root / "README.md").write_text("demo\n")
     (root / ".gitignore").write_text("*.egg-info/\nbuild/\ndist/\n")
     (root / "pyproject.toml").write_text(TAGGED[plugin])
-    if not (root / ".gitignore").exists():  # every repository has one; few sdists ship it
-        ignored = ["build/", "dist/", "*.egg-info/", ".nox/", *written_version_files(root)]
-        (root / ".gitignore").write_text("".join(f"/{p}\n" if "/" in p.rstrip("/") else f"{p}\n"
-                                                 for p in ignored), encoding="utf-8")  # fmt: skip
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "initial")

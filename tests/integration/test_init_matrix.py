@@ -103,7 +103,7 @@ def test_no_supported_python_is_an_error_and_writes_nothing(tmp_path: Path) -> N
     import sys
 
     root = project_with(tmp_path / "p", ">=3.8,<3.10")
-    result = subprocess.run([sys.executable, "-m", "noxship", "init", str(root), "--ci", "gitlab"],
+    result = subprocess.run([sys.executable, "-m", "noxship", "init", "--no-name-check", str(root), "--ci", "gitlab"],
                             capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 2
     assert "admits none of the CPython versions supported on" in result.stderr

@@ -5,6 +5,9 @@ pypiserver on 127.0.0.1 that holds look-alike names. The rules are PyPI's
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +116,29 @@ def test_a_first_release_does_not_ask_for_the_project_page_again(
     assert asked == []
     require_free_name("fresh-name", [index])
     assert asked == ["fresh-name"]
+
+
+def test_init_checks_the_name_unless_told_not_to(index: Target, tmp_path: Path) -> None:
+    """``noxship init`` prints the quick checks' verdict for PyPI and TestPyPI (here
+    both read the local index); ``--no-name-check`` asks no index at all."""
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "OIDC_Helper"\nversion = "0.1.0"\n')
+
+    def init(*flags: str, index_url: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NOXSHIP_")}
+        env["NOXSHIP_TARGET_PYPI_INDEX_URL"] = env["NOXSHIP_TARGET_TESTPYPI_INDEX_URL"] = index_url
+        argv = [sys.executable, "-m", "noxship", "init", *flags, str(root)]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+
+    checked = init(index_url=index.index_url)
+    for target in ("pypi", "testpypi"):
+        assert (
+            f"name check: 'OIDC_Helper' is taken on {target}: {index.index_url}oidc-helper/ "
+            "(fine if that project is yours)"
+        ) in checked.stdout, checked.stdout
+    (root / "noxfile.py").unlink()
+    # An index that cannot be reached is a warning; with the flag, no index is asked.
+    skipped = init("--no-name-check", index_url="http://127.0.0.1:9/simple/")
+    assert "name check" not in skipped.stdout + skipped.stderr
+    assert (root / "noxfile.py").is_file()

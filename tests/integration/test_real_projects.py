@@ -69,7 +69,9 @@ def test_release_local_on_a_real_sdist(
     with tarfile.open(sdist) as tar:
         tar.extractall(tmp_path, filter="data")
     project = git_repo(tmp_path / f"{name}-{version}")
-    subprocess.run([sys.executable, "-m", "noxship", "init", str(project)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "noxship", "init", "--no-name-check", str(project)], check=True
+    )
     index_dir = tmp_path / "index"
     env = {"NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)}
     if pythons:

@@ -123,7 +123,7 @@ def test_an_untracked_dotenv_never_ships(sample: Callable[..., Path]) -> None:
     assert "pypi-SENTINEL-untracked-dotenv" not in failed.stdout + failed.stderr
 
     said = subprocess.run(
-        [sys.executable, "-m", "noxship", "init", "--force", str(root)],
+        [sys.executable, "-m", "noxship", "init", "--no-name-check", "--force", str(root)],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert "added .env to" in said
@@ -196,7 +196,7 @@ def test_a_project_with_its_own_noxfile(sample: Callable[..., Path], tmp_path: P
     release chain uses them."""
     project = sample("good", init=False)
     (project / "noxfile.py").write_text(OWN_NOXFILE)
-    out = subprocess.run([sys.executable, "-m", "noxship", "init", str(project)],
+    out = subprocess.run([sys.executable, "-m", "noxship", "init", "--no-name-check", str(project)],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert "defines build, tests" in out
     listed = run_nox(project, "-l").stdout

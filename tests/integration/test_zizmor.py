@@ -45,7 +45,7 @@ def written(tmp_path: Path) -> Path:
 
     root = tmp_path / "project"
     shutil.copytree(PROJECTS / "good", root)
-    subprocess.run([sys.executable, "-m", "noxship", "init", "--ci", "github", str(root)],
+    subprocess.run([sys.executable, "-m", "noxship", "init", "--no-name-check", "--ci", "github", str(root)],
                    check=True, capture_output=True)  # fmt: skip
     return root / ".github" / "workflows" / "release.yml"
 

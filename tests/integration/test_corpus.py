@@ -40,6 +40,8 @@ from tests.servers import DevpiServer
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 PY = "3.12"
+PYTHONS_HERE = ("3.9", "3.10", "3.11", "3.12", "3.13")
+"""The CPythons this machine (and the CI image) has that tomlkit admits (>=3.9)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +60,9 @@ class Real:
     must run as many against the wheel. 0: not recorded."""
     posargs: tuple[str, ...] = ()
     """Arguments after ``--`` (``nox -s release_local -- -k ...``)."""
+    pythons: str | None = PY
+    """``NOXSHIP_PYTHONS`` for ``release_local``; None: noxship's default, every Python
+    on the machine that the project admits."""
 
     @property
     def id(self) -> str:
@@ -65,7 +70,9 @@ class Real:
 
 
 CORPUS = [
-    Real("tomlkit", "0.15.2", "poetry-core", "static", "dependency group 'dev' (PEP 735)"),
+    Real("tomlkit", "0.15.2", "poetry-core", "static", "dependency group 'dev' (PEP 735)",
+         why="issue 2's acceptance: the default release_local, on every Python the project "
+         "admits (3.9 to 3.13 here)", pythons=None),
     Real("pluggy", "1.7.0", "setuptools", "setuptools_scm",
          "dependency group 'testing' (PEP 735)"),
     Real("iniconfig", "2.3.1", "setuptools", "setuptools_scm", "dependency group 'dev' (PEP 735)"),
@@ -242,8 +249,10 @@ def test_release_local(pytestconfig: pytest.Config, tmp_path: Path, real: Real) 
     index_dir = tmp_path / "index"
     start = time.monotonic()
     posargs = ("--", *real.posargs) if real.posargs else ()
-    result = run_nox(root, "-s", "release_local", *posargs, env={"NOXSHIP_PYTHONS": PY,
-                     "NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)}, timeout=900)  # fmt: skip
+    env = {"NOXSHIP_LOCAL_INDEX_DIR": str(index_dir)}
+    if real.pythons:
+        env["NOXSHIP_PYTHONS"] = real.pythons
+    result = run_nox(root, "-s", "release_local", *posargs, env=env, timeout=900)
     record(real, time.monotonic() - start, "pass" if result.returncode == 0 else "FAIL")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert f"test dependencies: {real.test_dependencies}" in result.stderr
@@ -256,12 +265,22 @@ def test_release_local(pytestconfig: pytest.Config, tmp_path: Path, real: Real) 
     assert Project.load(root).version_source.kind == real.version_source
     # #27 parts 4 and 5: what each Python's run held, and one summary at the end
     reports = root / "build" / "reports"
-    (tested_with,) = reports.glob("tested-with-py3.*.md")
-    assert "```mermaid" in tested_with.read_text(encoding="utf-8")
+    tested_with = sorted(reports.glob("tested-with-py3.*.md"))
+    assert len(tested_with) == (1 if real.pythons else len(PYTHONS_HERE)), tested_with
+    assert all("```mermaid" in f.read_text(encoding="utf-8") for f in tested_with)
     summary = result.stdout[result.stdout.index("noxship release_local: summary") :]
     for dist in dists:
         assert f"{dist.filename}  sha256 {dist.sha256}" in summary
-    assert f"Python {PY}." in summary and "test(s) passed" in summary
+    for minor in [real.pythons] if real.pythons else PYTHONS_HERE:
+        assert f"Python {minor}." in summary
+    assert "test(s) passed" in summary
+    # the import guard's proof: every module the tests imported came from the venv
+    for proof_file in reports.glob("imports-py*.json"):
+        proof = json.loads(proof_file.read_text(encoding="utf-8"))
+        assert proof["violations"] == [], proof_file
+    # the install check: the release installed back from the index (the name normalised)
+    assert f" {real.version} from http://127.0.0.1:" in result.stderr
+    assert "(the package from that index alone) and imported" in result.stderr
     assert "local: 2 uploaded, 0 already there" in summary
     if real.name in COVERED:
         check_coverage_follows_the_project(real, root, result.stderr)

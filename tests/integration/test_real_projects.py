@@ -41,20 +41,20 @@ def fetch_sdist(cache: pytest.Cache, name: str, version: str) -> Path:
     pattern = f"{re.sub(r'[-_.]', '[-_.]', name)}-{version}.tar.gz"
     found = list(directory.glob(pattern))
     if not found:
-        with PyPISimple() as client:
-            page = client.get_project_page(name)
-        (sdist,) = [
-            pkg
-            for pkg in page.packages
-            if pkg.package_type == "sdist"
-            and pkg.version == version
-            and pkg.filename.endswith(".tar.gz")
-        ]
         # Download beside the cache and move in atomically: xdist workers share it.
         partial = Path(tempfile.mkdtemp(dir=directory, prefix=".partial-"))
         with PyPISimple() as client:
-            client.download_package(sdist, partial / sdist.filename, verify=True, timeout=60)
-        os.replace(partial / sdist.filename, directory / sdist.filename)
+            page = client.get_project_page(name)
+            sdists = [
+                pkg
+                for pkg in page.packages
+                if pkg.package_type == "sdist"
+                and pkg.version == version
+                and pkg.filename.endswith(".tar.gz")
+            ]
+            assert len(sdists) == 1, f"{name} {version}: {len(sdists)} sdists on PyPI"
+            client.download_package(sdists[0], partial / sdists[0].filename, timeout=60)
+        os.replace(partial / sdists[0].filename, directory / sdists[0].filename)
         shutil.rmtree(partial, ignore_errors=True)
         found = list(directory.glob(pattern))
     return found[0]

@@ -34,7 +34,7 @@ from noxship.init import session_names
 from noxship.project import Project
 from noxship.publish import Credentials, LocalIndex, Target, publish
 from tests.conftest import run_nox
-from tests.integration.test_real_projects import fetch_sdist
+from tests.integration.test_real_projects import fetch_sdist, import_proofs
 from tests.servers import DevpiServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
@@ -274,10 +274,7 @@ def test_release_local(pytestconfig: pytest.Config, tmp_path: Path, real: Real) 
     for minor in [real.pythons] if real.pythons else PYTHONS_HERE:
         assert f"Python {minor}." in summary
     assert "test(s) passed" in summary
-    # the import guard's proof: every module the tests imported came from the venv
-    for proof_file in reports.glob("imports-py*.json"):
-        proof = json.loads(proof_file.read_text(encoding="utf-8"))
-        assert proof["violations"] == [], proof_file
+    import_proofs(reports)
     # the install check: the release installed back from the index (the name normalised)
     assert f" {real.version} from http://127.0.0.1:" in result.stderr
     assert "(the package from that index alone) and imported" in result.stderr

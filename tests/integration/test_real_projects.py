@@ -14,6 +14,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +61,17 @@ def fetch_sdist(cache: pytest.Cache, name: str, version: str) -> Path:
     return found[0]
 
 
+def import_proofs(reports: Path) -> list[dict[str, Any]]:
+    """The import guard's proof of each Python's run (``imports-py3.X.json``), each
+    checked to hold no violation: every module the tests imported came from the venv."""
+    proofs = []
+    for proof_file in sorted(reports.glob("imports-py*.json")):
+        proof = json.loads(proof_file.read_text(encoding="utf-8"))
+        assert proof["violations"] == [], proof_file
+        proofs.append(proof)
+    return proofs
+
+
 @pytest.mark.parametrize(("name", "version", "pythons"), REAL)
 def test_release_local_on_a_real_sdist(
     pytestconfig: pytest.Config, tmp_path: Path, name: str, version: str, pythons: str | None
@@ -82,11 +94,9 @@ def test_release_local_on_a_real_sdist(
         f"{name}-{version}-py3-none-any.whl",
         f"{name}-{version}.tar.gz",
     ]
-    proofs = list((project / "build" / "reports").glob("imports-py*.json"))
+    proofs = import_proofs(project / "build" / "reports")
     assert proofs
-    for proof_file in proofs:
-        proof = json.loads(proof_file.read_text())
-        assert proof["violations"] == []
+    for proof in proofs:
         assert proof["modules"]
         assert all(f"/site-packages/{name}/" in p for p in proof["modules"].values())
     assert f"installed {name} {version} from http://127.0.0.1:" in result.stderr

@@ -231,6 +231,16 @@ ROWS: list[tuple[str, dict[str, str], list[str], list[str]]] = [
         ["testpypi", "pypi"],
     ),
     (
+        "default branch, capitalised release prefix",
+        {
+            "CI_PIPELINE_SOURCE": "push",
+            "CI_COMMIT_BRANCH": "main",
+            "CI_COMMIT_TITLE": "Release: v{v}",
+        },
+        [],
+        ["testpypi", "pypi"],
+    ),
+    (
         "default branch, other commit",
         {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main", "CI_COMMIT_TITLE": "Fix a typo"},
         [],

@@ -79,6 +79,15 @@ DECISIONS: list[
         "v1.4.0",
     ),
     (
+        "GitLab push to the default branch, `Release:` prefix",
+        {**GL_PUSH_MAIN, "CI_COMMIT_TITLE": "Release: v1.4.0"},
+        None,
+        "release",
+        "1.4.0",
+        ("testpypi", "pypi"),
+        "v1.4.0",
+    ),
+    (
         "GitLab tag pipeline",
         {**GL, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": "v1.4.0"},
         None,

@@ -56,10 +56,10 @@ __all__ = [
 ]
 
 DEFAULT_RELEASE_PATTERN = (
-    r"^(?:v|release:?\s+v?)?(?P<version>\d+\.\d+\.\d+[0-9A-Za-z.!+_-]*)(?=$|[\s:,;])"
+    r"^(?:v|[Rr]elease:?\s+v?)?(?P<version>\d+\.\d+\.\d+[0-9A-Za-z.!+_-]*)(?=$|[\s:,;])"
 )
 """A full version (three numbers, then any PEP 440 suffix), optionally after ``v`` or
-``release``, at the start of the commit title."""
+``release`` (or ``Release``, with or without a colon), at the start of the commit title."""
 
 _TAG_PATTERN = re.compile(r"^v(?P<version>\d.*)$")
 
@@ -360,10 +360,14 @@ def _request_check(
     if merging_releases(ctx, project, policy, base_version) is not None:
         return check_version(project, released, current)
     base = f" from {ctx.target_branch}" if ctx.target_branch else ""
+    title = (
+        f"its title {shown(ctx.request_title)} is not a release message"
+        if ctx.request_title
+        else "its title is not known, so it is no release message"
+    )
     return (
-        f"version check: merging this {kind} releases nothing (its title "
-        f"{shown(ctx.request_title)} is not a release message, and the version is unchanged"
-        f"{base}), so the version need not be free"
+        f"version check: merging this {kind} releases nothing ({title}, and the version "
+        f"is unchanged{base}), so the version need not be free"
     )
 
 

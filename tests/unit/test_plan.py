@@ -337,6 +337,9 @@ def test_inconsistent_input_is_exit_2(project: Project, env: dict[str, str], mes
         ("v1.4.0: notes", "1.4.0"),
         ("release v2.0.0rc1", "2.0.0rc1"),
         ("release: 1.4.0", "1.4.0"),
+        ("Release 1.4.0", "1.4.0"),
+        ("Release: v1.4.0", "1.4.0"),
+        ("Released 1.4.0", None),
         ("1.2", None),
         ("10 foo", None),
         ("release notes for 1.2.3", None),
@@ -533,6 +536,20 @@ def test_a_huge_commit_title_is_cut_in_reasons(project: Project) -> None:
     plan = plan_from_environment(project, env)
     assert max(len(r) for r in plan.reasons) < 400
     assert "(10000000 characters)" in plan.reasons[0]
+
+
+def test_a_missing_title_is_said_in_words(project: Project) -> None:
+    """A push with no commit title, and a merge request with no title, are no
+    release messages, and the reasons say so without printing ``None``."""
+    (reason,) = plan_from_environment(project, GL_PUSH_MAIN).reasons
+    assert "commit title is not known, so it is not a release message" in reason
+    from noxship.plan import ReleaseHistory
+
+    released = ReleaseHistory.from_sources({"tag v1.3.0": ["1.3.0"]}, ["the tags of origin"])
+    policy = Policy.from_config(project.config, {})
+    plan = make_plan(detect(GL_MR), project, policy, released, base_version="1.4.0")
+    assert any("its title is not known, so it is no release message" in r for r in plan.reasons)
+    assert not any("None" in r for r in plan.reasons), plan.reasons
 
 
 def test_an_empty_plan_says_nothing_to_publish(project: Project) -> None:

@@ -431,7 +431,8 @@ def _push_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
         return _nothing(
             ctx,
             f"push to the default branch {ctx.branch!r} whose commit title "
-            f"{shown(ctx.commit_title)} is not a release message (such as 1.4.0 or v1.4.0: notes)",
+            + (f"{shown(ctx.commit_title)} is" if ctx.commit_title else "is not known, so it is")
+            + " not a release message (such as 1.4.0 or v1.4.0: notes)",
         )
     version = _checked(text, project, f"commit title {shown(ctx.commit_title)}")
     why = (

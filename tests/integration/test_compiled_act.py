@@ -29,7 +29,7 @@ from tests.conftest import REPO_ROOT
 from tests.integration.test_compiled_projects import COMPILED, checkout
 from tests.integration.test_corpus import git
 
-pytestmark = [pytest.mark.network, pytest.mark.slow]
+pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.corpus]
 
 STAND_INS = REPO_ROOT / "tests" / "act_actions"
 

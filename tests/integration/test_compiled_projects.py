@@ -32,7 +32,7 @@ from tests.conftest import run_nox
 from tests.integration.test_corpus import git, init
 from tests.integration.test_real_projects import fetch_sdist
 
-pytestmark = [pytest.mark.network, pytest.mark.slow]
+pytestmark = [pytest.mark.network, pytest.mark.slow, pytest.mark.corpus]
 
 PYTHONS = ("3.11", "3.12")
 QUICK_COMPILER = {

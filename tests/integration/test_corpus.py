@@ -37,7 +37,7 @@ from tests.conftest import run_nox
 from tests.integration.test_real_projects import fetch_sdist, import_proofs
 from tests.servers import DevpiServer
 
-pytestmark = [pytest.mark.slow, pytest.mark.network]
+pytestmark = [pytest.mark.slow, pytest.mark.network, pytest.mark.corpus]
 
 PY = "3.12"
 PYTHONS_HERE = ("3.9", "3.10", "3.11", "3.12", "3.13")

@@ -19,7 +19,7 @@ from noxship.project import Project
 from tests.conftest import run_nox
 from tests.integration.test_corpus import Real, checkout, git
 
-pytestmark = [pytest.mark.slow, pytest.mark.network]
+pytestmark = [pytest.mark.slow, pytest.mark.network, pytest.mark.corpus]
 
 ON = datetime.date(2026, 12, 1)
 

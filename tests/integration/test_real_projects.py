@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import git_repo, run_nox
 
-pytestmark = [pytest.mark.slow, pytest.mark.network]
+pytestmark = [pytest.mark.slow, pytest.mark.network, pytest.mark.corpus]
 
 # name, version, Pythons to test the wheel on (packaging's 60,000 tests take minutes each).
 # tomlkit, issue 2's other project, runs on every Python in test_corpus.py.

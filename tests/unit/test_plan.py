@@ -541,14 +541,14 @@ def test_a_huge_commit_title_is_cut_in_reasons(project: Project) -> None:
 def test_a_missing_title_is_said_in_words(project: Project) -> None:
     """A push with no commit title, and a merge request with no title, are no
     release messages, and the reasons say so without printing ``None``."""
-    (reason,) = plan_from_environment(project, GL_PUSH_MAIN).reasons
-    assert "commit title is not known, so it is not a release message" in reason
     from noxship.plan import ReleaseHistory
 
+    (reason,) = plan_from_environment(project, GL_PUSH_MAIN).reasons
+    assert "commit title is not known, so it is not a release message" in reason
     released = ReleaseHistory.from_sources({"tag v1.3.0": ["1.3.0"]}, ["the tags of origin"])
     policy = Policy.from_config(project.config, {})
     plan = make_plan(detect(GL_MR), project, policy, released, base_version="1.4.0")
-    assert any("its title is not known, so it is no release message" in r for r in plan.reasons)
+    assert any("its title is not known, so it is not a release message" in r for r in plan.reasons)
     assert not any("None" in r for r in plan.reasons), plan.reasons
 
 

@@ -360,11 +360,7 @@ def _request_check(
     if merging_releases(ctx, project, policy, base_version) is not None:
         return check_version(project, released, current)
     base = f" from {ctx.target_branch}" if ctx.target_branch else ""
-    title = (
-        f"its title {shown(ctx.request_title)} is not a release message"
-        if ctx.request_title
-        else "its title is not known, so it is no release message"
-    )
+    title = _no_release_message("its title", ctx.request_title)
     return (
         f"version check: merging this {kind} releases nothing ({title}, and the version "
         f"is unchanged{base}), so the version need not be free"
@@ -412,6 +408,14 @@ TITLE_LIMIT = 120
 """Characters of a commit title echoed in a reason or an error (titles can be huge)."""
 
 
+def _no_release_message(label: str, title: str | None) -> str:
+    """``label`` (``"its title"``) with ``title`` quoted, or said to be unknown when
+    it is ``None`` or empty, as no release message."""
+    if title:
+        return f"{label} {shown(title)} is not a release message"
+    return f"{label} is not known, so it is not a release message"
+
+
 def shown(title: str | None) -> str:
     """``title`` quoted for a message, cut at :data:`TITLE_LIMIT` characters."""
     if title is not None and len(title) > TITLE_LIMIT:
@@ -430,9 +434,9 @@ def _push_plan(ctx: CIContext, project: Project, policy: Policy) -> Plan:
     if text is None:
         return _nothing(
             ctx,
-            f"push to the default branch {ctx.branch!r} whose commit title "
-            + (f"{shown(ctx.commit_title)} is" if ctx.commit_title else "is not known, so it is")
-            + " not a release message (such as 1.4.0 or v1.4.0: notes)",
+            f"push to the default branch {ctx.branch!r} whose "
+            f"{_no_release_message('commit title', ctx.commit_title)} "
+            "(such as 1.4.0 or v1.4.0: notes)",
         )
     version = _checked(text, project, f"commit title {shown(ctx.commit_title)}")
     why = (

@@ -49,6 +49,7 @@ __all__ = [
     "check_version",
     "make_plan",
     "merging_releases",
+    "merging_releases_nothing",
     "plan_from_environment",
     "preview_version",
     "release_version",
@@ -359,6 +360,12 @@ def _request_check(
         return "version check off ([tool.noxship] check-version = false)"
     if merging_releases(ctx, project, policy, base_version) is not None:
         return check_version(project, released, current)
+    return merging_releases_nothing(ctx, kind)
+
+
+def merging_releases_nothing(ctx: CIContext, kind: str) -> str:
+    """The version check's sentence for a merge or pull request (``kind``) whose
+    merging releases nothing (:func:`merging_releases` gave ``None``)."""
     base = f" from {ctx.target_branch}" if ctx.target_branch else ""
     title = _no_release_message("its title", ctx.request_title)
     return (

@@ -120,7 +120,7 @@ def check_request_version(context: Context) -> str:
         IndexConflictError: the version merging would release is taken (exit 4).
         IndexUnavailableError: a source of the release history cannot be read (exit 1).
     """
-    from noxship.plan import Policy, check_version, merging_releases
+    from noxship.plan import Policy, check_version, merging_releases, merging_releases_nothing
     from noxship.release.history import gather_released, version_at
 
     project, environ = context.project, context.environ
@@ -131,11 +131,7 @@ def check_request_version(context: Context) -> str:
         why = merging_releases(ctx, project, policy, base)
         if why is None:
             kind = "merge request" if ctx.event == "merge_request" else "pull request"
-            return (
-                f"version check: merging this {kind} releases nothing (its title is not a "
-                "release message and the version is unchanged), so the version need not "
-                "be free"
-            )
+            return merging_releases_nothing(ctx, kind)
         logger.info("merging releases %s: %s", project.version, why)
     released = gather_released(context, policy.release_targets)
     current = None if project.version_source.kind in VCS_KINDS else project.resolved_version()
